@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pure helpers: byte ranges to page ranges, and checks of userspace
+ * arguments.  See range.h.
+ */
+#include <linux/errno.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/ovc.h>
+
+#include "range.h"
+
+/**
+ * ovc_punch_range() - split a hole punch into whole pages and partial edges
+ * @offset:	first byte of the hole
+ * @len:	length of the hole in bytes
+ * @p:		filled in on success
+ *
+ * Whole pages in the hole are freed; the bytes of a partially covered page
+ * at either end are zeroed in place, as shmem does.  A hole that starts and
+ * ends inside one page has only a head part.
+ *
+ * Return: 0, or -EINVAL for a negative offset, a non-positive length or a
+ * range that overflows loff_t or MAX_LFS_FILESIZE.
+ */
+int ovc_punch_range(loff_t offset, loff_t len, struct ovc_punch *p)
+{
+	loff_t end, first_full, end_full;
+
+	if (offset < 0 || len <= 0)
+		return -EINVAL;
+	if (check_add_overflow(offset, len, &end) || end > MAX_LFS_FILESIZE)
+		return -EINVAL;
+
+	p->head_page = -1;
+	p->head_off = 0;
+	p->head_len = 0;
+	p->tail_page = -1;
+	p->tail_len = 0;
+
+	first_full = round_up(offset, PAGE_SIZE);
+	end_full = round_down(end, PAGE_SIZE);
+
+	if (first_full >= end_full) {
+		/* No whole page: one or two partial pages. */
+		p->first = p->end = offset >> PAGE_SHIFT;
+		if ((offset >> PAGE_SHIFT) == ((end - 1) >> PAGE_SHIFT)) {
+			if (end - offset == PAGE_SIZE)	/* exactly one page */
+				p->end = p->first + 1;
+			else {
+				p->head_page = offset >> PAGE_SHIFT;
+				p->head_off = offset & ~PAGE_MASK;
+				p->head_len = end - offset;
+			}
+			return 0;
+		}
+		/* Spans a page boundary without covering a whole page. */
+		p->first = p->end = first_full >> PAGE_SHIFT;
+	} else {
+		p->first = first_full >> PAGE_SHIFT;
+		p->end = end_full >> PAGE_SHIFT;
+	}
+	if (offset & ~PAGE_MASK) {
+		p->head_page = offset >> PAGE_SHIFT;
+		p->head_off = offset & ~PAGE_MASK;
+		p->head_len = PAGE_SIZE - p->head_off;
+	}
+	if (end & ~PAGE_MASK) {
+		p->tail_page = end >> PAGE_SHIFT;
+		p->tail_len = end & ~PAGE_MASK;
+	}
+	return 0;
+}
+
+/**
+ * ovc_fallocate_mode_check() - which fallocate() modes ovcfs supports
+ * @mode:	the mode argument of fallocate()
+ *
+ * Only FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE (what QEMU's balloon and
+ * free page reporting use) is supported.
+ *
+ * Return: 0 if supported, else -EOPNOTSUPP.
+ */
+int ovc_fallocate_mode_check(int mode)
+{
+	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return 0;
+	return -EOPNOTSUPP;
+}
+
+/**
+ * ovc_size_to_pages() - number of pages that back a file of @size bytes
+ * @size:	file size in bytes, not negative
+ *
+ * Return: @size rounded up to whole pages, in pages.
+ */
+pgoff_t ovc_size_to_pages(loff_t size)
+{
+	if (size <= 0)
+		return 0;
+	return (pgoff_t)((size - 1) >> PAGE_SHIFT) + 1;
+}
+
+/**
+ * ovc_vm_info_check() - validate a struct ovc_vm_info from userspace
+ * @info:	the copy of the caller's struct
+ * @usize:	the size the caller claimed in @info->size
+ *
+ * Return: 0, or -EINVAL if the size is not the one this module knows or a
+ * reserved field is not zero.
+ */
+int ovc_vm_info_check(const struct ovc_vm_info *info, u32 usize)
+{
+	size_t i;
+
+	if (usize != sizeof(*info))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(info->reserved); i++)
+		if (info->reserved[i])
+			return -EINVAL;
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pure helpers: byte ranges to page ranges, and checks of userspace
+ * arguments.  No locks, no allocation: KUnit tests them exhaustively
+ * (kmod/tests/range_kunit.c).
+ */
+#ifndef _OVC_RANGE_H
+#define _OVC_RANGE_H
+
+#include <linux/types.h>
+
+struct ovc_vm_info;
+
+/**
+ * struct ovc_punch - what a hole punch does to a file
+ * @first:	first page freed whole
+ * @end:	one past the last page freed whole (@first == @end: none)
+ * @head_page:	page holding the unaligned start, or -1 if none
+ * @head_off:	offset in @head_page where zeroing starts
+ * @head_len:	bytes to zero in @head_page
+ * @tail_page:	page holding the unaligned end, or -1 if none
+ * @tail_len:	bytes to zero from the start of @tail_page
+ */
+struct ovc_punch {
+	pgoff_t first;
+	pgoff_t end;
+	long long head_page;
+	unsigned int head_off;
+	unsigned int head_len;
+	long long tail_page;
+	unsigned int tail_len;
+};
+
+int ovc_punch_range(loff_t offset, loff_t len, struct ovc_punch *p);
+int ovc_fallocate_mode_check(int mode);
+pgoff_t ovc_size_to_pages(loff_t size);
+int ovc_vm_info_check(const struct ovc_vm_info *info, u32 usize);
+
+#endif /* _OVC_RANGE_H */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ovc slot encoding: one xarray entry per guest page of a VM.
+ *
+ * The xarray stores tagged pointers (never value entries, see
+ * Documentation/core-api/xarray.rst), so the two low bits say what a slot is:
+ *
+ *   NULL                    empty: never touched, or punched; reads as zero
+ *   tag 0: struct page *    a private page owned by this VM
+ *   tag 1: struct ovc_frame * a shared frame (content sharing, later issue)
+ *   tag 3: index << 2       swapped out to the module's backing file (later)
+ *
+ * Tag 2 is the xarray's internal-entry tag and is never used.  Per-slot
+ * flags that change often (e.g. "sampled out") live in xarray marks, not in
+ * the entry.
+ */
+#ifndef _OVC_SLOT_H
+#define _OVC_SLOT_H
+
+#include <linux/xarray.h>
+#include <linux/mm_types.h>
+
+struct ovc_frame;
+
+enum ovc_slot_kind {
+	OVC_SLOT_EMPTY,
+	OVC_SLOT_PRIVATE,
+	OVC_SLOT_SHARED,
+	OVC_SLOT_SWAPPED,
+};
+
+#define OVC_SLOT_TAG_SHARED	1UL
+#define OVC_SLOT_TAG_SWAPPED	3UL
+/* Largest swap index a slot can hold (the two tag bits are taken). */
+#define OVC_SLOT_SWAP_MAX	(ULONG_MAX >> 2)
+
+static inline enum ovc_slot_kind ovc_slot_kind(const void *entry)
+{
+	if (!entry)
+		return OVC_SLOT_EMPTY;
+	switch (xa_pointer_tag((void *)entry)) {
+	case 0:
+		return OVC_SLOT_PRIVATE;
+	case OVC_SLOT_TAG_SHARED:
+		return OVC_SLOT_SHARED;
+	default:
+		return OVC_SLOT_SWAPPED;
+	}
+}
+
+static inline void *ovc_slot_mk_private(struct page *page)
+{
+	return page;
+}
+
+static inline void *ovc_slot_mk_shared(struct ovc_frame *frame)
+{
+	return xa_tag_pointer(frame, OVC_SLOT_TAG_SHARED);
+}
+
+/* @index must not exceed OVC_SLOT_SWAP_MAX; callers check it. */
+static inline void *ovc_slot_mk_swapped(unsigned long index)
+{
+	return xa_tag_pointer((void *)(index << 2), OVC_SLOT_TAG_SWAPPED);
+}
+
+/* Return: the private page of a slot, or NULL if it holds none. */
+static inline struct page *ovc_slot_page(const void *entry)
+{
+	return ovc_slot_kind(entry) == OVC_SLOT_PRIVATE ?
+		(struct page *)entry : NULL;
+}
+
+/* Return: the shared frame of a slot, or NULL if it holds none. */
+static inline struct ovc_frame *ovc_slot_frame(const void *entry)
+{
+	return ovc_slot_kind(entry) == OVC_SLOT_SHARED ?
+		xa_untag_pointer((void *)entry) : NULL;
+}
+
+/* Only meaningful for OVC_SLOT_SWAPPED entries. */
+static inline unsigned long ovc_slot_swap_index(const void *entry)
+{
+	return (unsigned long)entry >> 2;
+}
+
+#endif /* _OVC_SLOT_H */
