@@ -4,6 +4,7 @@
  * arguments.  See range.h.
  */
 #include <linux/errno.h>
+#include <linux/types.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <linux/mm.h>

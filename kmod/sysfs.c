@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovc sysfs: /sys/kernel/mm/ovc/, one value per file, as KSM's.
+ *
+ *   pages_resident	pages of guest RAM held by all VMs (read-only)
+ *   nr_vms		number of VM files (read-only)
+ *   vms/<id>/		one directory per VM, see ovc_vm_attrs below
+ */
+#include <linux/dcache.h>
+#include <linux/kobject.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "range.h"
+#include "vm.h"
+
+static struct kobject *ovc_kobj;
+static struct kset *ovc_vms_kset;
+
+#define OVC_ATTR_RO(_name) \
+	static struct kobj_attribute _name##_attr = __ATTR_RO(_name)
+
+static ssize_t pages_resident_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&ovc_pages_resident));
+}
+OVC_ATTR_RO(pages_resident);
+
+static ssize_t nr_vms_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	unsigned long n;
+
+	mutex_lock(&ovc_vms_lock);
+	n = ovc_nr_vms;
+	mutex_unlock(&ovc_vms_lock);
+	return sysfs_emit(buf, "%lu\n", n);
+}
+OVC_ATTR_RO(nr_vms);
+
+static struct attribute *ovc_attrs[] = {
+	&pages_resident_attr.attr,
+	&nr_vms_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group ovc_attr_group = {
+	.attrs = ovc_attrs,
+};
+
+/*
+ * Per-VM files.  A show can run until ovc_sysfs_del_vm() has removed the
+ * directory (kernfs drains active readers), so vm and vm->inode are valid.
+ */
+static inline struct ovc_vm *kobj_to_vm(struct kobject *kobj)
+{
+	return container_of(kobj, struct ovc_vm, kobj);
+}
+
+#define OVC_VM_ATTR_RO(_name)						\
+	static struct kobj_attribute vm_##_name##_attr =		\
+		__ATTR(_name, 0444, vm_##_name##_show, NULL)
+
+static ssize_t vm_name_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct ovc_vm *vm = kobj_to_vm(kobj);
+	struct dentry *dentry;
+	ssize_t ret;
+	char *tmp, *path;
+
+	dentry = d_find_any_alias(vm->inode);
+	if (!dentry)
+		return sysfs_emit(buf, "(deleted)\n");
+	tmp = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!tmp) {
+		dput(dentry);
+		return -ENOMEM;
+	}
+	path = dentry_path_raw(dentry, tmp, PATH_MAX);
+	if (IS_ERR(path))
+		ret = PTR_ERR(path);
+	else
+		ret = sysfs_emit(buf, "%s%s\n", path,
+				 d_unlinked(dentry) ? " (deleted)" : "");
+	kfree(tmp);
+	dput(dentry);
+	return ret;
+}
+OVC_VM_ATTR_RO(name);
+
+static ssize_t vm_owner_uid_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  from_kuid_munged(&init_user_ns,
+					   kobj_to_vm(kobj)->inode->i_uid));
+}
+OVC_VM_ATTR_RO(owner_uid);
+
+static ssize_t vm_owner_pid_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(kobj_to_vm(kobj)->owner_pid));
+}
+OVC_VM_ATTR_RO(owner_pid);
+
+static ssize_t vm_size_pages_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	struct inode *inode = kobj_to_vm(kobj)->inode;
+
+	return sysfs_emit(buf, "%lu\n", ovc_size_to_pages(i_size_read(inode)));
+}
+OVC_VM_ATTR_RO(size_pages);
+
+static ssize_t vm_resident_pages_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&kobj_to_vm(kobj)->resident));
+}
+OVC_VM_ATTR_RO(resident_pages);
+
+static struct attribute *ovc_vm_attrs[] = {
+	&vm_name_attr.attr,
+	&vm_owner_uid_attr.attr,
+	&vm_owner_pid_attr.attr,
+	&vm_size_pages_attr.attr,
+	&vm_resident_pages_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(ovc_vm);
+
+static void ovc_vm_release(struct kobject *kobj)
+{
+	kfree(kobj_to_vm(kobj));
+}
+
+static const struct kobj_type ovc_vm_ktype = {
+	.release	= ovc_vm_release,
+	.sysfs_ops	= &kobj_sysfs_ops,
+	.default_groups	= ovc_vm_groups,
+};
+
+/**
+ * ovc_sysfs_add_vm() - create vms/<id>/ for a new VM
+ * @vm:	the VM, with its id set
+ *
+ * On failure the kobject is dropped and its release frees @vm.
+ *
+ * Return: 0 or the error of kobject_init_and_add().
+ */
+int ovc_sysfs_add_vm(struct ovc_vm *vm)
+{
+	int err;
+
+	vm->kobj.kset = ovc_vms_kset;
+	err = kobject_init_and_add(&vm->kobj, &ovc_vm_ktype, NULL, "%llu",
+				   vm->id);
+	if (err)
+		kobject_put(&vm->kobj);
+	return err;
+}
+
+/**
+ * ovc_sysfs_del_vm() - remove vms/<id>/ and drop the VM's last reference
+ * @vm:	the VM; freed on return
+ */
+void ovc_sysfs_del_vm(struct ovc_vm *vm)
+{
+	kobject_del(&vm->kobj);
+	kobject_put(&vm->kobj);
+}
+
+/**
+ * ovc_sysfs_init() - create /sys/kernel/mm/ovc
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ovc_sysfs_init(void)
+{
+	int err = -ENOMEM;
+
+	ovc_kobj = kobject_create_and_add("ovc", mm_kobj);
+	if (!ovc_kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(ovc_kobj, &ovc_attr_group);
+	if (err)
+		goto out_put;
+	ovc_vms_kset = kset_create_and_add("vms", NULL, ovc_kobj);
+	if (!ovc_vms_kset) {
+		err = -ENOMEM;
+		goto out_group;
+	}
+	return 0;
+
+out_group:
+	sysfs_remove_group(ovc_kobj, &ovc_attr_group);
+out_put:
+	kobject_put(ovc_kobj);
+	return err;
+}
+
+/** ovc_sysfs_exit() - remove /sys/kernel/mm/ovc; no VM may be left */
+void ovc_sysfs_exit(void)
+{
+	kset_unregister(ovc_vms_kset);
+	sysfs_remove_group(ovc_kobj, &ovc_attr_group);
+	kobject_put(ovc_kobj);
+}

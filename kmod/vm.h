@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ovc VM object: one per ovcfs regular file, i.e. one VM's RAM.
+ *
+ * DOC: Overview
+ *
+ * Every guest page of a VM is a slot in @slots (see slot.h for the
+ * encoding).  The module supplies the pages itself: a fault on an empty
+ * slot allocates a zero-filled page; nothing lives in the page cache and
+ * the pages are not on the LRU, so the core mm never reclaims or migrates
+ * them behind our back.  Each VM file has its own inode and so its own
+ * address_space: unmap_mapping_range() on it hits exactly that VM's
+ * mappings (and, through the MMU notifier, KVM's NPT/EPT entries).
+ *
+ * Page references: a slot holds one reference on its page; every PTE
+ * holds one more (taken in the fault handler, dropped by the zap).  A page
+ * is freed when the slot is gone and the last PTE is zapped.
+ *
+ * Races between a fault and a slot change (punch, truncate) are closed with
+ * the page lock, as filemap does with page->mapping: the fault re-checks,
+ * with the page locked, that the slot still holds the page and returns it
+ * locked (VM_FAULT_LOCKED), so the PTE is installed under the page lock;
+ * whoever removes a slot takes the page lock after removing it and unmaps
+ * the page again if a racing fault had mapped it.
+ *
+ * Lock ordering (outermost first):
+ *
+ *   inode->i_rwsem			(write, fallocate, truncate)
+ *     mm->mmap_lock			(page faults)
+ *       vm->lock			(slot transitions)
+ *         xa_lock(&vm->slots)		(inside the xarray API)
+ *   page lock				(never taken with vm->lock held)
+ *     mapping->i_mmap_rwsem		(unmap_mapping_range)
+ *
+ *   ovc_vms_lock			(list of all VMs; sysfs ids)
+ */
+#ifndef _OVC_VM_H
+#define _OVC_VM_H
+
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+
+struct ovc_vm_info;
+
+/**
+ * struct ovc_vm - one VM's RAM
+ * @slots:	one entry per guest page, see slot.h
+ * @lock:	serialises slot transitions (empty <-> private, later
+ *		shared/zero/swapped); lookups use RCU and the page lock
+ * @inode:	the ovcfs inode; its i_mapping is this VM's address_space
+ * @resident:	pages held in @slots
+ * @owner_pid:	tgid of the last process that mapped the file, 0 if none
+ * @id:		unique id, never reused while the module is loaded
+ * @node:	entry in ovc_vms, under ovc_vms_lock
+ * @kobj:	the vms/<id>/ sysfs directory; its release frees the VM
+ */
+struct ovc_vm {
+	struct xarray slots;
+	struct mutex lock;
+	struct inode *inode;
+	atomic_long_t resident;
+	pid_t owner_pid;
+	u64 id;
+	struct list_head node;
+	struct kobject kobj;
+};
+
+/* All VMs, for sysfs and (later) the scanner.  Protected by ovc_vms_lock. */
+extern struct list_head ovc_vms;
+extern struct mutex ovc_vms_lock;
+/* Pages held by all VMs. */
+extern atomic_long_t ovc_pages_resident;
+extern unsigned long ovc_nr_vms;
+
+struct ovc_vm *ovc_vm_create(struct inode *inode);
+void ovc_vm_destroy(struct ovc_vm *vm);
+
+int ovc_vm_mmap(struct ovc_vm *vm, struct vm_area_struct *vma);
+struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index, bool extend);
+int ovc_vm_punch(struct ovc_vm *vm, loff_t offset, loff_t len);
+void ovc_vm_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize);
+ssize_t ovc_vm_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to);
+ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
+		     struct iov_iter *from);
+void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info);
+
+/* sysfs.c */
+int ovc_sysfs_init(void);
+void ovc_sysfs_exit(void);
+int ovc_sysfs_add_vm(struct ovc_vm *vm);
+void ovc_sysfs_del_vm(struct ovc_vm *vm);
+
+/* ovcfs.c */
+int ovcfs_init(void);
+void ovcfs_exit(void);
+
+/* ioctl.c */
+long ovc_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+#endif /* _OVC_VM_H */
