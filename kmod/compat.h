@@ -5,6 +5,7 @@
  *   6.3: inode operations take struct mnt_idmap * instead of
  *        struct user_namespace * (inode_init_owner, setattr_*, getattr,
  *        simple_rename, ...).
+ *   6.3: vma->vm_flags is read-only: vm_flags_clear().
  *   6.6: i_ctime is private: inode_set_ctime_current().
  *   6.7: i_mtime/i_atime are private: inode_set_{m,a}time_to_ts().
  */
@@ -12,6 +13,7 @@
 #define _OVC_COMPAT_H
 
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/version.h>
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
@@ -21,6 +23,16 @@
 #define OVC_IDMAP_ARG	struct user_namespace *mnt_userns
 #define OVC_IDMAP	(&init_user_ns)
 #endif
+
+static inline void ovc_vma_clear_flags(struct vm_area_struct *vma,
+				       unsigned long flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
 
 /* mtime and ctime to now. */
 static inline void ovc_inode_touch(struct inode *inode)

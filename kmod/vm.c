@@ -12,6 +12,7 @@
 #include <linux/uio.h>
 #include <linux/ovc.h>
 
+#include "compat.h"
 #include "range.h"
 #include "slot.h"
 #include "vm.h"
@@ -258,14 +259,20 @@ static const struct vm_operations_struct ovc_vm_ops = {
  * @vma:	the new mapping
  *
  * Only shared mappings: a private mapping would give the process
- * anonymous copies that the module neither sees nor controls.
+ * anonymous copies that the module neither sees nor controls.  Guest RAM
+ * is never executed by the host; refusing exec also keeps khugepaged
+ * (READ_ONLY_THP_FOR_FS, MADV_COLLAPSE) from trying to read these files
+ * through the page cache, which they do not use.
  *
- * Return: 0, or -EINVAL for a private mapping.
+ * Return: 0, -EINVAL for a private mapping, -EPERM for an executable one.
  */
 int ovc_vm_mmap(struct ovc_vm *vm, struct vm_area_struct *vma)
 {
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	ovc_vma_clear_flags(vma, VM_MAYEXEC);
 	vma->vm_ops = &ovc_vm_ops;
 	WRITE_ONCE(vm->owner_pid, task_tgid_nr(current));
 	return 0;
@@ -414,6 +421,9 @@ ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
 	}
 	if (pos > i_size_read(vm->inode))
 		i_size_write(vm->inode, pos);
+	if (err)	/* a page allocated past the end may be left */
+		ovc_vm_drop_range(vm, ovc_size_to_pages(i_size_read(vm->inode)),
+				  ULONG_MAX);
 	iocb->ki_pos = pos;
 	return done ? done : err;
 }
