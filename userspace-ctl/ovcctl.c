@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovcctl - show what the ovc module holds of KVM guest memory.
+ *
+ * Commands sit in one dispatch table; output columns in one column
+ * table that drives the header, -o/--output and --help, as util-linux's
+ * zramctl and lsmem do.  Tables are printed by libsmartcols, also in
+ * JSON; json-c only wraps that JSON with the summary numbers so that
+ * --json prints a single object.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <json.h>
+#include <libsmartcols.h>
+
+#include "libovc.h"
+
+#ifndef OVCCTL_VERSION
+#define OVCCTL_VERSION "0.1"
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+enum { COL_ID, COL_NAME, COL_UID, COL_USER, COL_PID, COL_COMMAND,
+       COL_SIZE, COL_RESIDENT };
+
+static const struct colinfo {
+	const char *name;
+	double whint;
+	int flags;
+	int json_type;
+	const char *help;
+} infos[] = {
+	[COL_ID]       = { "ID",       3, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "VM id (directory name under vms/)" },
+	[COL_NAME]     = { "NAME",   0.3, 0,              SCOLS_JSON_STRING, "file path inside ovcfs (or FILE for info)" },
+	[COL_UID]      = { "UID",      5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "owner user id" },
+	[COL_USER]     = { "USER",     8, 0,              SCOLS_JSON_STRING, "owner user name" },
+	[COL_PID]      = { "PID",      6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "last process that mapped the VM, 0 if none" },
+	[COL_COMMAND]  = { "COMMAND", 10, 0,              SCOLS_JSON_STRING, "command name of PID" },
+	[COL_SIZE]     = { "SIZE",     5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory size" },
+	[COL_RESIDENT] = { "RESIDENT", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory the module holds" },
+};
+
+static const int default_columns[] = {
+	COL_ID, COL_NAME, COL_UID, COL_PID, COL_SIZE, COL_RESIDENT,
+};
+
+struct ctl {
+	int columns[ARRAY_SIZE(infos) * 2];
+	size_t ncolumns;
+	unsigned int json:1, raw:1, noheadings:1, bytes:1;
+};
+
+/* A number printed above the table, or as a key of the JSON object. */
+struct summary {
+	const char *key;	/* JSON key */
+	const char *label;	/* text label, NULL: JSON only */
+	uint64_t value;
+	int pages;		/* value counts pages: also print its size */
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct ctl *ctl, int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+static long page_size;
+
+static void __attribute__((noreturn)) errtryhelp(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+		program_invocation_short_name);
+	exit(EXIT_FAILURE);
+}
+
+static int column_by_name(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(infos); i++)
+		if (strlen(infos[i].name) == len &&
+		    !strncasecmp(infos[i].name, name, len))
+			return i;
+	return -1;
+}
+
+/* Parse -o LIST; a leading '+' appends to the default columns. */
+static void parse_columns(struct ctl *ctl, const char *list)
+{
+	const char *p, *end;
+	int id;
+
+	ctl->ncolumns = 0;
+	if (*list == '+') {
+		memcpy(ctl->columns, default_columns, sizeof(default_columns));
+		ctl->ncolumns = ARRAY_SIZE(default_columns);
+		list++;
+	}
+	for (p = list; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ',');
+		id = column_by_name(p, end - p);
+		if (id < 0)
+			errx(EXIT_FAILURE, "unknown column: %.*s", (int)(end - p), p);
+		if (ctl->ncolumns == ARRAY_SIZE(ctl->columns))
+			errx(EXIT_FAILURE, "too many columns in: %s", list);
+		ctl->columns[ctl->ncolumns++] = id;
+	}
+	if (!ctl->ncolumns)
+		errx(EXIT_FAILURE, "no columns in --output");
+}
+
+/* "4GiB", "1.5GiB", "512MiB": binary units, one decimal when needed. */
+static void size_to_human(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = bytes;
+	size_t u = 0;
+
+	while (v >= 1024 && u < ARRAY_SIZE(units) - 1) {
+		v /= 1024;
+		u++;
+	}
+	if (v - (uint64_t)v < 0.05 || v >= 1000)
+		snprintf(buf, len, "%.0f%s", v, units[u]);
+	else
+		snprintf(buf, len, "%.1f%s", v, units[u]);
+}
+
+static void format_pages(const struct ctl *ctl, uint64_t pages, char *buf, size_t len)
+{
+	uint64_t bytes = pages * (uint64_t)page_size;
+
+	if (ctl->bytes)
+		snprintf(buf, len, "%" PRIu64, bytes);
+	else
+		size_to_human(bytes, buf, len);
+}
+
+static void read_comm(uint64_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	*buf = '\0';
+	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/comm", pid);
+	f = pid ? fopen(path, "re") : NULL;
+	if (!f)
+		return;
+	if (fgets(buf, len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* Format one cell; an empty cell means the module did not tell. */
+static void format_cell(const struct ctl *ctl, const struct ovc_vm *vm, int col,
+			char *buf, size_t len)
+{
+	struct passwd *pw;
+
+	*buf = '\0';
+	switch (col) {
+	case COL_ID:
+		snprintf(buf, len, "%" PRIu64, vm->id);
+		break;
+	case COL_NAME:
+		if (vm->known & OVC_VM_NAME)
+			snprintf(buf, len, "%s", vm->name);
+		break;
+	case COL_UID:
+		if (vm->known & OVC_VM_UID)
+			snprintf(buf, len, "%" PRIu64, vm->owner_uid);
+		break;
+	case COL_USER:
+		if (!(vm->known & OVC_VM_UID))
+			break;
+		pw = getpwuid(vm->owner_uid);
+		if (pw)
+			snprintf(buf, len, "%s", pw->pw_name);
+		else
+			snprintf(buf, len, "%" PRIu64, vm->owner_uid);
+		break;
+	case COL_PID:
+		if (vm->known & OVC_VM_PID)
+			snprintf(buf, len, "%" PRIu64, vm->owner_pid);
+		break;
+	case COL_COMMAND:
+		if (vm->known & OVC_VM_PID)
+			read_comm(vm->owner_pid, buf, len);
+		break;
+	case COL_SIZE:
+		if (vm->known & OVC_VM_SIZE)
+			format_pages(ctl, vm->size_pages, buf, len);
+		break;
+	case COL_RESIDENT:
+		if (vm->known & OVC_VM_RESIDENT)
+			format_pages(ctl, vm->resident_pages, buf, len);
+		break;
+	}
+}
+
+static struct libscols_table *new_table(const struct ctl *ctl)
+{
+	struct libscols_table *tb = scols_new_table();
+	struct libscols_column *cl;
+	size_t i;
+
+	if (!tb)
+		err(EXIT_FAILURE, "failed to allocate output table");
+	scols_table_enable_json(tb, ctl->json);
+	scols_table_enable_raw(tb, ctl->raw);
+	scols_table_enable_noheadings(tb, ctl->noheadings);
+	scols_table_set_name(tb, "vms");
+	for (i = 0; i < ctl->ncolumns; i++) {
+		const struct colinfo *ci = &infos[ctl->columns[i]];
+
+		cl = scols_table_new_column(tb, ci->name, ci->whint, ci->flags);
+		if (!cl)
+			err(EXIT_FAILURE, "failed to allocate output column");
+		scols_column_set_json_type(cl, ci->json_type);
+	}
+	return tb;
+}
+
+static void add_vm_line(const struct ctl *ctl, struct libscols_table *tb,
+			const struct ovc_vm *vm)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	char buf[4096];
+	size_t i;
+
+	if (!ln)
+		err(EXIT_FAILURE, "failed to allocate output line");
+	for (i = 0; i < ctl->ncolumns; i++) {
+		format_cell(ctl, vm, ctl->columns[i], buf, sizeof(buf));
+		if (*buf && scols_line_set_data(ln, i, buf))
+			err(EXIT_FAILURE, "failed to add output data");
+	}
+}
+
+/* One JSON object: the summary keys, then the table's "vms" array. */
+static void print_json(struct libscols_table *tb, const struct summary *sum, size_t nsum)
+{
+	struct json_object *root, *tbl, *vms;
+	char *data = NULL;
+	size_t i;
+
+	if (scols_print_table_to_string(tb, &data))
+		errx(EXIT_FAILURE, "failed to format the table");
+	tbl = json_tokener_parse(data);
+	if (!tbl || !json_object_object_get_ex(tbl, "vms", &vms))
+		errx(EXIT_FAILURE, "libsmartcols produced unexpected JSON");
+	root = json_object_new_object();
+	for (i = 0; i < nsum; i++)
+		json_object_object_add(root, sum[i].key,
+				       json_object_new_uint64(sum[i].value));
+	json_object_object_add(root, "vms", json_object_get(vms));
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_SPACED |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	json_object_put(tbl);
+	free(data);
+}
+
+static void print_text(const struct ctl *ctl, struct libscols_table *tb,
+		       const struct summary *sum, size_t nsum)
+{
+	int w = 0;
+	size_t i;
+
+	/* The summary is for people; --raw and --noheadings are for scripts. */
+	for (i = 0; !ctl->raw && !ctl->noheadings && i < nsum; i++)
+		if (sum[i].label && (int)strlen(sum[i].label) > w)
+			w = strlen(sum[i].label);
+	for (i = 0; w && i < nsum; i++) {
+		if (!sum[i].label)
+			continue;
+		printf("%s:%*s %" PRIu64, sum[i].label,
+		       w - (int)strlen(sum[i].label), "", sum[i].value);
+		if (sum[i].pages && ctl->bytes)
+			printf(" pages (%" PRIu64 " bytes)",
+			       sum[i].value * (uint64_t)page_size);
+		else if (sum[i].pages)
+			printf(" pages (%.1f MiB)",
+			       (double)sum[i].value * page_size / (1 << 20));
+		putchar('\n');
+	}
+	if (!scols_table_is_empty(tb)) {
+		if (w)
+			putchar('\n');
+		scols_print_table(tb);
+	}
+}
+
+static void print_report(const struct ctl *ctl, struct libscols_table *tb,
+			 const struct summary *sum, size_t nsum)
+{
+	if (ctl->json)
+		print_json(tb, sum, nsum);
+	else
+		print_text(ctl, tb, sum, nsum);
+}
+
+static int cmd_status(struct ctl *ctl, int argc, char **argv)
+{
+	struct libscols_table *tb;
+	struct ovc_stat st;
+	struct ovc_vm vm;
+	uint64_t *ids;
+	size_t i, n;
+	int root;
+
+	if (argc > 1)
+		errx(EXIT_FAILURE, "status: unexpected argument '%s'", argv[1]);
+	root = ovc_open_root();
+	if (root < 0 && errno == ENOENT)
+		errx(EXIT_FAILURE, "ovc module not loaded (no %s)", ovc_sysfs_root());
+	if (root < 0)
+		err(EXIT_FAILURE, "cannot open %s", ovc_sysfs_root());
+	if (ovc_read_stat(root, &st))
+		err(EXIT_FAILURE, "cannot read the global numbers in %s", ovc_sysfs_root());
+	if (ovc_list_vms(root, &ids, &n))
+		err(EXIT_FAILURE, "cannot list %s/vms", ovc_sysfs_root());
+
+	tb = new_table(ctl);
+	for (i = 0; i < n; i++) {
+		if (ovc_read_vm(root, ids[i], &vm)) {
+			if (errno == ENOENT)
+				continue;	/* destroyed since listed */
+			err(EXIT_FAILURE, "cannot read %s/vms/%" PRIu64,
+			    ovc_sysfs_root(), ids[i]);
+		}
+		add_vm_line(ctl, tb, &vm);
+		ovc_vm_clear(&vm);
+	}
+
+	const struct summary sum[] = {
+		{ "pages_resident", "Resident", st.pages_resident, 1 },
+		{ "nr_vms", "VMs", st.nr_vms, 0 },
+		{ "page_size", NULL, page_size, 0 },
+	};
+	print_report(ctl, tb, sum, ARRAY_SIZE(sum));
+
+	scols_unref_table(tb);
+	free(ids);
+	close(root);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_info(struct ctl *ctl, int argc, char **argv)
+{
+	struct libscols_table *tb;
+	struct ovc_vm_info info;
+	struct statfs sfs;
+	struct ovc_vm vm;
+	int i, fd, rc = EXIT_SUCCESS;
+	uint32_t api = 0;
+
+	if (argc < 2)
+		errx(EXIT_FAILURE, "info: no FILE specified");
+	tb = new_table(ctl);
+	for (i = 1; i < argc; i++) {
+		fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			warn("cannot open %s", argv[i]);
+			rc = EXIT_FAILURE;
+			continue;
+		}
+		if (fstatfs(fd, &sfs) == 0 && sfs.f_type != OVCFS_MAGIC) {
+			warnx("%s: not a file on %s", argv[i], OVCFS_NAME);
+			rc = EXIT_FAILURE;
+		} else if (ovc_get_vm_info(fd, &info)) {
+			warn("%s: OVC_IOC_VM_INFO failed", argv[i]);
+			rc = EXIT_FAILURE;
+		} else {
+			if (info.api_version != OVC_API_VERSION)
+				warnx("%s: module speaks ovc API %u, ovcctl API %d",
+				      argv[i], info.api_version, OVC_API_VERSION);
+			api = info.api_version;
+			ovc_vm_from_info(&vm, &info);
+			vm.name = argv[i];
+			vm.known |= OVC_VM_NAME;
+			add_vm_line(ctl, tb, &vm);
+		}
+		close(fd);
+	}
+	if (!scols_table_is_empty(tb)) {
+		const struct summary sum[] = {
+			{ "api_version", "API version", api, 0 },
+		};
+		print_report(ctl, tb, sum, ARRAY_SIZE(sum));
+	}
+	scols_unref_table(tb);
+	return rc;
+}
+
+/* Later: { "balloon", cmd_balloon, "VM SIZE", ... }, { "set", ... }. */
+static const struct command commands[] = {
+	{ "status", cmd_status, "",        "show the module's numbers and its VMs" },
+	{ "info",   cmd_info,   "FILE...", "ask ovcfs files about their VMs" },
+};
+
+static void __attribute__((noreturn)) usage(void)
+{
+	size_t i;
+
+	printf("Usage:\n %s [options] <command> [options] [<args>]\n\n",
+	       program_invocation_short_name);
+	puts("Show what the ovc module holds of KVM guest memory.\n\nCommands:");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		printf(" %-7s %-8s %s\n", commands[i].name, commands[i].args,
+		       commands[i].help);
+	puts("\nOptions:\n"
+	     " -b, --bytes          print sizes in bytes rather than in a human-readable form\n"
+	     " -J, --json           use JSON output format (implies --bytes)\n"
+	     " -n, --noheadings     don't print headings (nor the summary)\n"
+	     " -o, --output <list>  columns to show (+<list> adds to the default)\n"
+	     " -r, --raw            use raw output format (no summary)\n"
+	     "\n"
+	     " -h, --help           display this help\n"
+	     " -V, --version        display version\n"
+	     "\nAvailable output columns:");
+	for (i = 0; i < ARRAY_SIZE(infos); i++)
+		printf(" %9s  %s\n", infos[i].name, infos[i].help);
+	printf("\nThe sysfs root is %s, or $OVC_SYSFS.\nFor more details see ovcctl(8).\n",
+	       OVC_SYSFS_ROOT);
+	exit(EXIT_SUCCESS);
+}
+
+/*
+ * Parse options from argv[optind].  Before the command, stop at the first
+ * non-option (the command); after it, let getopt move operands last.
+ */
+static void parse_options(struct ctl *ctl, int argc, char **argv, int before_cmd)
+{
+	static const struct option longopts[] = {
+		{ "bytes",      no_argument,       NULL, 'b' },
+		{ "json",       no_argument,       NULL, 'J' },
+		{ "noheadings", no_argument,       NULL, 'n' },
+		{ "output",     required_argument, NULL, 'o' },
+		{ "raw",        no_argument,       NULL, 'r' },
+		{ "help",       no_argument,       NULL, 'h' },
+		{ "version",    no_argument,       NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	const char *optstr = before_cmd ? "+bJno:rhV" : "bJno:rhV";
+
+	while ((c = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			ctl->bytes = 1;
+			break;
+		case 'J':
+			ctl->json = 1;
+			break;
+		case 'n':
+			ctl->noheadings = 1;
+			break;
+		case 'o':
+			parse_columns(ctl, optarg);
+			break;
+		case 'r':
+			ctl->raw = 1;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			printf("%s %s (ovc API %d)\n", program_invocation_short_name,
+			       OVCCTL_VERSION, OVC_API_VERSION);
+			exit(EXIT_SUCCESS);
+		default:
+			errtryhelp();
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = { .ncolumns = ARRAY_SIZE(default_columns) };
+	const struct command *cmd = NULL;
+	size_t i;
+
+	memcpy(ctl.columns, default_columns, sizeof(default_columns));
+	page_size = sysconf(_SC_PAGESIZE);
+	scols_init_debug(0);
+
+	parse_options(&ctl, argc, argv, 1);
+	if (optind == argc) {
+		warnx("no command specified");
+		errtryhelp();
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[optind], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd) {
+		warnx("unknown command '%s'", argv[optind]);
+		errtryhelp();
+	}
+	argv[optind] = argv[0];	/* getopt names the program in its errors */
+	argc -= optind;
+	argv += optind;
+	optind = 0;		/* glibc: restart getopt on the command's argv */
+	parse_options(&ctl, argc, argv, 0);
+	if (ctl.json && ctl.raw)
+		errx(EXIT_FAILURE, "mutually exclusive arguments: --json --raw");
+	if (ctl.json)
+		ctl.bytes = 1;	/* JSON numbers, not "4GiB" */
+
+	/* Hand the command its operands after an argv[0]. */
+	argv[optind - 1] = argv[0];
+	return cmd->run(&ctl, argc - optind + 1, argv + optind - 1);
+}
