@@ -34,6 +34,10 @@
  * @resident_pages:	out: pages currently backed by memory
  * @owner_uid:		out: uid owning the file
  * @owner_pid:		out: tgid of the last process that mapped it, or 0
+ * @balloon_target_pages: out: balloon size the host asks for, in pages
+ * @balloon_actual_pages: out: balloon size last reported by ovcd
+ * @balloon_pages:	out: pages released by hole punching (balloon
+ *			inflation, free page reporting) and not touched since
  * @reserved:		must be zero on input; zero on output
  */
 struct ovc_vm_info {
@@ -44,11 +48,59 @@ struct ovc_vm_info {
 	__u64 resident_pages;
 	__u32 owner_uid;
 	__u32 owner_pid;
-	__u64 reserved[8];
+	__u64 balloon_target_pages;
+	__u64 balloon_actual_pages;
+	__u64 balloon_pages;
+	__u64 reserved[5];
+};
+
+/**
+ * struct ovc_balloon_target - set a VM's balloon target
+ * @size:		sizeof(struct ovc_balloon_target)
+ * @flags:		must be zero
+ * @target_pages:	balloon size in pages: 0 deflates fully; at most the
+ *			VM's size_pages (else -ERANGE)
+ * @reserved:		must be zero
+ *
+ * Also writable as vms/<id>/balloon_target_pages.  A change wakes pollers
+ * of that sysfs file (POLLPRI), which is how ovcd notices it.
+ */
+struct ovc_balloon_target {
+	__u32 size;
+	__u32 flags;
+	__u64 target_pages;
+	__u64 reserved[4];
+};
+
+/* Field not known: leave it as it was. */
+#define OVC_UNKNOWN		((__u64)-1)
+
+/**
+ * struct ovc_guest_report - what ovcd learnt from QEMU about a VM
+ * @size:		sizeof(struct ovc_guest_report)
+ * @flags:		must be zero
+ * @balloon_actual_pages: balloon size from query-balloon, in pages
+ * @guest_free_pages:	the guest's free memory (virtio-balloon stats)
+ * @guest_total_pages:	the guest's total memory (virtio-balloon stats)
+ * @reserved:		must be zero
+ *
+ * Any field may be OVC_UNKNOWN.  Known values are shown as
+ * vms/<id>/balloon_actual_pages, guest_free_pages, guest_total_pages.
+ */
+struct ovc_guest_report {
+	__u32 size;
+	__u32 flags;
+	__u64 balloon_actual_pages;
+	__u64 guest_free_pages;
+	__u64 guest_total_pages;
+	__u64 reserved[4];
 };
 
 #define OVC_IOC_MAGIC		0xB8
 
 #define OVC_IOC_VM_INFO		_IOWR(OVC_IOC_MAGIC, 0x01, struct ovc_vm_info)
+#define OVC_IOC_SET_BALLOON_TARGET \
+	_IOW(OVC_IOC_MAGIC, 0x02, struct ovc_balloon_target)
+#define OVC_IOC_GUEST_REPORT	_IOW(OVC_IOC_MAGIC, 0x03, struct ovc_guest_report)
 
 #endif /* _UAPI_LINUX_OVC_H */
