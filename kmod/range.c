@@ -41,8 +41,12 @@ int ovc_punch_range(loff_t offset, loff_t len, struct ovc_punch *p)
 	p->tail_page = -1;
 	p->tail_len = 0;
 
-	first_full = round_up(offset, PAGE_SIZE);
-	end_full = round_down(end, PAGE_SIZE);
+	/*
+	 * In pages: round_up(offset, PAGE_SIZE) overflows loff_t for an
+	 * unaligned offset in the last page below MAX_LFS_FILESIZE.
+	 */
+	first_full = (offset >> PAGE_SHIFT) + !!(offset & ~PAGE_MASK);
+	end_full = end >> PAGE_SHIFT;
 
 	if (first_full >= end_full) {
 		/* No whole page: one or two partial pages. */
@@ -58,10 +62,10 @@ int ovc_punch_range(loff_t offset, loff_t len, struct ovc_punch *p)
 			return 0;
 		}
 		/* Spans a page boundary without covering a whole page. */
-		p->first = p->end = first_full >> PAGE_SHIFT;
+		p->first = p->end = first_full;
 	} else {
-		p->first = first_full >> PAGE_SHIFT;
-		p->end = end_full >> PAGE_SHIFT;
+		p->first = first_full;
+		p->end = end_full;
 	}
 	if (offset & ~PAGE_MASK) {
 		p->head_page = offset >> PAGE_SHIFT;
