@@ -108,6 +108,20 @@ pgoff_t ovc_size_to_pages(loff_t size)
 	return (pgoff_t)((size - 1) >> PAGE_SHIFT) + 1;
 }
 
+/* Return: 0, or -EINVAL unless the size matches and @reserved is zero. */
+static int ovc_uarg_check(u32 usize, size_t ksize, u32 flags,
+			  const u64 *reserved, size_t n)
+{
+	size_t i;
+
+	if (usize != ksize || flags)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (reserved[i])
+			return -EINVAL;
+	return 0;
+}
+
 /**
  * ovc_vm_info_check() - validate a struct ovc_vm_info from userspace
  * @info:	the copy of the caller's struct
@@ -118,12 +132,34 @@ pgoff_t ovc_size_to_pages(loff_t size)
  */
 int ovc_vm_info_check(const struct ovc_vm_info *info, u32 usize)
 {
-	size_t i;
+	return ovc_uarg_check(usize, sizeof(*info), 0, info->reserved,
+			      ARRAY_SIZE(info->reserved));
+}
 
-	if (usize != sizeof(*info))
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(info->reserved); i++)
-		if (info->reserved[i])
-			return -EINVAL;
-	return 0;
+/**
+ * ovc_balloon_target_check() - validate a struct ovc_balloon_target
+ * @t:		the copy of the caller's struct
+ * @usize:	the size the caller claimed in @t->size
+ *
+ * The target itself is checked against the VM's size by the caller.
+ *
+ * Return: 0, or -EINVAL for a wrong size, flags or a non-zero reserved field.
+ */
+int ovc_balloon_target_check(const struct ovc_balloon_target *t, u32 usize)
+{
+	return ovc_uarg_check(usize, sizeof(*t), t->flags, t->reserved,
+			      ARRAY_SIZE(t->reserved));
+}
+
+/**
+ * ovc_guest_report_check() - validate a struct ovc_guest_report
+ * @r:		the copy of the caller's struct
+ * @usize:	the size the caller claimed in @r->size
+ *
+ * Return: 0, or -EINVAL for a wrong size, flags or a non-zero reserved field.
+ */
+int ovc_guest_report_check(const struct ovc_guest_report *r, u32 usize)
+{
+	return ovc_uarg_check(usize, sizeof(*r), r->flags, r->reserved,
+			      ARRAY_SIZE(r->reserved));
 }

@@ -10,6 +10,8 @@
 #include <linux/types.h>
 
 struct ovc_vm_info;
+struct ovc_balloon_target;
+struct ovc_guest_report;
 
 /**
  * struct ovc_punch - what a hole punch does to a file
@@ -35,5 +37,7 @@ int ovc_punch_range(loff_t offset, loff_t len, struct ovc_punch *p);
 int ovc_fallocate_mode_check(int mode);
 pgoff_t ovc_size_to_pages(loff_t size);
 int ovc_vm_info_check(const struct ovc_vm_info *info, u32 usize);
+int ovc_balloon_target_check(const struct ovc_balloon_target *t, u32 usize);
+int ovc_guest_report_check(const struct ovc_guest_report *r, u32 usize);
 
 #endif /* _OVC_RANGE_H */

@@ -8,7 +8,9 @@
  *   NULL                    empty: never touched, or punched; reads as zero
  *   tag 0: struct page *    a private page owned by this VM
  *   tag 1: struct ovc_frame * a shared frame (content sharing, later issue)
- *   tag 3: index << 2       swapped out to the module's backing file (later)
+ *   tag 3, bit 2 clear      ballooned: released by a hole punch (balloon
+ *                           inflation, free page reporting); reads as zero
+ *   tag 3, bit 2 set        swapped out, index in bits 3 and up (later)
  *
  * Tag 2 is the xarray's internal-entry tag and is never used.  Per-slot
  * flags that change often (e.g. "sampled out") live in xarray marks, not in
@@ -26,13 +28,15 @@ enum ovc_slot_kind {
 	OVC_SLOT_EMPTY,
 	OVC_SLOT_PRIVATE,
 	OVC_SLOT_SHARED,
+	OVC_SLOT_BALLOONED,
 	OVC_SLOT_SWAPPED,
 };
 
 #define OVC_SLOT_TAG_SHARED	1UL
-#define OVC_SLOT_TAG_SWAPPED	3UL
-/* Largest swap index a slot can hold (the two tag bits are taken). */
-#define OVC_SLOT_SWAP_MAX	(ULONG_MAX >> 2)
+#define OVC_SLOT_TAG_SPECIAL	3UL
+#define OVC_SLOT_SWAP_BIT	4UL
+/* Largest swap index a slot can hold (three low bits are taken). */
+#define OVC_SLOT_SWAP_MAX	(ULONG_MAX >> 3)
 
 static inline enum ovc_slot_kind ovc_slot_kind(const void *entry)
 {
@@ -44,7 +48,8 @@ static inline enum ovc_slot_kind ovc_slot_kind(const void *entry)
 	case OVC_SLOT_TAG_SHARED:
 		return OVC_SLOT_SHARED;
 	default:
-		return OVC_SLOT_SWAPPED;
+		return ((unsigned long)entry & OVC_SLOT_SWAP_BIT) ?
+			OVC_SLOT_SWAPPED : OVC_SLOT_BALLOONED;
 	}
 }
 
@@ -58,10 +63,16 @@ static inline void *ovc_slot_mk_shared(struct ovc_frame *frame)
 	return xa_tag_pointer(frame, OVC_SLOT_TAG_SHARED);
 }
 
+static inline void *ovc_slot_mk_ballooned(void)
+{
+	return (void *)OVC_SLOT_TAG_SPECIAL;
+}
+
 /* @index must not exceed OVC_SLOT_SWAP_MAX; callers check it. */
 static inline void *ovc_slot_mk_swapped(unsigned long index)
 {
-	return xa_tag_pointer((void *)(index << 2), OVC_SLOT_TAG_SWAPPED);
+	return (void *)((index << 3) | OVC_SLOT_SWAP_BIT |
+			OVC_SLOT_TAG_SPECIAL);
 }
 
 /* Return: the private page of a slot, or NULL if it holds none. */
@@ -81,7 +92,7 @@ static inline struct ovc_frame *ovc_slot_frame(const void *entry)
 /* Only meaningful for OVC_SLOT_SWAPPED entries. */
 static inline unsigned long ovc_slot_swap_index(const void *entry)
 {
-	return (unsigned long)entry >> 2;
+	return (unsigned long)entry >> 3;
 }
 
 #endif /* _OVC_SLOT_H */

@@ -3,6 +3,7 @@
  * ovc sysfs: /sys/kernel/mm/ovc/, one value per file, as KSM's.
  *
  *   pages_resident	pages of guest RAM held by all VMs (read-only)
+ *   balloon_pages	slots released by hole punches, all VMs (read-only)
  *   nr_vms		number of VM files (read-only)
  *   vms/<id>/		one directory per VM, see ovc_vm_attrs below
  */
@@ -27,6 +28,13 @@ static ssize_t pages_resident_show(struct kobject *kobj,
 }
 OVC_ATTR_RO(pages_resident);
 
+static ssize_t balloon_pages_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&ovc_pages_ballooned));
+}
+OVC_ATTR_RO(balloon_pages);
+
 static ssize_t nr_vms_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
@@ -41,6 +49,7 @@ OVC_ATTR_RO(nr_vms);
 
 static struct attribute *ovc_attrs[] = {
 	&pages_resident_attr.attr,
+	&balloon_pages_attr.attr,
 	&nr_vms_attr.attr,
 	NULL,
 };
@@ -123,12 +132,74 @@ static ssize_t vm_resident_pages_show(struct kobject *kobj,
 }
 OVC_VM_ATTR_RO(resident_pages);
 
+static ssize_t vm_balloon_pages_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&kobj_to_vm(kobj)->ballooned));
+}
+OVC_VM_ATTR_RO(balloon_pages);
+
+/* What ovcd reported (OVC_IOC_GUEST_REPORT); 0 until it did. */
+#define OVC_VM_U64_ATTR_RO(_name, _field)				\
+static ssize_t vm_##_name##_show(struct kobject *kobj,			\
+				 struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n",				\
+			  READ_ONCE(kobj_to_vm(kobj)->_field));		\
+}									\
+OVC_VM_ATTR_RO(_name)
+
+OVC_VM_U64_ATTR_RO(balloon_actual_pages, balloon_actual);
+OVC_VM_U64_ATTR_RO(guest_free_pages, guest_free);
+OVC_VM_U64_ATTR_RO(guest_total_pages, guest_total);
+
+static ssize_t vm_balloon_target_pages_show(struct kobject *kobj,
+					    struct kobj_attribute *attr,
+					    char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(kobj_to_vm(kobj)->balloon_target));
+}
+
+/* Root only (mode 0644); the ioctl is the other way in. */
+static ssize_t vm_balloon_target_pages_store(struct kobject *kobj,
+					     struct kobj_attribute *attr,
+					     const char *buf, size_t count)
+{
+	u64 pages;
+	int err;
+
+	err = kstrtou64(buf, 10, &pages);
+	if (err)
+		return err;
+	err = ovc_vm_set_balloon_target(kobj_to_vm(kobj), pages);
+	return err ? err : count;
+}
+static struct kobj_attribute vm_balloon_target_pages_attr =
+	__ATTR(balloon_target_pages, 0644, vm_balloon_target_pages_show,
+	       vm_balloon_target_pages_store);
+
+/**
+ * ovc_sysfs_notify_target() - wake pollers of balloon_target_pages
+ * @vm:	the VM whose target changed
+ */
+void ovc_sysfs_notify_target(struct ovc_vm *vm)
+{
+	sysfs_notify(&vm->kobj, NULL, "balloon_target_pages");
+}
+
 static struct attribute *ovc_vm_attrs[] = {
 	&vm_name_attr.attr,
 	&vm_owner_uid_attr.attr,
 	&vm_owner_pid_attr.attr,
 	&vm_size_pages_attr.attr,
 	&vm_resident_pages_attr.attr,
+	&vm_balloon_pages_attr.attr,
+	&vm_balloon_target_pages_attr.attr,
+	&vm_balloon_actual_pages_attr.attr,
+	&vm_guest_free_pages_attr.attr,
+	&vm_guest_total_pages_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(ovc_vm);

@@ -20,6 +20,7 @@
 LIST_HEAD(ovc_vms);
 DEFINE_MUTEX(ovc_vms_lock);
 atomic_long_t ovc_pages_resident = ATOMIC_LONG_INIT(0);
+atomic_long_t ovc_pages_ballooned = ATOMIC_LONG_INIT(0);
 unsigned long ovc_nr_vms;
 
 static atomic64_t ovc_next_vm_id = ATOMIC64_INIT(0);
@@ -47,6 +48,7 @@ struct ovc_vm *ovc_vm_create(struct inode *inode)
 	mutex_init(&vm->lock);
 	vm->inode = inode;
 	atomic_long_set(&vm->resident, 0);
+	atomic_long_set(&vm->ballooned, 0);
 	vm->id = atomic64_inc_return(&ovc_next_vm_id);
 	INIT_LIST_HEAD(&vm->node);
 
@@ -62,30 +64,55 @@ struct ovc_vm *ovc_vm_create(struct inode *inode)
 	return vm;
 }
 
+static void ovc_vm_ballooned_add(struct ovc_vm *vm, long n)
+{
+	atomic_long_add(n, &vm->ballooned);
+	atomic_long_add(n, &ovc_pages_ballooned);
+}
+
 /*
  * Remove the slots of [@first, @end) from @vm, unmap their pages from every
- * mapping of the VM and drop the slots' references.  Works in batches so
- * that vm->lock is never held for long.
+ * mapping of the VM and drop the slots' references.  With @balloon (a hole
+ * punch) a resident slot becomes a ballooned one, counted until it is
+ * touched again; else (truncate, teardown) every slot is erased.  Works in
+ * batches so that vm->lock is never held for long.
  */
-static void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end)
+static void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
+			      bool balloon)
 {
 	struct address_space *mapping = vm->inode->i_mapping;
 	struct page *batch[OVC_DROP_BATCH];
 	unsigned long index, next;
 	unsigned int n, i;
+	long ballooned;
 	void *entry;
 
 	if (first >= end)
 		return;
 	for (next = first; next < end; cond_resched()) {
 		n = 0;
+		ballooned = 0;
 		first = next;
 		next = end;
 		mutex_lock(&vm->lock);
 		xa_for_each_range(&vm->slots, index, entry, first, end - 1) {
 			struct page *page = ovc_slot_page(entry);
 
-			xa_erase(&vm->slots, index);
+			if (ovc_slot_kind(entry) == OVC_SLOT_BALLOONED) {
+				if (!balloon) {
+					xa_erase(&vm->slots, index);
+					ballooned--;
+				}
+				continue;
+			}
+			if (balloon) {
+				/* Replacing a present entry never allocates. */
+				xa_store(&vm->slots, index,
+					 ovc_slot_mk_ballooned(), GFP_NOWAIT);
+				ballooned++;
+			} else {
+				xa_erase(&vm->slots, index);
+			}
 			if (!page)
 				continue;
 			batch[n++] = page;
@@ -95,6 +122,7 @@ static void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end)
 			}
 		}
 		mutex_unlock(&vm->lock);
+		ovc_vm_ballooned_add(vm, ballooned);
 		if (!n)
 			break;
 		atomic_long_sub(n, &vm->resident);
@@ -126,8 +154,9 @@ static void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end)
  */
 void ovc_vm_destroy(struct ovc_vm *vm)
 {
-	ovc_vm_drop_range(vm, 0, ULONG_MAX);
+	ovc_vm_drop_range(vm, 0, ULONG_MAX, false);
 	WARN_ON_ONCE(atomic_long_read(&vm->resident));
+	WARN_ON_ONCE(atomic_long_read(&vm->ballooned));
 	xa_destroy(&vm->slots);
 
 	mutex_lock(&ovc_vms_lock);
@@ -162,7 +191,7 @@ static bool ovc_vm_index_valid(struct ovc_vm *vm, pgoff_t index)
 struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index, bool extend)
 {
 	struct page *page, *new;
-	void *old;
+	void *old, *entry;
 
 	rcu_read_lock();
 	page = ovc_slot_page(xa_load(&vm->slots, index));
@@ -182,7 +211,8 @@ struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index, bool extend)
 		page = ERR_PTR(-EFAULT);
 		goto out_unlock;
 	}
-	page = ovc_slot_page(xa_load(&vm->slots, index));
+	entry = xa_load(&vm->slots, index);
+	page = ovc_slot_page(entry);
 	if (page) {
 		get_page(page);
 		goto out_unlock;
@@ -193,6 +223,8 @@ struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index, bool extend)
 		page = ERR_PTR(xa_err(old));
 		goto out_unlock;
 	}
+	if (ovc_slot_kind(entry) == OVC_SLOT_BALLOONED)
+		ovc_vm_ballooned_add(vm, -1);	/* deflated: touched again */
 	atomic_long_inc(&vm->resident);
 	atomic_long_inc(&ovc_pages_resident);
 	page = new;
@@ -319,7 +351,7 @@ int ovc_vm_punch(struct ovc_vm *vm, loff_t offset, loff_t len)
 		ovc_vm_zero_partial(vm, p.head_page, p.head_off, p.head_len);
 	if (p.tail_page >= 0)
 		ovc_vm_zero_partial(vm, p.tail_page, 0, p.tail_len);
-	ovc_vm_drop_range(vm, p.first, p.end);
+	ovc_vm_drop_range(vm, p.first, p.end, true);
 	return 0;
 }
 
@@ -340,7 +372,10 @@ void ovc_vm_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize)
 		ovc_vm_zero_partial(vm, newsize >> PAGE_SHIFT,
 				    newsize & ~PAGE_MASK,
 				    PAGE_SIZE - (newsize & ~PAGE_MASK));
-	ovc_vm_drop_range(vm, ovc_size_to_pages(newsize), ULONG_MAX);
+	ovc_vm_drop_range(vm, ovc_size_to_pages(newsize), ULONG_MAX, false);
+	/* A target larger than the VM makes no sense any more. */
+	if (READ_ONCE(vm->balloon_target) > ovc_size_to_pages(newsize))
+		ovc_vm_set_balloon_target(vm, ovc_size_to_pages(newsize));
 }
 
 /**
@@ -423,7 +458,7 @@ ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
 		i_size_write(vm->inode, pos);
 	if (err)	/* a page allocated past the end may be left */
 		ovc_vm_drop_range(vm, ovc_size_to_pages(i_size_read(vm->inode)),
-				  ULONG_MAX);
+				  ULONG_MAX, false);
 	iocb->ki_pos = pos;
 	return done ? done : err;
 }
@@ -441,4 +476,59 @@ void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info)
 	info->resident_pages = atomic_long_read(&vm->resident);
 	info->owner_uid = from_kuid_munged(current_user_ns(), vm->inode->i_uid);
 	info->owner_pid = READ_ONCE(vm->owner_pid);
+	info->balloon_target_pages = READ_ONCE(vm->balloon_target);
+	info->balloon_actual_pages = READ_ONCE(vm->balloon_actual);
+	info->balloon_pages = atomic_long_read(&vm->ballooned);
+}
+
+/**
+ * ovc_vm_set_balloon_target() - set the balloon size the host asks for
+ * @vm:		the VM
+ * @pages:	target in pages, at most the VM's size
+ *
+ * Wakes pollers of vms/<id>/balloon_target_pages (ovcd) on a change.
+ *
+ * Return: 0, or -ERANGE if @pages exceeds the VM's size.
+ */
+int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages)
+{
+	if (pages > ovc_size_to_pages(i_size_read(vm->inode)))
+		return -ERANGE;
+	if (xchg(&vm->balloon_target, pages) != pages)
+		ovc_sysfs_notify_target(vm);
+	return 0;
+}
+
+/**
+ * ovc_vm_guest_report() - record what ovcd learnt from QEMU
+ * @vm:		the VM
+ * @r:		checked by ovc_guest_report_check(); OVC_UNKNOWN fields are
+ *		left as they were
+ *
+ * Return: 0, or -ERANGE if a size exceeds the VM's size or free memory
+ * exceeds total memory; nothing is recorded then.
+ */
+int ovc_vm_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r)
+{
+	u64 size = ovc_size_to_pages(i_size_read(vm->inode));
+	u64 total = r->guest_total_pages;
+
+	if (r->balloon_actual_pages != OVC_UNKNOWN &&
+	    r->balloon_actual_pages > size)
+		return -ERANGE;
+	if (total != OVC_UNKNOWN && total > size)
+		return -ERANGE;
+	if (total == OVC_UNKNOWN)
+		total = READ_ONCE(vm->guest_total);
+	if (r->guest_free_pages != OVC_UNKNOWN &&
+	    r->guest_free_pages > (total ? total : size))
+		return -ERANGE;
+
+	if (r->balloon_actual_pages != OVC_UNKNOWN)
+		WRITE_ONCE(vm->balloon_actual, r->balloon_actual_pages);
+	if (r->guest_total_pages != OVC_UNKNOWN)
+		WRITE_ONCE(vm->guest_total, r->guest_total_pages);
+	if (r->guest_free_pages != OVC_UNKNOWN)
+		WRITE_ONCE(vm->guest_free, r->guest_free_pages);
+	return 0;
 }

@@ -46,6 +46,7 @@
 #include <linux/xarray.h>
 
 struct ovc_vm_info;
+struct ovc_guest_report;
 
 /**
  * struct ovc_vm - one VM's RAM
@@ -54,6 +55,11 @@ struct ovc_vm_info;
  *		shared/zero/swapped); lookups use RCU and the page lock
  * @inode:	the ovcfs inode; its i_mapping is this VM's address_space
  * @resident:	pages held in @slots
+ * @ballooned:	slots released by a hole punch and not touched since
+ * @balloon_target: balloon size asked for, in pages (WRITE_ONCE/READ_ONCE)
+ * @balloon_actual: balloon size ovcd last reported, in pages
+ * @guest_free:	guest free memory ovcd last reported, in pages
+ * @guest_total: guest total memory ovcd last reported, in pages
  * @owner_pid:	tgid of the last process that mapped the file, 0 if none
  * @id:		unique id, never reused while the module is loaded
  * @node:	entry in ovc_vms, under ovc_vms_lock
@@ -64,6 +70,11 @@ struct ovc_vm {
 	struct mutex lock;
 	struct inode *inode;
 	atomic_long_t resident;
+	atomic_long_t ballooned;
+	u64 balloon_target;
+	u64 balloon_actual;
+	u64 guest_free;
+	u64 guest_total;
 	pid_t owner_pid;
 	u64 id;
 	struct list_head node;
@@ -73,8 +84,9 @@ struct ovc_vm {
 /* All VMs, for sysfs and (later) the scanner.  Protected by ovc_vms_lock. */
 extern struct list_head ovc_vms;
 extern struct mutex ovc_vms_lock;
-/* Pages held by all VMs. */
+/* Pages held by all VMs; slots ballooned in all VMs. */
 extern atomic_long_t ovc_pages_resident;
+extern atomic_long_t ovc_pages_ballooned;
 extern unsigned long ovc_nr_vms;
 
 struct ovc_vm *ovc_vm_create(struct inode *inode);
@@ -88,12 +100,15 @@ ssize_t ovc_vm_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to);
 ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
 		     struct iov_iter *from);
 void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info);
+int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages);
+int ovc_vm_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r);
 
 /* sysfs.c */
 int ovc_sysfs_init(void);
 void ovc_sysfs_exit(void);
 int ovc_sysfs_add_vm(struct ovc_vm *vm);
 void ovc_sysfs_del_vm(struct ovc_vm *vm);
+void ovc_sysfs_notify_target(struct ovc_vm *vm);
 
 /* ovcfs.c */
 int ovcfs_init(void);
