@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the slot encoding (kmod/slot.h): every kind of entry is
+ * built, decoded and stored in a real xarray, with real pages from
+ * alloc_pages(), fake but aligned frame pointers, the ballooned marker and
+ * swap indices up to OVC_SLOT_SWAP_MAX.
+ */
+#include <kunit/test.h>
+#include <linux/gfp.h>
+#include <linux/limits.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "../slot.h"
+#include "ovc_kunit.h"
+
+/* Where the test gets the thing a slot points to. */
+enum slot_src {
+	SRC_NONE,	/* an empty slot */
+	SRC_PAGE,	/* page @nr of a real alloc_pages(@order) */
+	SRC_FRAME_OBJ,	/* a real kmalloc()ed object of @val bytes */
+	SRC_FRAME_FAKE,	/* the address @val, never dereferenced */
+	SRC_BALLOON,	/* the ballooned marker */
+	SRC_SWAP,	/* the swap index @val */
+};
+
+struct slot_case {
+	const char *name;
+	enum slot_src src;
+	unsigned int order;
+	unsigned int nr;
+	unsigned long val;
+	enum ovc_slot_kind kind;
+};
+
+static const struct slot_case slot_cases[] = {
+	{ "empty slot", SRC_NONE, 0, 0, 0, OVC_SLOT_EMPTY },
+	{ "private: order-0 page", SRC_PAGE, 0, 0, 0, OVC_SLOT_PRIVATE },
+	{ "private: second page of an order-1 block",
+	  SRC_PAGE, 1, 1, 0, OVC_SLOT_PRIVATE },
+	{ "private: last page of an order-4 block",
+	  SRC_PAGE, 4, 15, 0, OVC_SLOT_PRIVATE },
+	{ "shared: kmalloc'ed 8-byte frame", SRC_FRAME_OBJ, 0, 0, 8,
+	  OVC_SLOT_SHARED },
+	{ "shared: kmalloc'ed 192-byte frame", SRC_FRAME_OBJ, 0, 0, 192,
+	  OVC_SLOT_SHARED },
+	{ "shared: fake frame at 0x4", SRC_FRAME_FAKE, 0, 0, 0x4,
+	  OVC_SLOT_SHARED },
+	{ "shared: fake page-aligned frame", SRC_FRAME_FAKE, 0, 0, 0x10000,
+	  OVC_SLOT_SHARED },
+	{ "shared: fake frame at the highest aligned address",
+	  SRC_FRAME_FAKE, 0, 0, ULONG_MAX & ~3UL, OVC_SLOT_SHARED },
+	{ "ballooned", SRC_BALLOON, 0, 0, 0, OVC_SLOT_BALLOONED },
+	{ "swapped: index 0", SRC_SWAP, 0, 0, 0, OVC_SLOT_SWAPPED },
+	{ "swapped: index 1", SRC_SWAP, 0, 0, 1, OVC_SLOT_SWAPPED },
+	{ "swapped: index 2", SRC_SWAP, 0, 0, 2, OVC_SLOT_SWAPPED },
+	{ "swapped: index 3", SRC_SWAP, 0, 0, 3, OVC_SLOT_SWAPPED },
+	{ "swapped: index 4096", SRC_SWAP, 0, 0, 4096, OVC_SLOT_SWAPPED },
+	{ "swapped: index with only the top usable bit", SRC_SWAP, 0, 0,
+	  OVC_SLOT_SWAP_MAX / 2 + 1, OVC_SLOT_SWAPPED },
+	{ "swapped: index with alternating bits", SRC_SWAP, 0, 0,
+	  (ULONG_MAX / 3) & OVC_SLOT_SWAP_MAX, OVC_SLOT_SWAPPED },
+	{ "swapped: index with the other alternating bits", SRC_SWAP, 0, 0,
+	  (ULONG_MAX / 3 * 2) & OVC_SLOT_SWAP_MAX, OVC_SLOT_SWAPPED },
+	{ "swapped: index OVC_SLOT_SWAP_MAX - 1", SRC_SWAP, 0, 0,
+	  OVC_SLOT_SWAP_MAX - 1, OVC_SLOT_SWAPPED },
+	{ "swapped: index OVC_SLOT_SWAP_MAX", SRC_SWAP, 0, 0,
+	  OVC_SLOT_SWAP_MAX, OVC_SLOT_SWAPPED },
+};
+
+static void slot_case_desc(const struct slot_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(slot, slot_cases, slot_case_desc);
+
+/* Check what every decoder says about @entry, built from @c and @ptr. */
+static void slot_check_decode(struct kunit *test, const struct slot_case *c,
+			      const void *entry, void *ptr)
+{
+	KUNIT_EXPECT_EQ(test, ovc_slot_kind(entry), c->kind);
+
+	switch (c->kind) {
+	case OVC_SLOT_EMPTY:
+		KUNIT_EXPECT_NULL(test, entry);
+		KUNIT_EXPECT_NULL(test, ovc_slot_page(entry));
+		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
+		break;
+	case OVC_SLOT_PRIVATE:
+		KUNIT_EXPECT_PTR_EQ(test, ovc_slot_page(entry),
+				    (struct page *)ptr);
+		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
+		break;
+	case OVC_SLOT_SHARED:
+		KUNIT_EXPECT_PTR_EQ(test, ovc_slot_frame(entry),
+				    (struct ovc_frame *)ptr);
+		KUNIT_EXPECT_NULL(test, ovc_slot_page(entry));
+		break;
+	case OVC_SLOT_BALLOONED:
+		/* Reads as zero like an empty slot, but is not one. */
+		KUNIT_EXPECT_NOT_NULL(test, entry);
+		KUNIT_EXPECT_NULL(test, ovc_slot_page(entry));
+		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
+		break;
+	case OVC_SLOT_SWAPPED:
+		KUNIT_EXPECT_EQ(test, ovc_slot_swap_index(entry), c->val);
+		KUNIT_EXPECT_NULL(test, ovc_slot_page(entry));
+		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
+		break;
+	}
+}
+
+/*
+ * Encode, decode, then store the entry in a real xarray at a low and at
+ * the highest index and decode what comes back: a slot must never be an
+ * internal entry, or the xarray would misread it.
+ */
+static void slot_round_trip_test(struct kunit *test)
+{
+	const struct slot_case *c = test->param_value;
+	static const unsigned long indices[] = { 0, 1, ULONG_MAX };
+	struct page *block = NULL;
+	void *ptr = NULL, *entry = NULL;
+	struct xarray xa;
+	size_t i;
+
+	switch (c->src) {
+	case SRC_NONE:
+		break;
+	case SRC_PAGE:
+		block = alloc_pages(GFP_KERNEL, c->order);
+		KUNIT_ASSERT_NOT_NULL(test, block);
+		ptr = block + c->nr;
+		entry = ovc_slot_mk_private(ptr);
+		break;
+	case SRC_FRAME_OBJ:
+		ptr = kunit_kmalloc(test, c->val, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ptr);
+		entry = ovc_slot_mk_shared(ptr);
+		break;
+	case SRC_FRAME_FAKE:
+		ptr = (void *)c->val;
+		entry = ovc_slot_mk_shared(ptr);
+		break;
+	case SRC_BALLOON:
+		entry = ovc_slot_mk_ballooned();
+		break;
+	case SRC_SWAP:
+		entry = ovc_slot_mk_swapped(c->val);
+		break;
+	}
+
+	slot_check_decode(test, c, entry, ptr);
+
+	xa_init(&xa);
+	for (i = 0; i < ARRAY_SIZE(indices); i++) {
+		void *old = xa_store(&xa, indices[i], entry, GFP_KERNEL);
+
+		KUNIT_EXPECT_EQ(test, xa_err(old), 0);
+		KUNIT_EXPECT_PTR_EQ(test, xa_load(&xa, indices[i]), entry);
+		slot_check_decode(test, c, xa_load(&xa, indices[i]), ptr);
+	}
+	KUNIT_EXPECT_EQ(test, xa_empty(&xa), c->kind == OVC_SLOT_EMPTY);
+	xa_destroy(&xa);
+
+	if (block)
+		__free_pages(block, c->order);
+}
+
+/*
+ * A private page is never read as anything else: try every page of a
+ * large block (struct page pointers of neighbouring pages differ in their
+ * low bits only by multiples of sizeof(struct page)).
+ */
+static void slot_private_never_other_test(struct kunit *test)
+{
+	const unsigned int order = 6;
+	struct page *block = alloc_pages(GFP_KERNEL, order);
+	unsigned int i, bad = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, block);
+	for (i = 0; i < (1U << order); i++) {
+		void *entry = ovc_slot_mk_private(block + i);
+
+		if (ovc_slot_kind(entry) != OVC_SLOT_PRIVATE ||
+		    ovc_slot_page(entry) != block + i ||
+		    ovc_slot_frame(entry) || xa_is_internal(entry))
+			bad++;
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	__free_pages(block, order);
+}
+
+/*
+ * OVC_SLOT_SWAP_MAX is exact: the largest index uses every bit of the
+ * entry, so one more would not fit.  Swap index 0 is not the ballooned
+ * marker.
+ */
+static void slot_swap_max_test(struct kunit *test)
+{
+	void *entry = ovc_slot_mk_swapped(OVC_SLOT_SWAP_MAX);
+
+	KUNIT_EXPECT_EQ(test, (unsigned long)entry, ULONG_MAX);
+	KUNIT_EXPECT_FALSE(test, xa_is_internal(entry));
+	KUNIT_EXPECT_PTR_NE(test, ovc_slot_mk_swapped(0),
+			    ovc_slot_mk_ballooned());
+	KUNIT_EXPECT_EQ(test, ovc_slot_kind(ovc_slot_mk_ballooned()),
+			OVC_SLOT_BALLOONED);
+}
+
+static struct kunit_case slot_test_cases[] = {
+	KUNIT_CASE_PARAM(slot_round_trip_test, slot_gen_params),
+	KUNIT_CASE(slot_private_never_other_test),
+	KUNIT_CASE(slot_swap_max_test),
+	{}
+};
+
+static struct kunit_suite slot_test_suite = {
+	.name = "ovc_slot",
+	.suite_init = ovc_kunit_suite_init,
+	.exit = ovc_kunit_exit,
+	.test_cases = slot_test_cases,
+};
+
+kunit_test_suites(&slot_test_suite);
+
+MODULE_LICENSE("GPL");
