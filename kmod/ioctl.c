@@ -68,14 +68,33 @@ static long ovc_ioctl_guest_report(struct ovc_vm *vm,
 	return ovc_vm_guest_report(vm, &r);
 }
 
+static long ovc_ioctl_share_domain(struct ovc_vm *vm,
+				   struct ovc_share_domain __user *ud)
+{
+	struct ovc_share_domain d;
+	int err;
+
+	if (get_user(d.size, &ud->size))
+		return -EFAULT;
+	if (d.size != sizeof(d))
+		return -EINVAL;
+	if (copy_from_user(&d, ud, sizeof(d)))
+		return -EFAULT;
+	err = ovc_share_domain_check(&d, d.size);
+	if (err)
+		return err;
+	return ovc_vm_set_share_domain(vm, d.domain);
+}
+
 /**
  * ovc_ioctl() - unlocked_ioctl of an ovcfs regular file
  * @file:	the open VM file
  * @cmd:	an OVC_IOC_* command
  * @arg:	its argument, a user pointer
  *
- * Setting a balloon target and reporting guest state are the host's
- * business (ovcd, the admin), not the VM owner's: they need CAP_SYS_ADMIN.
+ * Setting a balloon target, reporting guest state and choosing a sharing
+ * domain are the host's business (ovcd, the admin), not the VM owner's:
+ * they need CAP_SYS_ADMIN.
  *
  * Return: 0, -EFAULT, -EINVAL (bad size, flags or non-zero reserved field),
  * -ERANGE (a size beyond the VM's), -EPERM, or -ENOTTY for an unknown
@@ -96,6 +115,10 @@ long ovc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		return ovc_ioctl_guest_report(vm, (void __user *)arg);
+	case OVC_IOC_SET_SHARE_DOMAIN:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		return ovc_ioctl_share_domain(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -2,7 +2,8 @@
 /*
  * ovc - memory overcommit manager for KVM hosts.
  *
- * Module init and exit: sysfs first, then the filesystem.  The filesystem
+ * Module init and exit: the zero frame, sysfs, the scanner thread, then
+ * the filesystem.  The filesystem
  * type holds a module reference for every mounted ovcfs, so the module
  * cannot be unloaded while a VM's RAM exists.
  */
@@ -11,28 +12,46 @@
 #include <linux/module.h>
 #include <linux/ovc.h>
 
+#include "share.h"
 #include "vm.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 static int __init ovc_init(void)
 {
 	int err;
 
-	err = ovc_sysfs_init();
+	err = ovc_share_init();
 	if (err)
 		return err;
+	err = ovc_sysfs_init();
+	if (err)
+		goto out_share;
+	err = ovc_scan_init();
+	if (err)
+		goto out_sysfs;
 	err = ovcfs_init();
-	if (err) {
-		ovc_sysfs_exit();
-		return err;
-	}
+	if (err)
+		goto out_scan;
 	pr_info("loaded, API version %d\n", OVC_API_VERSION);
 	return 0;
+
+out_scan:
+	ovc_scan_exit();
+out_sysfs:
+	ovc_sysfs_exit();
+out_share:
+	ovc_share_exit();
+	return err;
 }
 
 static void __exit ovc_exit(void)
 {
 	ovcfs_exit();
+	ovc_scan_exit();
 	ovc_sysfs_exit();
+	ovc_share_exit();
 }
 
 module_init(ovc_init);

@@ -132,8 +132,8 @@ static int ovc_uarg_check(u32 usize, size_t ksize, u32 flags,
  */
 int ovc_vm_info_check(const struct ovc_vm_info *info, u32 usize)
 {
-	return ovc_uarg_check(usize, sizeof(*info), 0, info->reserved,
-			      ARRAY_SIZE(info->reserved));
+	return ovc_uarg_check(usize, sizeof(*info), info->reserved32,
+			      info->reserved, ARRAY_SIZE(info->reserved));
 }
 
 /**
@@ -162,4 +162,19 @@ int ovc_guest_report_check(const struct ovc_guest_report *r, u32 usize)
 {
 	return ovc_uarg_check(usize, sizeof(*r), r->flags, r->reserved,
 			      ARRAY_SIZE(r->reserved));
+}
+
+/**
+ * ovc_share_domain_check() - validate a struct ovc_share_domain
+ * @d:		the copy of the caller's struct
+ * @usize:	the size the caller claimed in @d->size
+ *
+ * Return: 0, or -EINVAL for a wrong size, flags or a non-zero reserved field.
+ */
+int ovc_share_domain_check(const struct ovc_share_domain *d, u32 usize)
+{
+	if (d->reserved32)
+		return -EINVAL;
+	return ovc_uarg_check(usize, sizeof(*d), d->flags, d->reserved,
+			      ARRAY_SIZE(d->reserved));
 }

@@ -12,6 +12,7 @@
 struct ovc_vm_info;
 struct ovc_balloon_target;
 struct ovc_guest_report;
+struct ovc_share_domain;
 
 /**
  * struct ovc_punch - what a hole punch does to a file
@@ -39,5 +40,6 @@ pgoff_t ovc_size_to_pages(loff_t size);
 int ovc_vm_info_check(const struct ovc_vm_info *info, u32 usize);
 int ovc_balloon_target_check(const struct ovc_balloon_target *t, u32 usize);
 int ovc_guest_report_check(const struct ovc_guest_report *r, u32 usize);
+int ovc_share_domain_check(const struct ovc_share_domain *d, u32 usize);
 
 #endif /* _OVC_RANGE_H */

@@ -5,7 +5,12 @@
  *   pages_resident	pages of guest RAM held by all VMs (read-only)
  *   balloon_pages	slots released by hole punches, all VMs (read-only)
  *   nr_vms		number of VM files (read-only)
+ *   run, pages_to_scan, sleep_millisecs, zero_only	scanner knobs
+ *   pages_shared, pages_sharing, ...			sharing statistics
  *   vms/<id>/		one directory per VM, see ovc_vm_attrs below
+ *
+ * Stores parse with kstrtouint() and answer -EINVAL for garbage or a value
+ * out of range, as KSM's do.
  */
 #include <linux/dcache.h>
 #include <linux/kobject.h>
@@ -13,6 +18,8 @@
 #include <linux/sysfs.h>
 
 #include "range.h"
+#include "scan.h"
+#include "share.h"
 #include "vm.h"
 
 static struct kobject *ovc_kobj;
@@ -47,10 +54,163 @@ static ssize_t nr_vms_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 OVC_ATTR_RO(nr_vms);
 
+#define OVC_ATTR_RW(_name) \
+	static struct kobj_attribute _name##_attr = __ATTR_RW(_name)
+
+static ssize_t run_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ovc_scan_knobs.run));
+}
+
+static ssize_t run_store(struct kobject *kobj, struct kobj_attribute *attr,
+			 const char *buf, size_t count)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(buf, 10, &v);
+	if (!err)
+		err = ovc_scan_set_run(v);
+	return err ? err : count;
+}
+OVC_ATTR_RW(run);
+
+static ssize_t zero_only_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ovc_scan_knobs.zero_only));
+}
+
+static ssize_t zero_only_store(struct kobject *kobj,
+			       struct kobj_attribute *attr, const char *buf,
+			       size_t count)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(buf, 10, &v);
+	if (!err)
+		err = ovc_scan_set_zero_only(v);
+	return err ? err : count;
+}
+OVC_ATTR_RW(zero_only);
+
+/* A scanner knob in [_min, _max]; a change wakes ovc_scand. */
+#define OVC_KNOB(_name, _min, _max)					\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ovc_scan_knobs._name));\
+}									\
+static ssize_t _name##_store(struct kobject *kobj,			\
+			     struct kobj_attribute *attr,		\
+			     const char *buf, size_t count)		\
+{									\
+	unsigned int v;							\
+	int err;							\
+									\
+	err = kstrtouint(buf, 10, &v);					\
+	if (err)							\
+		return err;						\
+	if (v < (_min) || v > (_max))					\
+		return -EINVAL;						\
+	WRITE_ONCE(ovc_scan_knobs._name, v);				\
+	ovc_scan_wake();						\
+	return count;							\
+}									\
+OVC_ATTR_RW(_name)
+
+OVC_KNOB(pages_to_scan, 1, OVC_PAGES_TO_SCAN_MAX);
+OVC_KNOB(sleep_millisecs, 0, OVC_SLEEP_MS_MAX);
+
+/* A scanner statistic. */
+#define OVC_SCAN_STAT(_name, _field)					\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(ovc_scan_stats._field));\
+}									\
+OVC_ATTR_RO(_name)
+
+OVC_SCAN_STAT(pages_scanned, pages_scanned);
+OVC_SCAN_STAT(full_scans, full_scans);
+OVC_SCAN_STAT(pages_volatile, pages_volatile);
+OVC_SCAN_STAT(hint_stale, hint_stale);
+OVC_SCAN_STAT(pages_pinned, pinned);
+
+/* A share table statistic, read under ovc_share_lock. */
+static unsigned long ovc_share_stat(unsigned long *field)
+{
+	unsigned long v;
+
+	spin_lock(&ovc_share_lock);
+	v = *field;
+	spin_unlock(&ovc_share_lock);
+	return v;
+}
+
+static ssize_t pages_shared_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  ovc_share_stat(&ovc_share_stats.frames));
+}
+OVC_ATTR_RO(pages_shared);
+
+static ssize_t pages_sharing_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	unsigned long sharers, frames;
+
+	spin_lock(&ovc_share_lock);
+	sharers = ovc_share_stats.sharers;
+	frames = ovc_share_stats.frames;
+	spin_unlock(&ovc_share_lock);
+	return sysfs_emit(buf, "%lu\n", sharers - frames);
+}
+OVC_ATTR_RO(pages_sharing);
+
+static ssize_t pages_zero_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", ovc_share_stat(&ovc_share_stats.zero));
+}
+OVC_ATTR_RO(pages_zero);
+
+static ssize_t pages_unshared_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  ovc_share_stat(&ovc_share_stats.hints));
+}
+OVC_ATTR_RO(pages_unshared);
+
+static ssize_t cow_breaks_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&ovc_cow_breaks));
+}
+OVC_ATTR_RO(cow_breaks);
+
 static struct attribute *ovc_attrs[] = {
 	&pages_resident_attr.attr,
 	&balloon_pages_attr.attr,
 	&nr_vms_attr.attr,
+	&run_attr.attr,
+	&pages_to_scan_attr.attr,
+	&sleep_millisecs_attr.attr,
+	&zero_only_attr.attr,
+	&pages_shared_attr.attr,
+	&pages_sharing_attr.attr,
+	&pages_zero_attr.attr,
+	&pages_unshared_attr.attr,
+	&pages_volatile_attr.attr,
+	&pages_scanned_attr.attr,
+	&full_scans_attr.attr,
+	&cow_breaks_attr.attr,
+	&hint_stale_attr.attr,
+	&pages_pinned_attr.attr,
 	NULL,
 };
 
@@ -180,6 +340,54 @@ static struct kobj_attribute vm_balloon_target_pages_attr =
 	__ATTR(balloon_target_pages, 0644, vm_balloon_target_pages_show,
 	       vm_balloon_target_pages_store);
 
+#define OVC_VM_LONG_ATTR_RO(_name, _field)				\
+static ssize_t vm_##_name##_show(struct kobject *kobj,			\
+				 struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%ld\n",				\
+			  atomic_long_read(&kobj_to_vm(kobj)->_field));	\
+}									\
+OVC_VM_ATTR_RO(_name)
+
+OVC_VM_LONG_ATTR_RO(shared_pages, shared);
+OVC_VM_LONG_ATTR_RO(zero_pages, zero);
+OVC_VM_LONG_ATTR_RO(cow_breaks, cow_breaks);
+
+/* Pages this VM would hold privately without sharing. */
+static ssize_t vm_saved_pages_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	struct ovc_vm *vm = kobj_to_vm(kobj);
+
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&vm->shared) +
+			  atomic_long_read(&vm->zero));
+}
+OVC_VM_ATTR_RO(saved_pages);
+
+static ssize_t vm_share_domain_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(kobj_to_vm(kobj)->share_domain));
+}
+
+/* Root only (mode 0644); OVC_IOC_SET_SHARE_DOMAIN is the other way in. */
+static ssize_t vm_share_domain_store(struct kobject *kobj,
+				     struct kobj_attribute *attr,
+				     const char *buf, size_t count)
+{
+	u32 domain;
+	int err;
+
+	err = kstrtou32(buf, 10, &domain);
+	if (!err)
+		err = ovc_vm_set_share_domain(kobj_to_vm(kobj), domain);
+	return err ? err : count;
+}
+static struct kobj_attribute vm_share_domain_attr =
+	__ATTR(share_domain, 0644, vm_share_domain_show,
+	       vm_share_domain_store);
+
 /**
  * ovc_sysfs_notify_target() - wake pollers of balloon_target_pages
  * @vm:	the VM whose target changed
@@ -200,6 +408,11 @@ static struct attribute *ovc_vm_attrs[] = {
 	&vm_balloon_actual_pages_attr.attr,
 	&vm_guest_free_pages_attr.attr,
 	&vm_guest_total_pages_attr.attr,
+	&vm_shared_pages_attr.attr,
+	&vm_zero_pages_attr.attr,
+	&vm_cow_breaks_attr.attr,
+	&vm_saved_pages_attr.attr,
+	&vm_share_domain_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(ovc_vm);

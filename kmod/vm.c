@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ovc VM object: the slots of one VM's RAM, the fault handlers that map
- * them, and the operations that free them (punch, truncate, teardown).
- * The design and the lock order are described in vm.h.
+ * them, copy-on-write of shared slots, and the operations that free them
+ * (punch, truncate, teardown).  The design and the lock order are
+ * described in vm.h; sharing in share.h.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -14,18 +15,21 @@
 
 #include "compat.h"
 #include "range.h"
+#include "share.h"
 #include "slot.h"
+#include "trace.h"
 #include "vm.h"
 
 LIST_HEAD(ovc_vms);
 DEFINE_MUTEX(ovc_vms_lock);
 atomic_long_t ovc_pages_resident = ATOMIC_LONG_INIT(0);
 atomic_long_t ovc_pages_ballooned = ATOMIC_LONG_INIT(0);
+atomic_long_t ovc_cow_breaks = ATOMIC_LONG_INIT(0);
 unsigned long ovc_nr_vms;
 
 static atomic64_t ovc_next_vm_id = ATOMIC64_INIT(0);
 
-/* Pages freed per pass of ovc_vm_drop_range(), i.e. per vm->lock hold. */
+/* Slots dropped per pass of ovc_vm_drop_range(), i.e. per vm->lock hold. */
 #define OVC_DROP_BATCH	32
 
 /**
@@ -45,10 +49,10 @@ struct ovc_vm *ovc_vm_create(struct inode *inode)
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
 	xa_init(&vm->slots);
+	xa_init(&vm->rmap);
 	mutex_init(&vm->lock);
 	vm->inode = inode;
-	atomic_long_set(&vm->resident, 0);
-	atomic_long_set(&vm->ballooned, 0);
+	vm->share_domain = from_kuid_munged(&init_user_ns, inode->i_uid);
 	vm->id = atomic64_inc_return(&ovc_next_vm_id);
 	INIT_LIST_HEAD(&vm->node);
 
@@ -61,6 +65,7 @@ struct ovc_vm *ovc_vm_create(struct inode *inode)
 	list_add_tail(&vm->node, &ovc_vms);
 	ovc_nr_vms++;
 	mutex_unlock(&ovc_vms_lock);
+	ovc_scan_wake();
 	return vm;
 }
 
@@ -70,21 +75,69 @@ static void ovc_vm_ballooned_add(struct ovc_vm *vm, long n)
 	atomic_long_add(n, &ovc_pages_ballooned);
 }
 
+static void ovc_vm_resident_add(struct ovc_vm *vm, long n)
+{
+	atomic_long_add(n, &vm->resident);
+	atomic_long_add(n, &ovc_pages_resident);
+}
+
+/* The slot counter a shared slot is counted in. */
+static atomic_long_t *ovc_vm_shared_counter(struct ovc_vm *vm,
+					    struct ovc_frame *frame)
+{
+	return frame->zero ? &vm->zero : &vm->shared;
+}
+
 /*
- * Remove the slots of [@first, @end) from @vm, unmap their pages from every
+ * The page a slot entry maps: its private page or its frame's page.
+ * Context: under RCU or with the entry pinned (vm->lock, or the frame
+ * page's lock while the slot holds the frame).
+ */
+static struct page *ovc_entry_page(void *entry)
+{
+	struct ovc_frame *frame = ovc_slot_frame(entry);
+
+	return frame ? frame->page : ovc_slot_page(entry);
+}
+
+struct ovc_drop {
+	void *entry;
+	pgoff_t index;
+};
+
+/* Unmap and release one dropped slot; vm->lock is not held. */
+static void ovc_vm_release_slot(struct ovc_vm *vm, struct ovc_drop *d)
+{
+	struct address_space *mapping = vm->inode->i_mapping;
+	struct ovc_frame *frame = ovc_slot_frame(d->entry);
+	struct page *page = ovc_entry_page(d->entry);
+
+	/* Wait for a racing fault that may have mapped it. */
+	lock_page(page);
+	if (frame || page_mapped(page))
+		unmap_mapping_pages(mapping, d->index, 1, false);
+	unlock_page(page);
+	if (frame)
+		ovc_frame_drop_sharer(frame);
+	else
+		put_page(page);
+}
+
+/*
+ * Remove the slots of [@first, @end) from @vm, unmap them from every
  * mapping of the VM and drop the slots' references.  With @balloon (a hole
- * punch) a resident slot becomes a ballooned one, counted until it is
- * touched again; else (truncate, teardown) every slot is erased.  Works in
- * batches so that vm->lock is never held for long.
+ * punch) a slot holding memory becomes a ballooned one, counted until it
+ * is touched again; else (truncate, teardown) every slot is erased.  Works
+ * in batches so that vm->lock is never held for long.
  */
 static void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 			      bool balloon)
 {
 	struct address_space *mapping = vm->inode->i_mapping;
-	struct page *batch[OVC_DROP_BATCH];
+	struct ovc_drop batch[OVC_DROP_BATCH];
 	unsigned long index, next;
+	long ballooned, resident;
 	unsigned int n, i;
-	long ballooned;
 	void *entry;
 
 	if (first >= end)
@@ -92,11 +145,12 @@ static void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 	for (next = first; next < end; cond_resched()) {
 		n = 0;
 		ballooned = 0;
+		resident = 0;
 		first = next;
 		next = end;
 		mutex_lock(&vm->lock);
 		xa_for_each_range(&vm->slots, index, entry, first, end - 1) {
-			struct page *page = ovc_slot_page(entry);
+			struct ovc_frame *frame = ovc_slot_frame(entry);
 
 			if (ovc_slot_kind(entry) == OVC_SLOT_BALLOONED) {
 				if (!balloon) {
@@ -113,9 +167,14 @@ static void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 			} else {
 				xa_erase(&vm->slots, index);
 			}
-			if (!page)
+			if (frame)
+				atomic_long_dec(ovc_vm_shared_counter(vm, frame));
+			else if (ovc_slot_page(entry))
+				resident--;
+			else
 				continue;
-			batch[n++] = page;
+			batch[n].entry = entry;
+			batch[n++].index = index;
 			if (n == OVC_DROP_BATCH) {
 				next = index + 1;
 				break;
@@ -123,23 +182,12 @@ static void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 		}
 		mutex_unlock(&vm->lock);
 		ovc_vm_ballooned_add(vm, ballooned);
+		ovc_vm_resident_add(vm, resident);
 		if (!n)
 			break;
-		atomic_long_sub(n, &vm->resident);
-		atomic_long_sub(n, &ovc_pages_resident);
-
 		unmap_mapping_pages(mapping, first, next - first, false);
-		for (i = 0; i < n; i++) {
-			struct page *page = batch[i];
-
-			/* Wait for a racing fault that may have mapped it. */
-			lock_page(page);
-			if (page_mapped(page))
-				unmap_mapping_pages(mapping, page->index, 1,
-						    false);
-			unlock_page(page);
-			put_page(page);
-		}
+		for (i = 0; i < n; i++)
+			ovc_vm_release_slot(vm, &batch[i]);
 	}
 }
 
@@ -147,23 +195,27 @@ static void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
  * ovc_vm_destroy() - free a VM whose inode is being evicted
  * @vm:	the VM; no mapping of it can exist any more
  *
- * Frees every page, removes the sysfs directory and drops the last
- * reference, which frees @vm.
+ * Frees every page and scanner record, removes the sysfs directory and
+ * drops the last reference, which frees @vm.
  *
  * Context: process context, may sleep.
  */
 void ovc_vm_destroy(struct ovc_vm *vm)
 {
-	ovc_vm_drop_range(vm, 0, ULONG_MAX, false);
-	WARN_ON_ONCE(atomic_long_read(&vm->resident));
-	WARN_ON_ONCE(atomic_long_read(&vm->ballooned));
-	xa_destroy(&vm->slots);
-
+	/* Out of the list first: the scanner then never finds it again. */
 	mutex_lock(&ovc_vms_lock);
 	list_del(&vm->node);
 	ovc_nr_vms--;
 	mutex_unlock(&ovc_vms_lock);
+	/* Waits for a scanner pass that may still use it. */
+	ovc_scan_forget_vm(vm);
 
+	ovc_vm_drop_range(vm, 0, ULONG_MAX, false);
+	WARN_ON_ONCE(atomic_long_read(&vm->resident) ||
+		     atomic_long_read(&vm->ballooned) ||
+		     atomic_long_read(&vm->shared) ||
+		     atomic_long_read(&vm->zero));
+	xa_destroy(&vm->slots);
 	ovc_sysfs_del_vm(vm);
 }
 
@@ -174,32 +226,79 @@ static bool ovc_vm_index_valid(struct ovc_vm *vm, pgoff_t index)
 }
 
 /**
- * ovc_vm_get_page() - the private page of a slot, allocated if empty
+ * ovc_vm_slot_get() - the page a slot maps, with a reference
  * @vm:		the VM
  * @index:	the slot
- * @extend:	allow @index past the end of the file (write() that extends
- *		it, with i_rwsem held); else such an index is refused
+ * @entryp:	set to the slot entry the page was found in
  *
- * A new page is zero-filled.  The allocation happens before vm->lock is
- * taken, so a racing fault on the same slot may win; the loser's page is
- * freed.
+ * The reference is taken and the slot re-read, as filemap does, so the
+ * page really belonged to the slot at that moment: never another VM's
+ * page that was freed and reused meanwhile.
  *
- * Context: process context, may sleep.
- * Return: the page with a reference the caller must put, or ERR_PTR:
- * -EFAULT if @index is past the end of the file, -ENOMEM.
+ * Return: the private page or the shared frame's page, referenced; NULL
+ * for a slot without memory (empty, ballooned).
  */
-struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index, bool extend)
+struct page *ovc_vm_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp)
 {
-	struct page *page, *new;
-	void *old, *entry;
+	struct page *page;
+	void *entry;
 
 	rcu_read_lock();
-	page = ovc_slot_page(xa_load(&vm->slots, index));
-	if (page && !get_page_unless_zero(page))
-		page = NULL;
+repeat:
+	entry = xa_load(&vm->slots, index);
+	page = ovc_entry_page(entry);
+	if (page) {
+		if (!get_page_unless_zero(page))
+			goto repeat;
+		if (unlikely(xa_load(&vm->slots, index) != entry)) {
+			put_page(page);
+			goto repeat;
+		}
+	}
 	rcu_read_unlock();
-	if (page)
-		return page;
+	*entryp = entry;
+	return page;
+}
+
+/**
+ * ovc_vm_get_page() - the page of a slot, allocated if empty
+ * @vm:		the VM
+ * @index:	the slot
+ * @flags:	OVC_GET_EXTEND: allow @index past the end of the file
+ *		(write() extending it, with i_rwsem held);
+ *		OVC_GET_PRIVATE: break sharing first (the caller writes);
+ *		OVC_GET_NOALLOC: return NULL rather than allocate
+ *
+ * Without OVC_GET_PRIVATE a shared slot gives its frame's page, which must
+ * not be written.  A new page is zero-filled.  The allocation happens
+ * before vm->lock is taken, so a racing fault on the same slot may win;
+ * the loser's page is freed.
+ *
+ * Context: process context, may sleep.
+ * Return: the page with a reference the caller must put, NULL (only with
+ * OVC_GET_NOALLOC), or ERR_PTR: -EFAULT if @index is past the end of the
+ * file, -ENOMEM.
+ */
+struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index,
+			     unsigned int flags)
+{
+	struct page *page, *new;
+	void *entry, *old;
+	int err;
+
+again:
+	page = ovc_vm_slot_get(vm, index, &entry);
+	if (page) {
+		if (!(flags & OVC_GET_PRIVATE) || ovc_slot_page(entry))
+			return page;
+		err = ovc_vm_unshare_page(vm, index, page);
+		put_page(page);
+		if (err)
+			return ERR_PTR(err);
+		goto again;
+	}
+	if (flags & OVC_GET_NOALLOC)
+		return NULL;
 
 	new = alloc_page(GFP_HIGHUSER | __GFP_ZERO);
 	if (!new)
@@ -207,15 +306,15 @@ struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index, bool extend)
 	new->index = index;
 
 	mutex_lock(&vm->lock);
-	if (!extend && !ovc_vm_index_valid(vm, index)) {
+	if (!(flags & OVC_GET_EXTEND) && !ovc_vm_index_valid(vm, index)) {
 		page = ERR_PTR(-EFAULT);
 		goto out_unlock;
 	}
 	entry = xa_load(&vm->slots, index);
-	page = ovc_slot_page(entry);
-	if (page) {
-		get_page(page);
-		goto out_unlock;
+	if (ovc_entry_page(entry)) {	/* a racing fault filled it */
+		mutex_unlock(&vm->lock);
+		__free_page(new);
+		goto again;
 	}
 	old = xa_store(&vm->slots, index, ovc_slot_mk_private(new),
 		       GFP_KERNEL);
@@ -225,8 +324,7 @@ struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index, bool extend)
 	}
 	if (ovc_slot_kind(entry) == OVC_SLOT_BALLOONED)
 		ovc_vm_ballooned_add(vm, -1);	/* deflated: touched again */
-	atomic_long_inc(&vm->resident);
-	atomic_long_inc(&ovc_pages_resident);
+	ovc_vm_resident_add(vm, 1);
 	page = new;
 	new = NULL;
 	get_page(page);
@@ -237,21 +335,155 @@ out_unlock:
 	return page;
 }
 
+/*
+ * Break copy-on-write of slot @index, which points at @frame.  The frame's
+ * page is locked by the caller and unlocked here.  The last sharer of a
+ * non-zero frame takes its page back in place; everyone else gets a copy.
+ *
+ * Return: 0 (the caller retries its access), or -ENOMEM.
+ */
+static int ovc_vm_cow_locked(struct ovc_vm *vm, pgoff_t index,
+			     struct ovc_frame *frame)
+{
+	struct page *fpage = frame->page, *new;
+	void *entry = ovc_slot_mk_shared(frame);
+
+	if (!frame->zero && READ_ONCE(frame->sharers) == 1) {
+		mutex_lock(&vm->lock);
+		if (xa_load(&vm->slots, index) == entry &&
+		    ovc_frame_take_last(frame)) {
+			fpage->index = index;
+			xa_store(&vm->slots, index, ovc_slot_mk_private(fpage),
+				 GFP_NOWAIT);
+			atomic_long_dec(&vm->shared);
+			ovc_vm_resident_add(vm, 1);
+			mutex_unlock(&vm->lock);
+			unlock_page(fpage);
+			trace_ovc_cow(vm->id, index, true);
+			goto counted;
+		}
+		mutex_unlock(&vm->lock);
+	}
+
+	new = alloc_page(GFP_HIGHUSER);
+	if (!new) {
+		unlock_page(fpage);
+		return -ENOMEM;
+	}
+	if (frame->zero)
+		clear_highpage(new);
+	else
+		copy_highpage(new, fpage);
+	new->index = index;
+
+	mutex_lock(&vm->lock);
+	if (xa_load(&vm->slots, index) != entry) {	/* dropped meanwhile */
+		mutex_unlock(&vm->lock);
+		unlock_page(fpage);
+		__free_page(new);
+		return 0;
+	}
+	xa_store(&vm->slots, index, ovc_slot_mk_private(new), GFP_NOWAIT);
+	atomic_long_dec(ovc_vm_shared_counter(vm, frame));
+	ovc_vm_resident_add(vm, 1);
+	mutex_unlock(&vm->lock);
+
+	unmap_mapping_pages(vm->inode->i_mapping, index, 1, false);
+	unlock_page(fpage);
+	ovc_frame_drop_sharer(frame);
+	trace_ovc_cow(vm->id, index, false);
+counted:
+	atomic_long_inc(&vm->cow_breaks);
+	atomic_long_inc(&ovc_cow_breaks);
+	return 0;
+}
+
+/**
+ * ovc_vm_unshare_page() - break sharing of a slot
+ * @vm:		the VM
+ * @index:	the slot
+ * @page:	the frame page the caller found there, referenced
+ *
+ * Nothing happens if the slot no longer points at @page's frame.
+ *
+ * Context: process context, may sleep; no page lock held.
+ * Return: 0 or -ENOMEM.
+ */
+int ovc_vm_unshare_page(struct ovc_vm *vm, pgoff_t index, struct page *page)
+{
+	struct ovc_frame *frame;
+
+	bool ours;
+
+	lock_page(page);
+	/*
+	 * With the page locked, a slot on its frame keeps the frame alive;
+	 * another frame may be freed meanwhile, hence RCU for the check.
+	 */
+	rcu_read_lock();
+	frame = ovc_slot_frame(xa_load(&vm->slots, index));
+	ours = frame && frame->page == page;
+	rcu_read_unlock();
+	if (!ours) {
+		unlock_page(page);
+		return 0;
+	}
+	return ovc_vm_cow_locked(vm, index, frame);
+}
+
+/**
+ * ovc_vm_slot_share() - point a private slot at a shared frame
+ * @vm:		the VM
+ * @index:	the slot
+ * @page:	its private page, locked, unmapped and unpinned by the caller
+ * @frame:	the frame; the caller has counted this slot as a sharer, or
+ *		with @insert the frame is new and is made live here with
+ *		this slot as its only sharer and @page as its page
+ * @insert:	see @frame
+ * @hash:	with @insert, the hash of @page
+ *
+ * On success the slot's reference on @page is the caller's to put, or with
+ * @insert it became the frame's.
+ *
+ * Return: 0, or -EAGAIN if the slot no longer holds @page.
+ */
+int ovc_vm_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		      struct ovc_frame *frame, bool insert, u32 hash)
+{
+	mutex_lock(&vm->lock);
+	if (xa_load(&vm->slots, index) != page) {
+		mutex_unlock(&vm->lock);
+		return -EAGAIN;
+	}
+	if (insert)
+		ovc_frame_insert(frame, page, vm->share_domain, hash, 1);
+	xa_store(&vm->slots, index, ovc_slot_mk_shared(frame), GFP_NOWAIT);
+	ovc_vm_resident_add(vm, -1);
+	atomic_long_inc(ovc_vm_shared_counter(vm, frame));
+	mutex_unlock(&vm->lock);
+	trace_ovc_merge(vm->id, index, frame->hash, frame->zero, insert);
+	return 0;
+}
+
 static vm_fault_t ovc_vm_fault(struct vm_fault *vmf)
 {
 	struct ovc_vm *vm = file_inode(vmf->vma->vm_file)->i_private;
 	struct page *page;
+	bool same;
 
 	if (!ovc_vm_index_valid(vm, vmf->pgoff))
 		return VM_FAULT_SIGBUS;
-	page = ovc_vm_get_page(vm, vmf->pgoff, false);
+	page = ovc_vm_get_page(vm, vmf->pgoff, 0);
 	if (IS_ERR(page))
 		return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM :
 						 VM_FAULT_SIGBUS;
 
 	/* See vm.h: the PTE is installed with the page locked. */
 	lock_page(page);
-	if (ovc_slot_page(xa_load(&vm->slots, vmf->pgoff)) != page) {
+	rcu_read_lock();
+	same = ovc_entry_page(xa_load(&vm->slots, vmf->pgoff)) == page;
+	rcu_read_unlock();
+	if (!same) {
 		unlock_page(page);
 		put_page(page);
 		return VM_FAULT_NOPAGE;		/* slot changed: retry */
@@ -261,23 +493,36 @@ static vm_fault_t ovc_vm_fault(struct vm_fault *vmf)
 }
 
 /*
- * A write to a page mapped read-only.  Our pages have no page->mapping, so
- * the page must come back locked (do_page_mkwrite() would otherwise take it
- * for truncated and retry forever).  Copy-on-write of shared pages hooks in
- * here.
+ * A write to a page mapped read-only.  A private page is made writable:
+ * it must come back locked, as our pages have no page->mapping and
+ * do_page_mkwrite() would otherwise take it for truncated and retry
+ * forever.  A shared frame's page is never made writable: copy-on-write
+ * replaces the slot, unmaps it and the write is retried.
  */
 static vm_fault_t ovc_vm_page_mkwrite(struct vm_fault *vmf)
 {
 	struct ovc_vm *vm = file_inode(vmf->vma->vm_file)->i_private;
 	struct page *page = vmf->page;
+	struct ovc_frame *frame;
+	void *entry;
+
+	bool ours;
 
 	lock_page(page);
-	if (ovc_slot_page(xa_load(&vm->slots, vmf->pgoff)) != page ||
-	    !ovc_vm_index_valid(vm, vmf->pgoff)) {
-		unlock_page(page);
-		return VM_FAULT_NOPAGE;
-	}
-	return VM_FAULT_LOCKED;
+	entry = xa_load(&vm->slots, vmf->pgoff);
+	if (ovc_slot_page(entry) == page &&
+	    ovc_vm_index_valid(vm, vmf->pgoff))
+		return VM_FAULT_LOCKED;
+	/* As in ovc_vm_unshare_page(). */
+	rcu_read_lock();
+	frame = ovc_slot_frame(xa_load(&vm->slots, vmf->pgoff));
+	ours = frame && frame->page == page;
+	rcu_read_unlock();
+	if (ours)
+		return ovc_vm_cow_locked(vm, vmf->pgoff, frame) ?
+			VM_FAULT_OOM : VM_FAULT_NOPAGE;
+	unlock_page(page);
+	return VM_FAULT_NOPAGE;
 }
 
 static const struct vm_operations_struct ovc_vm_ops = {
@@ -310,19 +555,17 @@ int ovc_vm_mmap(struct ovc_vm *vm, struct vm_area_struct *vma)
 	return 0;
 }
 
-/* Zero @len bytes at @off of page @index, if that page is resident. */
+/* Zero @len bytes at @off of page @index, if that page holds memory. */
 static void ovc_vm_zero_partial(struct ovc_vm *vm, pgoff_t index,
 				unsigned int off, unsigned int len)
 {
 	struct page *page;
 
-	rcu_read_lock();
-	page = ovc_slot_page(xa_load(&vm->slots, index));
-	if (page && !get_page_unless_zero(page))
-		page = NULL;
-	rcu_read_unlock();
-	if (!page)
-		return;
+	page = ovc_vm_get_page(vm, index,
+			       OVC_GET_PRIVATE | OVC_GET_NOALLOC |
+			       OVC_GET_EXTEND);
+	if (IS_ERR_OR_NULL(page))
+		return;	/* -ENOMEM: a shared page stays as it was */
 	memzero_page(page, off, len);
 	put_page(page);
 }
@@ -396,13 +639,10 @@ ssize_t ovc_vm_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to)
 		size_t n = min_t(loff_t, PAGE_SIZE - off, size - pos);
 		struct page *page;
 		size_t copied;
+		void *entry;
 
 		n = min(n, iov_iter_count(to));
-		rcu_read_lock();
-		page = ovc_slot_page(xa_load(&vm->slots, pos >> PAGE_SHIFT));
-		if (page && !get_page_unless_zero(page))
-			page = NULL;
-		rcu_read_unlock();
+		page = ovc_vm_slot_get(vm, pos >> PAGE_SHIFT, &entry);
 		if (page) {
 			copied = copy_page_to_iter(page, off, n, to);
 			put_page(page);
@@ -439,7 +679,8 @@ ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
 		struct page *page;
 		size_t copied;
 
-		page = ovc_vm_get_page(vm, pos >> PAGE_SHIFT, true);
+		page = ovc_vm_get_page(vm, pos >> PAGE_SHIFT,
+				       OVC_GET_EXTEND | OVC_GET_PRIVATE);
 		if (IS_ERR(page)) {
 			err = PTR_ERR(page);
 			break;
@@ -479,6 +720,10 @@ void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info)
 	info->balloon_target_pages = READ_ONCE(vm->balloon_target);
 	info->balloon_actual_pages = READ_ONCE(vm->balloon_actual);
 	info->balloon_pages = atomic_long_read(&vm->ballooned);
+	info->shared_pages = atomic_long_read(&vm->shared);
+	info->zero_pages = atomic_long_read(&vm->zero);
+	info->cow_breaks = atomic_long_read(&vm->cow_breaks);
+	info->share_domain = READ_ONCE(vm->share_domain);
 }
 
 /**

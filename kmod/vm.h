@@ -32,7 +32,15 @@
  *   page lock				(never taken with vm->lock held)
  *     mapping->i_mmap_rwsem		(unmap_mapping_range)
  *
- *   ovc_vms_lock			(list of all VMs; sysfs ids)
+ *   ovc_scan_mutex			(scanner work, rmap records, domains)
+ *     page lock			(the scanner: two at most, only it)
+ *       vm->lock
+ *         ovc_share_lock		(spinlock: frame and hint table)
+ *     ovc_vms_lock			(list of all VMs)
+ *
+ * Shared slots: a slot pointing at a frame holds one of the frame's
+ * sharers.  Whoever changes such a slot holds the frame page's lock,
+ * unmaps the slot, and only then drops the sharer (share.h).
  */
 #ifndef _OVC_VM_H
 #define _OVC_VM_H
@@ -60,6 +68,13 @@ struct ovc_guest_report;
  * @balloon_actual: balloon size ovcd last reported, in pages
  * @guest_free:	guest free memory ovcd last reported, in pages
  * @guest_total: guest total memory ovcd last reported, in pages
+ * @shared:	slots on a non-zero shared frame
+ * @zero:	slots on the zero frame
+ * @cow_breaks:	copy-on-write breaks so far
+ * @share_domain: pages are shared only within a domain (under
+ *		ovc_scan_mutex for writers; default: the owner's uid)
+ * @rmap:	scanner records (struct ovc_rmap) by index, under
+ *		ovc_scan_mutex
  * @owner_pid:	tgid of the last process that mapped the file, 0 if none
  * @id:		unique id, never reused while the module is loaded
  * @node:	entry in ovc_vms, under ovc_vms_lock
@@ -75,6 +90,11 @@ struct ovc_vm {
 	u64 balloon_actual;
 	u64 guest_free;
 	u64 guest_total;
+	atomic_long_t shared;
+	atomic_long_t zero;
+	atomic_long_t cow_breaks;
+	u32 share_domain;
+	struct xarray rmap;
 	pid_t owner_pid;
 	u64 id;
 	struct list_head node;
@@ -87,13 +107,25 @@ extern struct mutex ovc_vms_lock;
 /* Pages held by all VMs; slots ballooned in all VMs. */
 extern atomic_long_t ovc_pages_resident;
 extern atomic_long_t ovc_pages_ballooned;
+extern atomic_long_t ovc_cow_breaks;
 extern unsigned long ovc_nr_vms;
 
 struct ovc_vm *ovc_vm_create(struct inode *inode);
 void ovc_vm_destroy(struct ovc_vm *vm);
 
 int ovc_vm_mmap(struct ovc_vm *vm, struct vm_area_struct *vma);
-struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index, bool extend);
+/* ovc_vm_get_page() flags */
+#define OVC_GET_EXTEND	0x1	/* may be past EOF: write() extending it */
+#define OVC_GET_PRIVATE	0x2	/* break sharing: the caller writes */
+#define OVC_GET_NOALLOC	0x4	/* NULL for an empty slot */
+
+struct page *ovc_vm_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp);
+struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index,
+			     unsigned int flags);
+int ovc_vm_unshare_page(struct ovc_vm *vm, pgoff_t index, struct page *page);
+struct ovc_frame;
+int ovc_vm_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		      struct ovc_frame *frame, bool insert, u32 hash);
 int ovc_vm_punch(struct ovc_vm *vm, loff_t offset, loff_t len);
 void ovc_vm_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize);
 ssize_t ovc_vm_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to);
@@ -102,6 +134,22 @@ ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
 void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info);
 int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages);
 int ovc_vm_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r);
+
+/* merge.c */
+struct ovc_rmap;
+int ovc_vm_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
+			struct ovc_frame *frame);
+int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		      struct ovc_rmap *hint, u32 hash);
+int ovc_vm_unshare_all(struct ovc_vm *vm, bool keep_zero);
+
+/* scan.c */
+extern struct mutex ovc_scan_mutex;
+int ovc_scan_init(void);
+void ovc_scan_exit(void);
+void ovc_scan_wake(void);
+void ovc_scan_forget_vm(struct ovc_vm *vm);
+int ovc_vm_set_share_domain(struct ovc_vm *vm, u32 domain);
 
 /* sysfs.c */
 int ovc_sysfs_init(void);

@@ -38,6 +38,11 @@
  * @balloon_actual_pages: out: balloon size last reported by ovcd
  * @balloon_pages:	out: pages released by hole punching (balloon
  *			inflation, free page reporting) and not touched since
+ * @shared_pages:	out: pages backed by a shared frame (not the zero one)
+ * @zero_pages:		out: pages backed by the zero frame
+ * @cow_breaks:		out: copy-on-write breaks of this VM so far
+ * @share_domain:	out: the VM's sharing domain (default: owner uid)
+ * @reserved32:		must be zero on input; zero on output
  * @reserved:		must be zero on input; zero on output
  */
 struct ovc_vm_info {
@@ -51,7 +56,12 @@ struct ovc_vm_info {
 	__u64 balloon_target_pages;
 	__u64 balloon_actual_pages;
 	__u64 balloon_pages;
-	__u64 reserved[5];
+	__u64 shared_pages;
+	__u64 zero_pages;
+	__u64 cow_breaks;
+	__u32 share_domain;
+	__u32 reserved32;
+	__u64 reserved[1];
 };
 
 /**
@@ -96,11 +106,30 @@ struct ovc_guest_report {
 	__u64 reserved[4];
 };
 
+/**
+ * struct ovc_share_domain - set a VM's page sharing domain
+ * @size:	sizeof(struct ovc_share_domain)
+ * @flags:	must be zero
+ * @domain:	pages are only ever shared between VMs of one domain (the
+ *		zero page excepted).  Changing it unmerges the VM's pages.
+ * @reserved32:	must be zero
+ * @reserved:	must be zero
+ */
+struct ovc_share_domain {
+	__u32 size;
+	__u32 flags;
+	__u32 domain;
+	__u32 reserved32;
+	__u64 reserved[2];
+};
+
 #define OVC_IOC_MAGIC		0xB8
 
 #define OVC_IOC_VM_INFO		_IOWR(OVC_IOC_MAGIC, 0x01, struct ovc_vm_info)
 #define OVC_IOC_SET_BALLOON_TARGET \
 	_IOW(OVC_IOC_MAGIC, 0x02, struct ovc_balloon_target)
 #define OVC_IOC_GUEST_REPORT	_IOW(OVC_IOC_MAGIC, 0x03, struct ovc_guest_report)
+#define OVC_IOC_SET_SHARE_DOMAIN \
+	_IOW(OVC_IOC_MAGIC, 0x04, struct ovc_share_domain)
 
 #endif /* _UAPI_LINUX_OVC_H */

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovc merge: the page-sharing transitions the scanner drives.  A private
+ * page joins an existing frame, or two private pages become a new frame;
+ * and a whole VM is unshared (run=2, a domain change).  The design is in
+ * share.h; the slot-level steps (ovc_vm_slot_share(), copy-on-write) live
+ * in vm.c.
+ */
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+
+#include "share.h"
+#include "slot.h"
+#include "vm.h"
+
+/*
+ * Lock @page, unmap it from slot @index of @vm and check that nothing but
+ * the slot and the caller holds it: after the unmap a new mapping needs
+ * the page lock, so the contents can only change through a GUP pin
+ * (vhost, O_DIRECT, vfio) or a read()/write() in flight, which the
+ * reference count shows.
+ *
+ * Return: 0 with @page locked, or with @page unlocked -EAGAIN (the slot
+ * changed) or -EBUSY (pinned or in use).
+ */
+static int ovc_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page)
+{
+	lock_page(page);
+	if (xa_load(&vm->slots, index) != page) {
+		unlock_page(page);
+		return -EAGAIN;
+	}
+	unmap_mapping_pages(vm->inode->i_mapping, index, 1, false);
+	/* The slot's reference and the scanner's, nothing else. */
+	if (page_count(page) != 2 || page_mapped(page) ||
+	    folio_maybe_dma_pinned(page_folio(page))) {
+		unlock_page(page);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/**
+ * ovc_vm_merge_frame() - back a private page by an existing frame
+ * @vm:		the VM
+ * @index:	the slot
+ * @page:	its private page, referenced by the caller
+ * @frame:	a live frame (or the zero frame), referenced by the caller
+ *
+ * Context: ovc_scan_mutex held.
+ * Return: 0 if merged (the page is freed once the caller puts its
+ * reference); -EAGAIN (slot or frame changed), -EBUSY (pinned), -ESTALE
+ * (contents differ).
+ */
+int ovc_vm_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		       struct ovc_frame *frame)
+{
+	int err;
+
+	err = ovc_isolate(vm, index, page);
+	if (err)
+		return err;
+	err = -ESTALE;
+	if (!ovc_pages_same(page, frame->page))
+		goto out;
+	err = -EAGAIN;
+	if (!ovc_frame_add_sharer(frame))
+		goto out;
+	err = ovc_vm_slot_share(vm, index, page, frame, false, 0);
+	if (err) {
+		ovc_frame_drop_sharer(frame);
+		goto out;
+	}
+	put_page(page);		/* the slot's reference */
+out:
+	unlock_page(page);
+	return err;
+}
+
+/**
+ * ovc_vm_merge_pair() - make a new frame of a page and a hinted page
+ * @vm:		the VM
+ * @index:	the slot
+ * @page:	its private page, referenced by the caller
+ * @hint:	an unshared page with the same hash, taken out of the table
+ * @hash:	the hash of @page
+ *
+ * The hinted page becomes the frame's page; @page is freed.
+ *
+ * Context: ovc_scan_mutex held (so @hint->vm is alive).
+ * Return: 0 if merged; -ESTALE (the hint no longer holds those contents),
+ * -EAGAIN, -EBUSY, -ENOMEM.
+ */
+int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		      struct ovc_rmap *hint, u32 hash)
+{
+	struct ovc_vm *hvm = hint->vm;
+	struct ovc_frame *frame, *live;
+	struct page *hpage;
+	void *entry;
+	int err;
+
+	hpage = ovc_vm_slot_get(hvm, hint->index, &entry);
+	if (!hpage)
+		return -ESTALE;
+	err = -ESTALE;
+	if (!ovc_slot_page(entry) || hpage == page)
+		goto out_put;
+	err = -ENOMEM;
+	frame = ovc_frame_alloc();
+	if (!frame)
+		goto out_put;
+
+	/* Only the scanner holds two page locks: no ordering needed. */
+	err = ovc_isolate(hvm, hint->index, hpage);
+	if (err)
+		goto out_free;
+	err = ovc_isolate(vm, index, page);
+	if (err)
+		goto out_unlock_h;
+	err = -ESTALE;
+	if (!ovc_pages_same(page, hpage))
+		goto out_unlock;
+	err = ovc_vm_slot_share(hvm, hint->index, hpage, frame, true, hash);
+	if (err)
+		goto out_unlock;
+	/*
+	 * Live now, and hpage's slot reference is the frame's.  hpage stays
+	 * locked, so the frame cannot die under us.
+	 */
+	live = frame;
+	frame = NULL;
+	if (ovc_frame_add_sharer(live)) {
+		if (!ovc_vm_slot_share(vm, index, page, live, false, 0))
+			put_page(page);	/* the slot's reference */
+		else
+			ovc_frame_drop_sharer(live);
+	}
+	err = 0;
+out_unlock:
+	unlock_page(page);
+out_unlock_h:
+	unlock_page(hpage);
+out_free:
+	if (frame)
+		ovc_frame_free_unused(frame);
+out_put:
+	put_page(hpage);
+	return err;
+}
+
+/**
+ * ovc_vm_unshare_all() - give every shared slot of a VM a private copy
+ * @vm:		the VM
+ * @keep_zero:	leave slots on the zero frame alone
+ *
+ * Context: process context; ovc_scan_mutex held, so nothing merges
+ * meanwhile.
+ * Return: 0, -ENOMEM or -EINTR (a signal; the rest stays shared).
+ */
+int ovc_vm_unshare_all(struct ovc_vm *vm, bool keep_zero)
+{
+	struct ovc_frame *frame;
+	unsigned long index;
+	struct page *page;
+	void *entry;
+	int err = 0;
+
+	xa_for_each(&vm->slots, index, entry) {
+		if (ovc_slot_kind(entry) != OVC_SLOT_SHARED)
+			continue;
+		page = ovc_vm_slot_get(vm, index, &entry);
+		if (!page)
+			continue;
+		/* The reference on the frame's page keeps it readable. */
+		frame = ovc_slot_frame(entry);
+		if (frame && !(keep_zero && page == ovc_zero_frame->page))
+			err = ovc_vm_unshare_page(vm, index, page);
+		put_page(page);
+		if (!err && signal_pending(current))
+			err = -EINTR;
+		if (err)
+			break;
+		cond_resched();
+	}
+	return err;
+}

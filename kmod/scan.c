@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovc_scand: the page-sharing scanner.
+ *
+ * Walks the private pages of all VMs round-robin, pages_to_scan per pass
+ * and sleep_millisecs between passes (KSM's knobs, same meaning).  For
+ * each page: a zero page joins the zero frame; else its jhash2 is compared
+ * with the hash of its previous scan (changed: volatile, skipped this
+ * round), then looked up among shared frames and hints of its domain.
+ * See share.h for frames and hints, merge.c for the transitions.
+ *
+ * Nothing here runs under a lock a fault of another VM needs: hashing and
+ * comparing happen with at most the candidate pages' own locks held.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/freezer.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include "scan.h"
+#include "share.h"
+#include "slot.h"
+#include "vm.h"
+
+/*
+ * Serialises the scanner's passes, rmap records (vm->rmap and the hint
+ * table membership), sharing domains and run=2 / zero_only unmerging.
+ */
+DEFINE_MUTEX(ovc_scan_mutex);
+
+struct ovc_scan_knobs ovc_scan_knobs = {
+	.run		= OVC_SCAN_STOP,
+	.pages_to_scan	= 100,
+	.sleep_millisecs = 20,
+	.zero_only	= 0,
+};
+struct ovc_scan_stats ovc_scan_stats;
+
+static struct task_struct *ovc_scand;
+static DECLARE_WAIT_QUEUE_HEAD(ovc_scan_wait);
+/* Bumped by every knob change, to cut a sleep short. */
+static atomic_t ovc_scan_gen = ATOMIC_INIT(0);
+
+/* The cursor and this round's volatile count, under ovc_scan_mutex. */
+static u64 ovc_scan_vm_id;
+static unsigned long ovc_scan_index;
+static unsigned long ovc_scan_volatile;
+
+static bool ovc_scan_should_run(void)
+{
+	return READ_ONCE(ovc_scan_knobs.run) == OVC_SCAN_RUN &&
+	       READ_ONCE(ovc_nr_vms);
+}
+
+/** ovc_scan_wake() - a knob changed or a VM appeared: wake ovc_scand */
+void ovc_scan_wake(void)
+{
+	atomic_inc(&ovc_scan_gen);
+	wake_up_interruptible(&ovc_scan_wait);
+}
+
+static void ovc_scan_count(int err)
+{
+	if (err == -EBUSY)
+		WRITE_ONCE(ovc_scan_stats.pinned, ovc_scan_stats.pinned + 1);
+	else if (err == -ESTALE)
+		WRITE_ONCE(ovc_scan_stats.hint_stale,
+			   ovc_scan_stats.hint_stale + 1);
+}
+
+/* The scanner's record of a slot, created on first sight. */
+static struct ovc_rmap *ovc_scan_rmap(struct ovc_vm *vm, pgoff_t index,
+				      u32 hash, bool *fresh)
+{
+	struct ovc_rmap *rmap = xa_load(&vm->rmap, index);
+
+	*fresh = !rmap;
+	if (rmap)
+		return rmap;
+	rmap = kzalloc(sizeof(*rmap), GFP_KERNEL);
+	if (!rmap)
+		return NULL;
+	rmap->vm = vm;
+	rmap->index = index;
+	rmap->hash = hash;
+	if (xa_is_err(xa_store(&vm->rmap, index, rmap, GFP_KERNEL))) {
+		kfree(rmap);
+		return NULL;
+	}
+	return rmap;
+}
+
+/* One private page: see the DOC at the top. */
+static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
+{
+	struct ovc_rmap *rmap, *hint;
+	struct ovc_frame *frame;
+	struct page *page;
+	void *entry;
+	bool fresh;
+	u32 hash;
+	int err;
+
+	page = ovc_vm_slot_get(vm, index, &entry);
+	if (!page)
+		return;
+	if (!ovc_slot_page(entry))
+		goto out;
+	WRITE_ONCE(ovc_scan_stats.pages_scanned,
+		   ovc_scan_stats.pages_scanned + 1);
+
+	if (ovc_page_is_zero(page)) {
+		rmap = xa_load(&vm->rmap, index);
+		if (rmap)
+			ovc_hint_del(rmap);
+		ovc_scan_count(ovc_vm_merge_frame(vm, index, page,
+						  ovc_zero_frame));
+		goto out;
+	}
+	if (READ_ONCE(ovc_scan_knobs.zero_only))
+		goto out;
+
+	hash = ovc_page_hash(page);
+	rmap = ovc_scan_rmap(vm, index, hash, &fresh);
+	if (!rmap)
+		goto out;
+	if (!fresh && rmap->hash != hash) {
+		ovc_hint_del(rmap);
+		rmap->hash = hash;
+		ovc_scan_volatile++;
+		goto out;
+	}
+
+	frame = ovc_frame_lookup(vm->share_domain, hash);
+	if (frame) {
+		err = ovc_vm_merge_frame(vm, index, page, frame);
+		ovc_frame_put(frame);
+		if (!err)
+			ovc_hint_del(rmap);
+		ovc_scan_count(err);
+		goto out;
+	}
+	if (rmap->hinted)
+		goto out;
+	hint = ovc_hint_take(vm->share_domain, hash, rmap);
+	if (!hint) {
+		ovc_hint_add(rmap);
+		goto out;
+	}
+	err = ovc_vm_merge_pair(vm, index, page, hint, hash);
+	if (err == -ESTALE) {
+		ovc_hint_add(rmap);	/* the old hint is dropped */
+	} else if (err) {
+		ovc_hint_add(hint);	/* still good; try again later */
+		ovc_hint_add(rmap);
+	}
+	ovc_scan_count(err);
+out:
+	put_page(page);
+}
+
+/* First VM with an id >= @id; valid while ovc_scan_mutex is held. */
+static struct ovc_vm *ovc_scan_find_vm(u64 id)
+{
+	struct ovc_vm *vm, *found = NULL;
+
+	mutex_lock(&ovc_vms_lock);
+	list_for_each_entry(vm, &ovc_vms, node) {
+		if (vm->id >= id) {
+			found = vm;
+			break;
+		}
+	}
+	mutex_unlock(&ovc_vms_lock);
+	return found;
+}
+
+static void ovc_scan_round_done(void)
+{
+	WRITE_ONCE(ovc_scan_stats.full_scans, ovc_scan_stats.full_scans + 1);
+	WRITE_ONCE(ovc_scan_stats.pages_volatile, ovc_scan_volatile);
+	ovc_scan_volatile = 0;
+}
+
+/* Scan up to @budget private pages, continuing at the cursor. */
+static void ovc_scan_pass(unsigned int budget)
+{
+	bool idle_round = false;
+	struct ovc_vm *vm;
+	unsigned long index;
+	void *entry;
+
+	while (budget && !kthread_should_stop()) {
+		vm = ovc_scan_find_vm(ovc_scan_vm_id);
+		if (!vm) {
+			ovc_scan_round_done();
+			ovc_scan_vm_id = 0;
+			ovc_scan_index = 0;
+			if (idle_round)		/* no private page anywhere */
+				break;
+			idle_round = true;
+			continue;
+		}
+		if (vm->id != ovc_scan_vm_id) {
+			ovc_scan_vm_id = vm->id;
+			ovc_scan_index = 0;
+		}
+		index = ovc_scan_index;
+		entry = xa_find(&vm->slots, &index, ULONG_MAX, XA_PRESENT);
+		if (!entry) {
+			ovc_scan_vm_id = vm->id + 1;
+			ovc_scan_index = 0;
+			continue;
+		}
+		ovc_scan_index = index + 1;
+		cond_resched();
+		if (!ovc_slot_page(entry))
+			continue;
+		ovc_scan_page(vm, index);
+		idle_round = false;
+		budget--;
+	}
+}
+
+static int ovc_scand_fn(void *unused)
+{
+	set_freezable();
+	set_user_nice(current, 5);
+
+	while (!kthread_should_stop()) {
+		int gen = atomic_read(&ovc_scan_gen);
+		unsigned int ms;
+
+		mutex_lock(&ovc_scan_mutex);
+		if (ovc_scan_should_run())
+			ovc_scan_pass(READ_ONCE(ovc_scan_knobs.pages_to_scan));
+		mutex_unlock(&ovc_scan_mutex);
+
+		if (!ovc_scan_should_run()) {
+			wait_event_freezable(ovc_scan_wait,
+					     ovc_scan_should_run() ||
+					     kthread_should_stop());
+			continue;
+		}
+		ms = READ_ONCE(ovc_scan_knobs.sleep_millisecs);
+		if (ms)
+			wait_event_freezable_timeout(ovc_scan_wait,
+				atomic_read(&ovc_scan_gen) != gen ||
+				kthread_should_stop(),
+				msecs_to_jiffies(ms));
+		else
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Free a VM's scanner records and hints.  Context: ovc_scan_mutex held.
+ */
+static void ovc_scan_drop_rmaps(struct ovc_vm *vm)
+{
+	struct ovc_rmap *rmap;
+	unsigned long index;
+
+	xa_for_each(&vm->rmap, index, rmap) {
+		ovc_hint_del(rmap);
+		xa_erase(&vm->rmap, index);
+		kfree(rmap);
+	}
+}
+
+/**
+ * ovc_scan_forget_vm() - drop a VM the scanner will never see again
+ * @vm:	a VM already removed from ovc_vms
+ */
+void ovc_scan_forget_vm(struct ovc_vm *vm)
+{
+	mutex_lock(&ovc_scan_mutex);
+	ovc_scan_drop_rmaps(vm);
+	xa_destroy(&vm->rmap);
+	mutex_unlock(&ovc_scan_mutex);
+}
+
+/* Unshare every VM (non-zero frames only with @keep_zero), drop hints. */
+static int ovc_scan_unmerge_all(bool keep_zero)
+{
+	struct ovc_vm *vm;
+	int err = 0;
+
+	mutex_lock(&ovc_vms_lock);
+	list_for_each_entry(vm, &ovc_vms, node) {
+		err = ovc_vm_unshare_all(vm, keep_zero);
+		if (err)
+			break;
+		ovc_scan_drop_rmaps(vm);
+	}
+	mutex_unlock(&ovc_vms_lock);
+	return err;
+}
+
+/**
+ * ovc_scan_set_run() - the run knob
+ * @run:	OVC_SCAN_STOP, OVC_SCAN_RUN, or OVC_SCAN_UNMERGE: stop and
+ *		give every shared slot a private copy again
+ *
+ * Return: 0, -EINVAL for another value, or the unmerge error (-ENOMEM,
+ * -EINTR), after which run is left as it was.
+ */
+int ovc_scan_set_run(unsigned int run)
+{
+	int err = 0;
+
+	if (run > OVC_SCAN_UNMERGE)
+		return -EINVAL;
+	mutex_lock(&ovc_scan_mutex);
+	if (run == OVC_SCAN_UNMERGE)
+		err = ovc_scan_unmerge_all(false);
+	if (!err)
+		WRITE_ONCE(ovc_scan_knobs.run, run);
+	mutex_unlock(&ovc_scan_mutex);
+	ovc_scan_wake();
+	return err;
+}
+
+/**
+ * ovc_scan_set_zero_only() - the zero_only knob
+ * @on:	0 or 1; turning it on unshares all non-zero frames
+ *
+ * Return: 0, -EINVAL, or the unmerge error.
+ */
+int ovc_scan_set_zero_only(unsigned int on)
+{
+	int err = 0;
+
+	if (on > 1)
+		return -EINVAL;
+	mutex_lock(&ovc_scan_mutex);
+	if (on && !ovc_scan_knobs.zero_only)
+		err = ovc_scan_unmerge_all(true);
+	if (!err)
+		WRITE_ONCE(ovc_scan_knobs.zero_only, on);
+	mutex_unlock(&ovc_scan_mutex);
+	return err;
+}
+
+/**
+ * ovc_vm_set_share_domain() - move a VM to another sharing domain
+ * @vm:		the VM
+ * @domain:	the new domain
+ *
+ * The VM's non-zero shared pages are unshared first, so that it never
+ * shares with its old domain again.
+ *
+ * Return: 0, or the unmerge error (-ENOMEM, -EINTR): the domain is
+ * unchanged then.
+ */
+int ovc_vm_set_share_domain(struct ovc_vm *vm, u32 domain)
+{
+	int err = 0;
+
+	mutex_lock(&ovc_scan_mutex);
+	if (vm->share_domain != domain) {
+		err = ovc_vm_unshare_all(vm, true);
+		if (!err) {
+			ovc_scan_drop_rmaps(vm);
+			WRITE_ONCE(vm->share_domain, domain);
+		}
+	}
+	mutex_unlock(&ovc_scan_mutex);
+	return err;
+}
+
+/**
+ * ovc_scan_init() - start ovc_scand (idle until run is 1)
+ *
+ * Return: 0 or the kthread_run() error.
+ */
+int ovc_scan_init(void)
+{
+	ovc_scand = kthread_run(ovc_scand_fn, NULL, "ovc_scand");
+	if (IS_ERR(ovc_scand))
+		return PTR_ERR(ovc_scand);
+	return 0;
+}
+
+/** ovc_scan_exit() - stop ovc_scand */
+void ovc_scan_exit(void)
+{
+	kthread_stop(ovc_scand);
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ovc content-based page sharing: frames, hints and the table that holds
+ * them (share.c), the scanner that fills it (scan.c).
+ *
+ * DOC: Sharing
+ *
+ * As in ESX: the scanner hashes a VM's private page.  A *shared frame* is
+ * one read-only page plus the number of slots pointing at it (sharers); a
+ * *hint* is an unshared page's VM, index and hash.  The table maps
+ * (domain, hash) to frames and hints.  A hash match is only a candidate:
+ * the full contents are compared, with the candidate pages unmapped and
+ * locked, before any slot changes.  A write to a shared slot breaks
+ * copy-on-write (vm.c).
+ *
+ * A frame's page is never mapped writable: faults map it read-only (the
+ * mapping has write-notify because of .page_mkwrite), and .page_mkwrite
+ * breaks COW instead of making the PTE writable.
+ *
+ * Frame lifetime: @sharers counts slots, under ovc_share_lock.  When it
+ * drops to zero the frame is unhashed and marked dead; @ref (one for the
+ * table, one per scanner lookup) frees it and puts its page.  Whoever
+ * removes a slot's pointer to a frame unmaps that slot first and only then
+ * drops its sharer: when @sharers is 1, no other VM can still map the page,
+ * so the last sharer may take the page back as its private page.
+ */
+#ifndef _OVC_SHARE_H
+#define _OVC_SHARE_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+struct ovc_vm;
+
+/**
+ * struct ovc_frame - one read-only page shared by several slots
+ * @page:	the contents; the frame holds one reference
+ * @hash:	jhash2 of the contents
+ * @domain:	sharing domain of all its sharers
+ * @sharers:	slots pointing here, under ovc_share_lock
+ * @dead:	unhashed, no new sharers (under ovc_share_lock)
+ * @zero:	the global zero frame, never freed while the module lives
+ * @node:	in the frame table, under ovc_share_lock
+ * @ref:	lifetime of this struct, see the DOC above
+ * @rcu:	freed after a grace period: faults read slots under RCU
+ */
+struct ovc_frame {
+	struct page *page;
+	u32 hash;
+	u32 domain;
+	unsigned long sharers;
+	bool dead;
+	bool zero;
+	struct hlist_node node;
+	struct kref ref;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct ovc_rmap - what the scanner knows of one private page
+ * @vm:		the VM (records are freed before the VM, under
+ *		ovc_scan_mutex, so this is valid while that is held)
+ * @index:	the slot
+ * @hash:	hash at the last scan, to detect volatile pages
+ * @hinted:	in the hint table (@node is linked)
+ * @node:	in the hint table, under ovc_share_lock
+ *
+ * Records live in vm->rmap and are created, changed and freed only by the
+ * scanner and by VM teardown, both under ovc_scan_mutex.
+ */
+struct ovc_rmap {
+	struct ovc_vm *vm;
+	pgoff_t index;
+	u32 hash;
+	bool hinted;
+	struct hlist_node node;
+};
+
+/**
+ * struct ovc_share_stats - global sharing statistics (sysfs)
+ * @frames:	live non-zero frames (KSM's pages_shared)
+ * @sharers:	slots on non-zero frames; pages_sharing = sharers - frames
+ * @zero:	slots on the zero frame
+ * @hints:	hints in the table (KSM's pages_unshared)
+ *
+ * Under ovc_share_lock.
+ */
+struct ovc_share_stats {
+	unsigned long frames;
+	unsigned long sharers;
+	unsigned long zero;
+	unsigned long hints;
+};
+
+extern spinlock_t ovc_share_lock;
+extern struct ovc_share_stats ovc_share_stats;
+extern struct ovc_frame *ovc_zero_frame;
+
+int ovc_share_init(void);
+void ovc_share_exit(void);
+
+u32 ovc_page_hash(struct page *page);
+bool ovc_page_is_zero(struct page *page);
+bool ovc_pages_same(struct page *a, struct page *b);
+
+struct ovc_frame *ovc_frame_lookup(u32 domain, u32 hash);
+void ovc_frame_put(struct ovc_frame *frame);
+struct ovc_frame *ovc_frame_alloc(void);
+void ovc_frame_free_unused(struct ovc_frame *frame);
+bool ovc_frame_add_sharer(struct ovc_frame *frame);
+void ovc_frame_insert(struct ovc_frame *frame, struct page *page, u32 domain,
+		      u32 hash, unsigned long sharers);
+void ovc_frame_drop_sharer(struct ovc_frame *frame);
+bool ovc_frame_take_last(struct ovc_frame *frame);
+
+struct ovc_rmap *ovc_hint_take(u32 domain, u32 hash, struct ovc_rmap *self);
+void ovc_hint_add(struct ovc_rmap *rmap);
+void ovc_hint_del(struct ovc_rmap *rmap);
+
+#endif /* _OVC_SHARE_H */

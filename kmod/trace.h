@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ovc tracepoints: events/ovc/ovc_merge and events/ovc/ovc_cow.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM ovc
+
+#if !defined(_OVC_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _OVC_TRACE_H
+
+#include <linux/tracepoint.h>
+
+TRACE_EVENT(ovc_merge,
+	TP_PROTO(u64 vm, unsigned long index, u32 hash, bool zero, bool new),
+	TP_ARGS(vm, index, hash, zero, new),
+	TP_STRUCT__entry(
+		__field(u64, vm)
+		__field(unsigned long, index)
+		__field(u32, hash)
+		__field(bool, zero)
+		__field(bool, new)
+	),
+	TP_fast_assign(
+		__entry->vm = vm;
+		__entry->index = index;
+		__entry->hash = hash;
+		__entry->zero = zero;
+		__entry->new = new;
+	),
+	TP_printk("vm=%llu index=%lu hash=%08x zero=%d new_frame=%d",
+		  __entry->vm, __entry->index, __entry->hash, __entry->zero,
+		  __entry->new)
+);
+
+TRACE_EVENT(ovc_cow,
+	TP_PROTO(u64 vm, unsigned long index, bool reused),
+	TP_ARGS(vm, index, reused),
+	TP_STRUCT__entry(
+		__field(u64, vm)
+		__field(unsigned long, index)
+		__field(bool, reused)
+	),
+	TP_fast_assign(
+		__entry->vm = vm;
+		__entry->index = index;
+		__entry->reused = reused;
+	),
+	TP_printk("vm=%llu index=%lu reused=%d",
+		  __entry->vm, __entry->index, __entry->reused)
+);
+
+#endif /* _OVC_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>
