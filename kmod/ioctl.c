@@ -83,6 +83,8 @@ static long ovc_ioctl_share_domain(struct ovc_vm *vm,
 	err = ovc_share_domain_check(&d, d.size);
 	if (err)
 		return err;
+	if (d.domain > U32_MAX)
+		return -ERANGE;
 	return ovc_vm_set_share_domain(vm, d.domain);
 }
 

@@ -173,8 +173,6 @@ int ovc_guest_report_check(const struct ovc_guest_report *r, u32 usize)
  */
 int ovc_share_domain_check(const struct ovc_share_domain *d, u32 usize)
 {
-	if (d->reserved32)
-		return -EINVAL;
 	return ovc_uarg_check(usize, sizeof(*d), d->flags, d->reserved,
 			      ARRAY_SIZE(d->reserved));
 }

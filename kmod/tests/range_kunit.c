@@ -309,6 +309,11 @@ static int uarg_guest_report(const void *arg, u32 usize)
 	return ovc_guest_report_check(arg, usize);
 }
 
+static int uarg_share_domain(const void *arg, u32 usize)
+{
+	return ovc_share_domain_check(arg, usize);
+}
+
 #define UARG_TYPE(t, abi, nr, fl, fn) {					\
 	.name = #t,							\
 	.size = sizeof(struct t),					\
@@ -321,18 +326,23 @@ static int uarg_guest_report(const void *arg, u32 usize)
 }
 
 static const struct uarg_type uarg_types[] = {
-	UARG_TYPE(ovc_vm_info, 104, OVC_IOC_VM_INFO, -1, uarg_vm_info),
+	/* reserved32 must be zero on input, as a flags field. */
+	UARG_TYPE(ovc_vm_info, 104, OVC_IOC_VM_INFO,
+		  offsetof(struct ovc_vm_info, reserved32), uarg_vm_info),
 	UARG_TYPE(ovc_balloon_target, 48, OVC_IOC_SET_BALLOON_TARGET,
 		  offsetof(struct ovc_balloon_target, flags),
 		  uarg_balloon_target),
 	UARG_TYPE(ovc_guest_report, 64, OVC_IOC_GUEST_REPORT,
 		  offsetof(struct ovc_guest_report, flags), uarg_guest_report),
+	UARG_TYPE(ovc_share_domain, 32, OVC_IOC_SET_SHARE_DOMAIN,
+		  offsetof(struct ovc_share_domain, flags), uarg_share_domain),
 };
 
 #define UARG_NR_RESERVED						\
 	(ARRAY_SIZE(((struct ovc_vm_info *)0)->reserved) +		\
 	 ARRAY_SIZE(((struct ovc_balloon_target *)0)->reserved) +	\
-	 ARRAY_SIZE(((struct ovc_guest_report *)0)->reserved))
+	 ARRAY_SIZE(((struct ovc_guest_report *)0)->reserved) +	\
+	 ARRAY_SIZE(((struct ovc_share_domain *)0)->reserved))
 
 /* The size a caller claims, relative to the real one. */
 enum uarg_usize {

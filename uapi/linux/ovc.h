@@ -111,15 +111,14 @@ struct ovc_guest_report {
  * @size:	sizeof(struct ovc_share_domain)
  * @flags:	must be zero
  * @domain:	pages are only ever shared between VMs of one domain (the
- *		zero page excepted).  Changing it unmerges the VM's pages.
- * @reserved32:	must be zero
+ *		zero page excepted); at most U32_MAX (else -ERANGE).
+ *		Changing it unmerges the VM's pages.
  * @reserved:	must be zero
  */
 struct ovc_share_domain {
 	__u32 size;
 	__u32 flags;
-	__u32 domain;
-	__u32 reserved32;
+	__u64 domain;
 	__u64 reserved[2];
 };
 

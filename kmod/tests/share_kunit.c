@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the page-sharing table (kmod/share.c): frame insert,
+ * lookup and removal, the sharer/refcount lifecycle, taking the last
+ * sharer's page back, hints (self-exclusion, staleness, domains), zero
+ * detection and the page hash.
+ */
+#include <kunit/test.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "../share.h"
+#include "../vm.h"
+#include "ovc_kunit.h"
+
+static struct page *page_filled(struct kunit *test, u8 byte)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	memset(page_address(page), byte, PAGE_SIZE);
+	return page;
+}
+
+/* A frame for @page (reference handed over) with @sharers sharers. */
+static struct ovc_frame *frame_new(struct kunit *test, struct page *page,
+				   u32 domain, unsigned long sharers)
+{
+	struct ovc_frame *frame = ovc_frame_alloc();
+
+	KUNIT_ASSERT_NOT_NULL(test, frame);
+	ovc_frame_insert(frame, page, domain, ovc_page_hash(page), sharers);
+	return frame;
+}
+
+static void share_zero_detection(struct kunit *test)
+{
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, ovc_page_is_zero(page));
+	((u8 *)page_address(page))[PAGE_SIZE - 1] = 1;
+	KUNIT_EXPECT_FALSE(test, ovc_page_is_zero(page));
+	((u8 *)page_address(page))[PAGE_SIZE - 1] = 0;
+	((u8 *)page_address(page))[0] = 0x80;
+	KUNIT_EXPECT_FALSE(test, ovc_page_is_zero(page));
+	__free_page(page);
+}
+
+static void share_hash_and_compare(struct kunit *test)
+{
+	struct page *a = page_filled(test, 0x5a), *b = page_filled(test, 0x5a);
+
+	KUNIT_EXPECT_EQ(test, ovc_page_hash(a), ovc_page_hash(b));
+	KUNIT_EXPECT_TRUE(test, ovc_pages_same(a, b));
+	((u8 *)page_address(b))[2049] ^= 1;
+	KUNIT_EXPECT_NE(test, ovc_page_hash(a), ovc_page_hash(b));
+	KUNIT_EXPECT_FALSE(test, ovc_pages_same(a, b));
+	__free_page(a);
+	__free_page(b);
+}
+
+static void share_frame_lookup_and_remove(struct kunit *test)
+{
+	struct page *page = page_filled(test, 1);
+	u32 hash = ovc_page_hash(page);
+	struct ovc_frame *frame, *found;
+	unsigned long frames = ovc_share_stats.frames;
+
+	frame = frame_new(test, page, 7, 1);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.frames, frames + 1);
+
+	found = ovc_frame_lookup(7, hash);
+	KUNIT_EXPECT_PTR_EQ(test, found, frame);
+	if (found)
+		ovc_frame_put(found);
+	/* Another domain or another hash: nothing. */
+	KUNIT_EXPECT_NULL(test, ovc_frame_lookup(8, hash));
+	KUNIT_EXPECT_NULL(test, ovc_frame_lookup(7, hash + 1));
+
+	/* The last sharer goes: unhashed, no longer found. */
+	ovc_frame_drop_sharer(frame);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.frames, frames);
+	KUNIT_EXPECT_NULL(test, ovc_frame_lookup(7, hash));
+}
+
+static void share_frame_refcount(struct kunit *test)
+{
+	struct page *page = page_filled(test, 2);
+	u32 hash = ovc_page_hash(page);
+	struct ovc_frame *frame, *held;
+
+	frame = frame_new(test, page, 1, 1);
+	get_page(page);		/* watch the page outlive the frame */
+	held = ovc_frame_lookup(1, hash);
+	KUNIT_ASSERT_PTR_EQ(test, held, frame);
+
+	KUNIT_EXPECT_TRUE(test, ovc_frame_add_sharer(held));
+	KUNIT_EXPECT_EQ(test, held->sharers, 2UL);
+	ovc_frame_drop_sharer(held);
+	ovc_frame_drop_sharer(held);	/* dies, but we still hold a ref */
+	KUNIT_EXPECT_TRUE(test, held->dead);
+	KUNIT_EXPECT_FALSE(test, ovc_frame_add_sharer(held));
+	KUNIT_EXPECT_EQ(test, page_count(page), 2);	/* ours + frame's */
+	ovc_frame_put(held);				/* frees the frame */
+	KUNIT_EXPECT_EQ(test, page_count(page), 1);
+	put_page(page);
+}
+
+static void share_take_last(struct kunit *test)
+{
+	struct page *page = page_filled(test, 3);
+	struct ovc_frame *frame = frame_new(test, page, 1, 2);
+	unsigned long sharers = ovc_share_stats.sharers;
+
+	/* Two sharers: nobody may take the page. */
+	KUNIT_EXPECT_FALSE(test, ovc_frame_take_last(frame));
+	ovc_frame_drop_sharer(frame);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.sharers, sharers - 1);
+
+	/* One: the page comes back with a reference for the slot. */
+	KUNIT_ASSERT_TRUE(test, ovc_frame_take_last(frame));
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.sharers, sharers - 2);
+	KUNIT_EXPECT_EQ(test, page_count(page), 1);
+	put_page(page);
+
+	/* The zero frame is never taken and never dies. */
+	KUNIT_EXPECT_TRUE(test, ovc_frame_add_sharer(ovc_zero_frame));
+	KUNIT_EXPECT_FALSE(test, ovc_frame_take_last(ovc_zero_frame));
+	ovc_frame_drop_sharer(ovc_zero_frame);
+	KUNIT_EXPECT_FALSE(test, ovc_zero_frame->dead);
+	KUNIT_EXPECT_TRUE(test, ovc_page_is_zero(ovc_zero_frame->page));
+}
+
+struct hint_case {
+	const char *name;
+	u32 domain_a, domain_b;	/* the two VMs' domains */
+	bool same_hash;
+	bool match;		/* b's lookup takes a's hint */
+};
+
+static const struct hint_case hint_cases[] = {
+	{ "same domain, same hash", 1000, 1000, true, true },
+	{ "other domain, same hash", 1000, 1001, true, false },
+	{ "same domain, other hash", 1000, 1000, false, false },
+	{ "domain 0 is not a wildcard", 0, 1000, true, false },
+};
+
+static void hint_case_desc(const struct hint_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(hint, hint_cases, hint_case_desc);
+
+static void share_hint_rules(struct kunit *test)
+{
+	const struct hint_case *c = test->param_value;
+	struct ovc_vm *va, *vb;
+	struct ovc_rmap *a, *b, *got;
+	unsigned long hints = ovc_share_stats.hints;
+
+	va = kunit_kzalloc(test, sizeof(*va), GFP_KERNEL);
+	vb = kunit_kzalloc(test, sizeof(*vb), GFP_KERNEL);
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, va && vb && a && b);
+	va->share_domain = c->domain_a;
+	vb->share_domain = c->domain_b;
+	*a = (struct ovc_rmap){ .vm = va, .index = 3, .hash = 0xabcd };
+	*b = (struct ovc_rmap){ .vm = vb, .index = 9,
+				.hash = c->same_hash ? 0xabcd : 0xabce };
+
+	ovc_hint_add(a);
+	KUNIT_EXPECT_TRUE(test, a->hinted);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.hints, hints + 1);
+	/* A record never finds its own hint. */
+	KUNIT_EXPECT_NULL(test, ovc_hint_take(c->domain_a, a->hash, a));
+
+	got = ovc_hint_take(vb->share_domain, b->hash, b);
+	if (c->match) {
+		KUNIT_EXPECT_PTR_EQ(test, got, a);
+		KUNIT_EXPECT_FALSE(test, a->hinted);	/* taken out */
+		KUNIT_EXPECT_EQ(test, ovc_share_stats.hints, hints);
+		/* Taken hints are gone: a second lookup finds nothing. */
+		KUNIT_EXPECT_NULL(test, ovc_hint_take(vb->share_domain,
+						      b->hash, b));
+	} else {
+		KUNIT_EXPECT_NULL(test, got);
+		KUNIT_EXPECT_TRUE(test, a->hinted);
+	}
+	ovc_hint_del(a);	/* idempotent for an unhinted record */
+	ovc_hint_del(a);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.hints, hints);
+}
+
+static struct kunit_case share_cases[] = {
+	KUNIT_CASE(share_zero_detection),
+	KUNIT_CASE(share_hash_and_compare),
+	KUNIT_CASE(share_frame_lookup_and_remove),
+	KUNIT_CASE(share_frame_refcount),
+	KUNIT_CASE(share_take_last),
+	KUNIT_CASE_PARAM(share_hint_rules, hint_gen_params),
+	{}
+};
+
+static int share_suite_init(struct kunit_suite *suite)
+{
+	ovc_kunit_suite_init(suite);
+	return ovc_share_init();
+}
+
+static void share_suite_exit(struct kunit_suite *suite)
+{
+	ovc_share_exit();
+}
+
+static struct kunit_suite share_suite = {
+	.name		= "ovc_share",
+	.suite_init	= share_suite_init,
+	.suite_exit	= share_suite_exit,
+	.exit		= ovc_kunit_exit,
+	.test_cases	= share_cases,
+};
+kunit_test_suite(share_suite);
+
+MODULE_LICENSE("GPL");
