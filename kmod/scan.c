@@ -40,6 +40,8 @@ struct ovc_scan_knobs ovc_scan_knobs = {
 struct ovc_scan_stats ovc_scan_stats;
 
 static struct task_struct *ovc_scand;
+/* struct ovc_rmap: one per scanned page, as KSM's rmap_item cache. */
+static struct kmem_cache *ovc_rmap_cache;
 static DECLARE_WAIT_QUEUE_HEAD(ovc_scan_wait);
 /* Bumped by every knob change, to cut a sleep short. */
 static atomic_t ovc_scan_gen = ATOMIC_INIT(0);
@@ -80,14 +82,14 @@ static struct ovc_rmap *ovc_scan_rmap(struct ovc_vm *vm, pgoff_t index,
 	*fresh = !rmap;
 	if (rmap)
 		return rmap;
-	rmap = kzalloc(sizeof(*rmap), GFP_KERNEL);
+	rmap = kmem_cache_zalloc(ovc_rmap_cache, GFP_KERNEL);
 	if (!rmap)
 		return NULL;
 	rmap->vm = vm;
 	rmap->index = index;
 	rmap->hash = hash;
 	if (xa_is_err(xa_store(&vm->rmap, index, rmap, GFP_KERNEL))) {
-		kfree(rmap);
+		kmem_cache_free(ovc_rmap_cache, rmap);
 		return NULL;
 	}
 	return rmap;
@@ -268,7 +270,7 @@ static void ovc_scan_drop_rmaps(struct ovc_vm *vm)
 	xa_for_each(&vm->rmap, index, rmap) {
 		ovc_hint_del(rmap);
 		xa_erase(&vm->rmap, index);
-		kfree(rmap);
+		kmem_cache_free(ovc_rmap_cache, rmap);
 	}
 }
 
@@ -376,18 +378,24 @@ int ovc_vm_set_share_domain(struct ovc_vm *vm, u32 domain)
 /**
  * ovc_scan_init() - start ovc_scand (idle until run is 1)
  *
- * Return: 0 or the kthread_run() error.
+ * Return: 0, -ENOMEM or the kthread_run() error.
  */
 int ovc_scan_init(void)
 {
+	ovc_rmap_cache = KMEM_CACHE(ovc_rmap, 0);
+	if (!ovc_rmap_cache)
+		return -ENOMEM;
 	ovc_scand = kthread_run(ovc_scand_fn, NULL, "ovc_scand");
-	if (IS_ERR(ovc_scand))
+	if (IS_ERR(ovc_scand)) {
+		kmem_cache_destroy(ovc_rmap_cache);
 		return PTR_ERR(ovc_scand);
+	}
 	return 0;
 }
 
-/** ovc_scan_exit() - stop ovc_scand */
+/** ovc_scan_exit() - stop ovc_scand; every record was freed with its VM */
 void ovc_scan_exit(void)
 {
 	kthread_stop(ovc_scand);
+	kmem_cache_destroy(ovc_rmap_cache);
 }

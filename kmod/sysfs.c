@@ -45,12 +45,7 @@ OVC_ATTR_RO(balloon_pages);
 static ssize_t nr_vms_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
-	unsigned long n;
-
-	mutex_lock(&ovc_vms_lock);
-	n = ovc_nr_vms;
-	mutex_unlock(&ovc_vms_lock);
-	return sysfs_emit(buf, "%lu\n", n);
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(ovc_nr_vms));
 }
 OVC_ATTR_RO(nr_vms);
 

@@ -63,7 +63,7 @@ struct ovc_vm *ovc_vm_create(struct inode *inode)
 
 	mutex_lock(&ovc_vms_lock);
 	list_add_tail(&vm->node, &ovc_vms);
-	ovc_nr_vms++;
+	WRITE_ONCE(ovc_nr_vms, ovc_nr_vms + 1);
 	mutex_unlock(&ovc_vms_lock);
 	ovc_scan_wake();
 	return vm;
@@ -205,7 +205,7 @@ void ovc_vm_destroy(struct ovc_vm *vm)
 	/* Out of the list first: the scanner then never finds it again. */
 	mutex_lock(&ovc_vms_lock);
 	list_del(&vm->node);
-	ovc_nr_vms--;
+	WRITE_ONCE(ovc_nr_vms, ovc_nr_vms - 1);
 	mutex_unlock(&ovc_vms_lock);
 	/* Waits for a scanner pass that may still use it. */
 	ovc_scan_forget_vm(vm);

@@ -101,7 +101,10 @@ struct ovc_vm {
 	struct kobject kobj;
 };
 
-/* All VMs, for sysfs and (later) the scanner.  Protected by ovc_vms_lock. */
+/*
+ * All VMs, for sysfs and the scanner; list and count change under
+ * ovc_vms_lock, the count is read with READ_ONCE.
+ */
 extern struct list_head ovc_vms;
 extern struct mutex ovc_vms_lock;
 /* Pages held by all VMs; slots ballooned in all VMs. */
