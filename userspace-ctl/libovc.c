@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "libovc.h"
@@ -32,6 +33,11 @@ static const struct {
 	{ "owner_pid",      OVC_VM_PID,      offsetof(struct ovc_vm, owner_pid) },
 	{ "size_pages",     OVC_VM_SIZE,     offsetof(struct ovc_vm, size_pages) },
 	{ "resident_pages", OVC_VM_RESIDENT, offsetof(struct ovc_vm, resident_pages) },
+	{ "balloon_target_pages", OVC_VM_BALLOON_TARGET, offsetof(struct ovc_vm, balloon_target_pages) },
+	{ "balloon_pages",  OVC_VM_BALLOON,  offsetof(struct ovc_vm, balloon_pages) },
+	{ "balloon_actual_pages", OVC_VM_BALLOON_ACTUAL, offsetof(struct ovc_vm, balloon_actual_pages) },
+	{ "guest_free_pages", OVC_VM_GUEST_FREE, offsetof(struct ovc_vm, guest_free_pages) },
+	{ "guest_total_pages", OVC_VM_GUEST_TOTAL, offsetof(struct ovc_vm, guest_total_pages) },
 };
 
 const char *ovc_sysfs_root(void)
@@ -95,7 +101,7 @@ static int parse_u64(const char *s, uint64_t *val)
 	return 0;
 }
 
-static int read_u64(int dir, const char *path, uint64_t *val)
+int ovc_read_u64(int dir, const char *path, uint64_t *val)
 {
 	char buf[OVC_VALUE_MAX];
 
@@ -104,11 +110,89 @@ static int read_u64(int dir, const char *path, uint64_t *val)
 	return parse_u64(buf, val);
 }
 
+int ovc_write_u64(int dir, const char *path, uint64_t val)
+{
+	char buf[24];
+	int fd, len, e = 0;
+	ssize_t n;
+
+	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", val);
+	fd = openat(dir, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, buf, len);	/* a sysfs store takes one write */
+	if (n < 0)
+		e = errno;
+	else if (n != len)
+		e = EIO;
+	if (close(fd) && !e)
+		e = errno;
+	errno = e;
+	return e ? -1 : 0;
+}
+
+int ovc_pread_u64(int fd, uint64_t *val)
+{
+	char buf[64];
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	while (n && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return parse_u64(buf, val);
+}
+
+int ovc_open_vm_dir(int root, uint64_t id)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "vms/%" PRIu64, id);
+	return openat(root, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int ovc_parse_size(const char *s, uint64_t page_size, uint64_t *bytes)
+{
+	static const char units[] = "kmgt";
+	const char *u;
+	uint64_t v, mult = 1;
+	char *end;
+
+	if (*s < '0' || *s > '9') {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end == 'p' && !end[1]) {
+		mult = page_size;
+	} else if (*end) {
+		u = end[1] ? NULL : strchr(units, *end | 0x20);
+		if (!u || !*u) {
+			errno = EINVAL;
+			return -1;
+		}
+		mult = 1ULL << (10 * (u - units + 1));
+	}
+	if (v && mult > UINT64_MAX / v) {
+		errno = ERANGE;
+		return -1;
+	}
+	*bytes = v * mult;
+	return 0;
+}
+
 int ovc_read_stat(int root, struct ovc_stat *st)
 {
-	if (read_u64(root, "pages_resident", &st->pages_resident))
+	if (ovc_read_u64(root, "pages_resident", &st->pages_resident))
 		return -1;
-	return read_u64(root, "nr_vms", &st->nr_vms);
+	return ovc_read_u64(root, "nr_vms", &st->nr_vms);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -160,14 +244,13 @@ int ovc_list_vms(int root, uint64_t **ids, size_t *nr)
 
 int ovc_read_vm(int root, uint64_t id, struct ovc_vm *vm)
 {
-	char path[64], buf[OVC_VALUE_MAX];
+	char buf[OVC_VALUE_MAX];
 	size_t i;
 	int dir, e;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->id = id;
-	snprintf(path, sizeof(path), "vms/%" PRIu64, id);
-	dir = openat(root, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = ovc_open_vm_dir(root, id);
 	if (dir < 0)
 		return -1;
 
@@ -182,7 +265,7 @@ int ovc_read_vm(int root, uint64_t id, struct ovc_vm *vm)
 	for (i = 0; i < sizeof(vm_numbers) / sizeof(vm_numbers[0]); i++) {
 		uint64_t *field = (uint64_t *)((char *)vm + vm_numbers[i].offset);
 
-		if (!read_u64(dir, vm_numbers[i].file, field))
+		if (!ovc_read_u64(dir, vm_numbers[i].file, field))
 			vm->known |= vm_numbers[i].bit;
 		else if (errno != ENOENT)
 			goto fail;
@@ -212,11 +295,103 @@ void ovc_vm_from_info(struct ovc_vm *vm, const struct ovc_vm_info *info)
 	vm->owner_pid = info->owner_pid;
 	vm->size_pages = info->size_pages;
 	vm->resident_pages = info->resident_pages;
-	vm->known = OVC_VM_UID | OVC_VM_PID | OVC_VM_SIZE | OVC_VM_RESIDENT;
+	vm->balloon_target_pages = info->balloon_target_pages;
+	vm->balloon_actual_pages = info->balloon_actual_pages;
+	vm->balloon_pages = info->balloon_pages;
+	vm->known = OVC_VM_UID | OVC_VM_PID | OVC_VM_SIZE | OVC_VM_RESIDENT |
+		    OVC_VM_BALLOON_TARGET | OVC_VM_BALLOON_ACTUAL | OVC_VM_BALLOON;
 }
 
 void ovc_vm_clear(struct ovc_vm *vm)
 {
 	free(vm->name);
 	memset(vm, 0, sizeof(*vm));
+}
+
+/* The real operations: the uapi ioctls on the open ovcfs file. */
+static int ioctl_info(struct ovc_file *f, struct ovc_vm_info *info)
+{
+	return ovc_get_vm_info(f->fd, info);
+}
+
+static int ioctl_set_target(struct ovc_file *f, const struct ovc_balloon_target *t)
+{
+	return ioctl(f->fd, OVC_IOC_SET_BALLOON_TARGET, t) < 0 ? -1 : 0;
+}
+
+static int ioctl_report(struct ovc_file *f, const struct ovc_guest_report *rep)
+{
+	return ioctl(f->fd, OVC_IOC_GUEST_REPORT, rep) < 0 ? -1 : 0;
+}
+
+static const struct ovc_file_ops ioctl_ops = {
+	.info		= ioctl_info,
+	.set_target	= ioctl_set_target,
+	.report		= ioctl_report,
+};
+
+static int check_ovcfs(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs))
+		return -1;
+	if (sfs.f_type != OVCFS_MAGIC) {
+		errno = EMEDIUMTYPE;
+		return -1;
+	}
+	return 0;
+}
+
+int ovc_file_open(struct ovc_file *f, const char *path, int flags)
+{
+	int rc, e;
+
+	f->vm_dir = -1;
+	f->ops = ovc_fake_ops();
+	f->fd = open(path, flags | O_CLOEXEC);
+	if (f->fd < 0)
+		return -1;
+	if (f->ops) {
+		f->vm_dir = ovc_fake_find_vm(path, &f->fake_id);
+		rc = f->vm_dir < 0 ? -1 : 0;
+	} else {
+		f->ops = &ioctl_ops;
+		rc = check_ovcfs(f->fd);
+	}
+	if (rc) {
+		e = errno;
+		ovc_file_close(f);
+		errno = e;
+	}
+	return rc;
+}
+
+int ovc_file_info(struct ovc_file *f, struct ovc_vm_info *info)
+{
+	return f->ops->info(f, info);
+}
+
+int ovc_file_set_target(struct ovc_file *f, uint64_t target_pages)
+{
+	struct ovc_balloon_target t = {
+		.size = sizeof(t),
+		.target_pages = target_pages,
+	};
+
+	return f->ops->set_target(f, &t);
+}
+
+int ovc_file_report(struct ovc_file *f, const struct ovc_guest_report *rep)
+{
+	return f->ops->report(f, rep);
+}
+
+void ovc_file_close(struct ovc_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->vm_dir >= 0)
+		close(f->vm_dir);
+	f->fd = f->vm_dir = -1;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * libovc - read what the ovc module exposes: its sysfs tree and the
- * OVC_IOC_VM_INFO ioctl.  No output here; callers format the results.
+ * libovc - what the ovc module exposes: its sysfs tree and the ioctls on
+ * an ovcfs file.  No output here; callers format the results.
  *
  * Every function returns 0 on success, or -1 with errno set, so a
  * caller can report failures with err(3).
@@ -21,6 +21,11 @@ enum {
 	OVC_VM_PID	= 1 << 2,
 	OVC_VM_SIZE	= 1 << 3,
 	OVC_VM_RESIDENT	= 1 << 4,
+	OVC_VM_BALLOON_TARGET	= 1 << 5,
+	OVC_VM_BALLOON		= 1 << 6,
+	OVC_VM_BALLOON_ACTUAL	= 1 << 7,
+	OVC_VM_GUEST_FREE	= 1 << 8,
+	OVC_VM_GUEST_TOTAL	= 1 << 9,
 };
 
 /* One VM as the module describes it; a field is valid if its bit is set. */
@@ -31,6 +36,11 @@ struct ovc_vm {
 	uint64_t owner_pid;
 	uint64_t size_pages;
 	uint64_t resident_pages;
+	uint64_t balloon_target_pages;	/* the host's target balloon size */
+	uint64_t balloon_pages;		/* pages released by hole punching */
+	uint64_t balloon_actual_pages;	/* balloon size ovcd last reported */
+	uint64_t guest_free_pages;	/* guest's free memory, from ovcd */
+	uint64_t guest_total_pages;	/* guest's total memory, from ovcd */
 	unsigned int known;
 };
 
@@ -66,5 +76,73 @@ void ovc_vm_from_info(struct ovc_vm *vm, const struct ovc_vm_info *info);
 
 /* Free what @vm holds and reset it. */
 void ovc_vm_clear(struct ovc_vm *vm);
+
+/* Read one decimal value from @path relative to directory @dir. */
+int ovc_read_u64(int dir, const char *path, uint64_t *val);
+
+/* Write one decimal value to @path relative to @dir (a sysfs store). */
+int ovc_write_u64(int dir, const char *path, uint64_t val);
+
+/*
+ * Re-read an open sysfs file from offset 0, as needed after poll() woke
+ * up on it.  EINVAL if it does not hold a number (e.g. being rewritten).
+ */
+int ovc_pread_u64(int fd, uint64_t *val);
+
+/* Open vms/<id>/ under the sysfs root @root, as a directory fd. */
+int ovc_open_vm_dir(int root, uint64_t id);
+
+/*
+ * A size: decimal bytes with an optional binary suffix K, M, G or T
+ * (upper or lower case), or "<n>p" for pages of @page_size bytes.
+ * EINVAL if malformed, ERANGE if it does not fit in 64 bits.
+ */
+int ovc_parse_size(const char *s, uint64_t page_size, uint64_t *bytes);
+
+/*
+ * A VM reached through its ovcfs file.  The operations are the uapi
+ * ioctls; with OVC_FAKE_IOCTL=1 in the environment (tests only) they are
+ * emulated on the fake sysfs tree at $OVC_SYSFS instead, the VM being the
+ * vms/<id>/ whose name file holds the file's absolute path.
+ */
+struct ovc_file_ops;
+
+struct ovc_file {
+	int fd;				/* the open file */
+	int vm_dir;			/* fake: vms/<id>/ of the fake tree; else -1 */
+	uint64_t fake_id;		/* fake: that <id> */
+	const struct ovc_file_ops *ops;
+};
+
+/* How the operations below are carried out: each returns 0 or -1/errno. */
+struct ovc_file_ops {
+	int (*info)(struct ovc_file *f, struct ovc_vm_info *info);
+	int (*set_target)(struct ovc_file *f, const struct ovc_balloon_target *t);
+	int (*report)(struct ovc_file *f, const struct ovc_guest_report *rep);
+};
+
+/*
+ * Open @path with @flags.  EMEDIUMTYPE if it is not on ovcfs; in fake
+ * mode ENXIO if the fake tree has no VM of that name.
+ */
+int ovc_file_open(struct ovc_file *f, const char *path, int flags);
+
+/* OVC_IOC_VM_INFO. */
+int ovc_file_info(struct ovc_file *f, struct ovc_vm_info *info);
+
+/* OVC_IOC_SET_BALLOON_TARGET (ERANGE past the VM's size). */
+int ovc_file_set_target(struct ovc_file *f, uint64_t target_pages);
+
+/* OVC_IOC_GUEST_REPORT; OVC_UNKNOWN fields are left as they were. */
+int ovc_file_report(struct ovc_file *f, const struct ovc_guest_report *rep);
+
+/* Close what ovc_file_open() opened; safe on a closed ovc_file. */
+void ovc_file_close(struct ovc_file *f);
+
+/* Emulated operations (libovc-fake.c); NULL unless OVC_FAKE_IOCTL=1. */
+const struct ovc_file_ops *ovc_fake_ops(void);
+
+/* Find the fake tree's vms/<id>/ whose name is @path: a directory fd. */
+int ovc_fake_find_vm(const char *path, uint64_t *id);
 
 #endif /* OVC_LIBOVC_H */

@@ -35,7 +35,8 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 enum { COL_ID, COL_NAME, COL_UID, COL_USER, COL_PID, COL_COMMAND,
-       COL_SIZE, COL_RESIDENT };
+       COL_SIZE, COL_RESIDENT, COL_TARGET, COL_ACTUAL, COL_BALLOONED,
+       COL_GUEST_FREE };
 
 static const struct colinfo {
 	const char *name;
@@ -52,10 +53,15 @@ static const struct colinfo {
 	[COL_COMMAND]  = { "COMMAND", 10, 0,              SCOLS_JSON_STRING, "command name of PID" },
 	[COL_SIZE]     = { "SIZE",     5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory size" },
 	[COL_RESIDENT] = { "RESIDENT", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory the module holds" },
+	[COL_TARGET]   = { "TARGET",   5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "balloon size the host asks for" },
+	[COL_ACTUAL]   = { "ACTUAL",   5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "balloon size QEMU last reported (via ovcd)" },
+	[COL_BALLOONED] = { "BALLOONED", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory released to the host (hole punching)" },
+	[COL_GUEST_FREE] = { "GUEST-FREE", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "free memory the guest last reported (via ovcd)" },
 };
 
 static const int default_columns[] = {
 	COL_ID, COL_NAME, COL_UID, COL_PID, COL_SIZE, COL_RESIDENT,
+	COL_TARGET, COL_ACTUAL, COL_BALLOONED, COL_GUEST_FREE,
 };
 
 struct ctl {
@@ -209,6 +215,22 @@ static void format_cell(const struct ctl *ctl, const struct ovc_vm *vm, int col,
 	case COL_RESIDENT:
 		if (vm->known & OVC_VM_RESIDENT)
 			format_pages(ctl, vm->resident_pages, buf, len);
+		break;
+	case COL_TARGET:
+		if (vm->known & OVC_VM_BALLOON_TARGET)
+			format_pages(ctl, vm->balloon_target_pages, buf, len);
+		break;
+	case COL_ACTUAL:
+		if (vm->known & OVC_VM_BALLOON_ACTUAL)
+			format_pages(ctl, vm->balloon_actual_pages, buf, len);
+		break;
+	case COL_BALLOONED:
+		if (vm->known & OVC_VM_BALLOON)
+			format_pages(ctl, vm->balloon_pages, buf, len);
+		break;
+	case COL_GUEST_FREE:
+		if (vm->known & OVC_VM_GUEST_FREE)
+			format_pages(ctl, vm->guest_free_pages, buf, len);
 		break;
 	}
 }
@@ -409,10 +431,98 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-/* Later: { "balloon", cmd_balloon, "VM SIZE", ... }, { "set", ... }. */
+/* SIZE as a number of pages; exits on a bad one. */
+static uint64_t parse_balloon_size(const char *arg)
+{
+	uint64_t bytes;
+
+	if (ovc_parse_size(arg, page_size, &bytes))
+		errx(EXIT_FAILURE, "balloon: SIZE: '%s' is not a size (bytes, or a number "
+		     "with K, M, G, T or p)", arg);
+	if (bytes % page_size)
+		errx(EXIT_FAILURE, "balloon: SIZE %s is not a multiple of the page size (%ld)",
+		     arg, page_size);
+	return bytes / page_size;
+}
+
+static void check_balloon_size(const char *arg, const char *vm, uint64_t pages,
+			       uint64_t size_pages)
+{
+	char buf[32];
+
+	if (pages <= size_pages)
+		return;
+	size_to_human(size_pages * page_size, buf, sizeof(buf));
+	errx(EXIT_FAILURE, "balloon: SIZE %s is more than VM %s's memory (%s)", arg, vm, buf);
+}
+
+/* VM is an id: write vms/<id>/balloon_target_pages. */
+static void balloon_by_id(const char *id, uint64_t vm_id, const char *arg, uint64_t pages)
+{
+	struct ovc_vm vm;
+	int root, dir;
+
+	root = ovc_open_root();
+	if (root < 0)
+		err(EXIT_FAILURE, "cannot open %s", ovc_sysfs_root());
+	if (ovc_read_vm(root, vm_id, &vm)) {
+		if (errno == ENOENT)
+			errx(EXIT_FAILURE, "balloon: no VM %s in %s/vms", id, ovc_sysfs_root());
+		err(EXIT_FAILURE, "balloon: cannot read %s/vms/%s", ovc_sysfs_root(), id);
+	}
+	if (vm.known & OVC_VM_SIZE)
+		check_balloon_size(arg, id, pages, vm.size_pages);
+	ovc_vm_clear(&vm);
+	dir = ovc_open_vm_dir(root, vm_id);
+	if (dir < 0 || ovc_write_u64(dir, "balloon_target_pages", pages))
+		err(EXIT_FAILURE, "balloon: cannot write %s/vms/%s/balloon_target_pages",
+		    ovc_sysfs_root(), id);
+	close(dir);
+	close(root);
+}
+
+/* VM is the path of its ovcfs file: OVC_IOC_SET_BALLOON_TARGET. */
+static void balloon_by_file(const char *path, const char *arg, uint64_t pages)
+{
+	struct ovc_vm_info info;
+	struct ovc_file f;
+
+	if (ovc_file_open(&f, path, O_RDWR)) {
+		if (errno == EMEDIUMTYPE)
+			errx(EXIT_FAILURE, "balloon: %s: not a file on %s", path, OVCFS_NAME);
+		err(EXIT_FAILURE, "balloon: cannot open %s", path);
+	}
+	if (ovc_file_info(&f, &info))
+		err(EXIT_FAILURE, "balloon: %s: OVC_IOC_VM_INFO failed", path);
+	check_balloon_size(arg, path, pages, info.size_pages);
+	if (ovc_file_set_target(&f, pages))
+		err(EXIT_FAILURE, "balloon: %s: OVC_IOC_SET_BALLOON_TARGET failed", path);
+	ovc_file_close(&f);
+}
+
+static int cmd_balloon(struct ctl *ctl, int argc, char **argv)
+{
+	uint64_t pages, id;
+	char *end;
+
+	(void)ctl;
+	if (argc != 3)
+		errx(EXIT_FAILURE, "balloon: expected VM and SIZE, e.g. 'balloon 1 512M'");
+	pages = parse_balloon_size(argv[2]);
+	errno = 0;
+	id = strtoull(argv[1], &end, 10);
+	if (isdigit((unsigned char)*argv[1]) && !*end && !errno)
+		balloon_by_id(argv[1], id, argv[2], pages);
+	else
+		balloon_by_file(argv[1], argv[2], pages);
+	return EXIT_SUCCESS;
+}
+
+/* Later: { "set", ... }. */
 static const struct command commands[] = {
-	{ "status", cmd_status, "",        "show the module's numbers and its VMs" },
-	{ "info",   cmd_info,   "FILE...", "ask ovcfs files about their VMs" },
+	{ "status",  cmd_status,  "",        "show the module's numbers and its VMs" },
+	{ "info",    cmd_info,    "FILE...", "ask ovcfs files about their VMs" },
+	{ "balloon", cmd_balloon, "VM SIZE", "set a VM's balloon target (VM: id or ovcfs file)" },
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -436,7 +546,7 @@ static void __attribute__((noreturn)) usage(void)
 	     " -V, --version        display version\n"
 	     "\nAvailable output columns:");
 	for (i = 0; i < ARRAY_SIZE(infos); i++)
-		printf(" %9s  %s\n", infos[i].name, infos[i].help);
+		printf(" %10s  %s\n", infos[i].name, infos[i].help);
 	printf("\nThe sysfs root is %s, or $OVC_SYSFS.\nFor more details see ovcctl(8).\n",
 	       OVC_SYSFS_ROOT);
 	exit(EXIT_SUCCESS);

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovcd's configuration file, read with inih.
+ *
+ * inih calls a handler for each "key = value" and knows no line numbers
+ * nor section boundaries, so it reads through a small line reader that
+ * counts lines and spots the lines opening a section; inih itself parses
+ * those header lines too (see section_name()).  Sections are begun and
+ * ended there, keys are checked in the handler, and the first problem
+ * stops the parse with "PATH:LINE: FIELD: PROBLEM".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "libovc.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define HEADER_MAX 4096
+
+struct parser {
+	struct ovcd_conf *conf;
+	const char *path;
+	FILE *f;
+	int line;		/* line being read */
+	bool at_line_start;
+	char *section;		/* name of the current section, NULL before any */
+	int section_line;	/* line of its header */
+	struct ovcd_vm_conf *vm; /* the [vm NAME] being read, NULL for [global] */
+	unsigned int seen;	/* keys of this section seen so far (bits) */
+	unsigned int global_seen;
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+static void __attribute__((format(printf, 4, 5)))
+fail(struct parser *p, int line, const char *field, const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	if (p->failed)
+		return;
+	p->failed = true;
+	n = snprintf(p->err, p->errlen, "%s:%d: %s: ", p->path, line, field);
+	va_start(ap, fmt);
+	if (n < p->errlen)
+		vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+	va_end(ap);
+}
+
+/* A decimal number in [min, max]. */
+static bool parse_uint(struct parser *p, const char *field, const char *val,
+		       uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(val, &end, 10);
+	if (*val < '0' || *val > '9' || *end) {
+		fail(p, p->line, field, "'%s' is not a number", val);
+		return false;
+	}
+	if (errno || *out < min || *out > max) {
+		fail(p, p->line, field, "%s is out of range (%" PRIu64 "..%" PRIu64 ")",
+		     val, min, max);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_size(struct parser *p, const char *field, const char *val,
+		       uint64_t *out)
+{
+	if (!ovc_parse_size(val, sysconf(_SC_PAGESIZE), out))
+		return true;
+	fail(p, p->line, field, "'%s' is not a size (bytes, or a number with K, M, G, T or p)",
+	     val);
+	return false;
+}
+
+static bool parse_path(struct parser *p, const char *field, const char *val,
+		       size_t max, char **out)
+{
+	if (*val != '/') {
+		fail(p, p->line, field, "'%s' is not an absolute path", val);
+		return false;
+	}
+	if (strlen(val) > max) {
+		fail(p, p->line, field, "path longer than %zu bytes", max);
+		return false;
+	}
+	*out = strdup(val);
+	if (!*out)
+		fail(p, p->line, field, "out of memory");
+	return *out != NULL;
+}
+
+/* Another VM using the same @what (file or socket) as @vm? */
+static void check_unique(struct parser *p, const char *field, size_t off)
+{
+	const char *mine = *(char **)((char *)p->vm + off);
+	struct ovcd_vm_conf *o;
+
+	for (o = p->conf->vms; o < p->vm; o++)
+		if (!strcmp(*(char **)((char *)o + off), mine))
+			fail(p, p->line, field, "%s is also used by [vm %s] (line %d)",
+			     mine, o->name, o->line);
+}
+
+enum { K_FILE = 1, K_QMP = 2, K_QOM = 4, K_SHARES = 8, K_MIN = 16, K_MAX = 32 };
+
+static void vm_key(struct parser *p, const char *name, const char *val)
+{
+	struct ovcd_vm_conf *vm = p->vm;
+	static const struct { const char *name; unsigned int bit; } keys[] = {
+		{ "file", K_FILE }, { "qmp", K_QMP }, { "balloon_qom_path", K_QOM },
+		{ "shares", K_SHARES }, { "min", K_MIN }, { "max", K_MAX },
+	};
+	unsigned int bit = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(name, keys[i].name))
+			bit = keys[i].bit;
+	if (!bit) {
+		fail(p, p->line, name, "unknown key in [vm %s] (expected file, qmp, "
+		     "balloon_qom_path, shares, min or max)", vm->name);
+		return;
+	}
+	if (p->seen & bit) {
+		fail(p, p->line, name, "given twice in [vm %s]", vm->name);
+		return;
+	}
+	p->seen |= bit;
+
+	switch (bit) {
+	case K_FILE:
+		if (parse_path(p, name, val, PATH_MAX - 1, &vm->file))
+			check_unique(p, name, offsetof(struct ovcd_vm_conf, file));
+		break;
+	case K_QMP:
+		if (parse_path(p, name, val, sizeof(((struct sockaddr_un *)0)->sun_path) - 1,
+			       &vm->qmp))
+			check_unique(p, name, offsetof(struct ovcd_vm_conf, qmp));
+		break;
+	case K_QOM:
+		parse_path(p, name, val, 1024, &vm->balloon_qom_path);
+		break;
+	case K_SHARES:
+		parse_uint(p, name, val, 1, 1000000, &vm->shares);
+		break;
+	case K_MIN:
+		parse_size(p, name, val, &vm->min_bytes);
+		break;
+	case K_MAX:
+		parse_size(p, name, val, &vm->max_bytes);
+		break;
+	}
+}
+
+static void global_key(struct parser *p, const char *name, const char *val)
+{
+	struct ovcd_conf *c = p->conf;
+	uint64_t v;
+	unsigned int bit;
+
+	bit = !strcmp(name, "poll_interval_ms") ? 1 : !strcmp(name, "stats_interval_s") ? 2 :
+	      !strcmp(name, "log") ? 4 : 0;
+	if (!bit) {
+		fail(p, p->line, name, "unknown key in [global] (expected "
+		     "poll_interval_ms, stats_interval_s or log)");
+		return;
+	}
+	if (p->global_seen & bit) {
+		fail(p, p->line, name, "given twice in [global]");
+		return;
+	}
+	p->global_seen |= bit;
+
+	if (bit == 1 && parse_uint(p, name, val, 10, 3600000, &v))
+		c->poll_interval_ms = v;
+	else if (bit == 2 && parse_uint(p, name, val, 1, 3600, &v))
+		c->stats_interval_s = v;
+	else if (bit == 4 && !strcmp(val, "stderr"))
+		c->log = OVCD_LOG_STDERR;
+	else if (bit == 4 && !strcmp(val, "syslog"))
+		c->log = OVCD_LOG_SYSLOG;
+	else if (bit == 4)
+		fail(p, p->line, name, "'%s' is neither stderr nor syslog", val);
+}
+
+static int handler(void *user, const char *section, const char *name, const char *val)
+{
+	struct parser *p = user;
+
+	if (!p->section)
+		fail(p, p->line, name, "key outside a section");
+	else if (p->vm)
+		vm_key(p, name, val);
+	else
+		global_key(p, name, val);
+	(void)section;	/* p->section, from the header line */
+	return !p->failed;
+}
+
+/* Checks that need the whole section. */
+static void end_section(struct parser *p)
+{
+	struct ovcd_vm_conf *vm = p->vm;
+
+	if (!vm)
+		return;
+	if (!vm->file)
+		fail(p, vm->line, "file", "missing in [vm %s]", vm->name);
+	else if (!vm->qmp)
+		fail(p, vm->line, "qmp", "missing in [vm %s]", vm->name);
+	else if (vm->min_bytes > vm->max_bytes)
+		fail(p, vm->line, "min", "min is more than max in [vm %s]", vm->name);
+	p->vm = NULL;
+}
+
+static int probe(void *user, const char *section, const char *name, const char *val)
+{
+	(void)name;
+	(void)val;
+	*(char **)user = strdup(section);
+	return 0;
+}
+
+/* Let inih parse a header line alone: the section name, or NULL. */
+static char *section_name(const char *header)
+{
+	char buf[HEADER_MAX + 8];
+	char *name = NULL;
+
+	snprintf(buf, sizeof(buf), "%s\n_=_\n", header);
+	ini_parse_string(buf, probe, &name);
+	return name;
+}
+
+static bool valid_vm_name(const char *s)
+{
+	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_.-") == strlen(s);
+}
+
+static void begin_vm(struct parser *p, const char *name)
+{
+	struct ovcd_conf *c = p->conf;
+	struct ovcd_vm_conf *vms;
+	size_t i;
+
+	if (!valid_vm_name(name)) {
+		fail(p, p->line, "section", "[vm %s]: a VM name is letters, digits, "
+		     "'_', '.' or '-'", name);
+		return;
+	}
+	for (i = 0; i < c->nr_vms; i++) {
+		if (!strcmp(c->vms[i].name, name)) {
+			fail(p, p->line, "section", "[vm %s]: duplicate VM name "
+			     "(first at line %d)", name, c->vms[i].line);
+			return;
+		}
+	}
+	vms = reallocarray(c->vms, c->nr_vms + 1, sizeof(*vms));
+	if (!vms) {
+		fail(p, p->line, "section", "out of memory");
+		return;
+	}
+	c->vms = vms;
+	p->vm = &vms[c->nr_vms];
+	memset(p->vm, 0, sizeof(*p->vm));
+	p->vm->name = strdup(name);
+	p->vm->shares = 1000;
+	p->vm->max_bytes = UINT64_MAX;
+	p->vm->line = p->line;
+	c->nr_vms++;
+	if (!p->vm->name)
+		fail(p, p->line, "section", "out of memory");
+}
+
+static void begin_section(struct parser *p, const char *header)
+{
+	char *name = section_name(header);
+
+	end_section(p);
+	free(p->section);
+	p->section = name;
+	p->section_line = p->line;
+	p->seen = 0;
+	if (!name)
+		fail(p, p->line, "section", "malformed section header");
+	else if (!strncmp(name, "vm ", 3))
+		begin_vm(p, name + 3);
+	else if (strcmp(name, "global"))
+		fail(p, p->line, "section", "[%s]: unknown section (expected [global] or "
+		     "[vm NAME])", name);
+}
+
+/* inih's fgets: count lines, begin a section on each header line. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	bool start = p->at_line_start;
+	char *s;
+	size_t len;
+
+	if (p->failed || !fgets(str, num, p->f))
+		return NULL;
+	len = strlen(str);
+	p->at_line_start = len && str[len - 1] == '\n';
+	if (!start)
+		return str;
+	p->line++;
+	s = str + strspn(str, " \t");
+	if (p->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	if (*s == '[') {
+		s[strcspn(s, "\r\n")] = '\0';
+		begin_section(p, s);
+		strcpy(str, "\n");	/* handled: nothing left for inih */
+	}
+	return str;
+}
+
+int ovcd_conf_load(const char *path, struct ovcd_conf *conf, char *err, size_t errlen)
+{
+	struct parser p = {
+		.conf = conf, .path = path, .at_line_start = true,
+		.err = err, .errlen = errlen,
+	};
+	int rc;
+
+	memset(conf, 0, sizeof(*conf));
+	conf->poll_interval_ms = 1000;
+	conf->stats_interval_s = 2;
+	conf->log = OVCD_LOG_STDERR;
+
+	p.f = fopen(path, "re");
+	if (!p.f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	ini_use_stack = false;
+	ini_max_line = HEADER_MAX;
+	ini_allow_multiline = false;
+	ini_stop_on_first_error = true;
+	rc = ini_parse_stream(reader, &p, handler, &p);
+	if (rc > 0 && !p.failed)
+		fail(&p, rc, "syntax", "expected 'key = value', '[section]' or a comment");
+	else if (rc < 0 && !p.failed)
+		fail(&p, p.line, "syntax", "cannot parse (inih error %d)", rc);
+	if (!p.failed && ferror(p.f))
+		fail(&p, p.line, "read", "%s", strerror(errno));
+	if (!p.failed)
+		end_section(&p);
+	fclose(p.f);
+	free(p.section);
+	if (p.failed)
+		ovcd_conf_free(conf);
+	return p.failed ? -1 : 0;
+}
+
+void ovcd_conf_free(struct ovcd_conf *conf)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nr_vms; i++) {
+		free(conf->vms[i].name);
+		free(conf->vms[i].file);
+		free(conf->vms[i].qmp);
+		free(conf->vms[i].balloon_qom_path);
+	}
+	free(conf->vms);
+	memset(conf, 0, sizeof(*conf));
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ovcd's configuration file: INI, read with inih, validated in full
+ * before the daemon acts on any of it.  See ovcd(8) and ovcd.conf.example.
+ */
+#ifndef OVCD_CONFIG_H
+#define OVCD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ovcd_log { OVCD_LOG_STDERR, OVCD_LOG_SYSLOG };
+
+/* One [vm NAME] section. */
+struct ovcd_vm_conf {
+	char *name;		/* NAME, as used in log lines */
+	char *file;		/* its ovcfs file (required) */
+	char *qmp;		/* QEMU's QMP unix socket (required) */
+	char *balloon_qom_path;	/* balloon device's QOM path, NULL: find it */
+	uint64_t shares;	/* for the policy (default 1000) */
+	uint64_t min_bytes;	/* for the policy; 0 if not given */
+	uint64_t max_bytes;	/* for the policy; UINT64_MAX if not given */
+	int line;		/* line of the [vm NAME] header */
+};
+
+struct ovcd_conf {
+	unsigned int poll_interval_ms;	/* re-read targets this often */
+	unsigned int stats_interval_s;	/* query QEMU for sizes this often */
+	enum ovcd_log log;
+	struct ovcd_vm_conf *vms;
+	size_t nr_vms;
+};
+
+/*
+ * Read and validate @path into @conf.  Returns 0, or -1 with a message
+ * "PATH:LINE: FIELD: PROBLEM" (or "PATH: PROBLEM") in @err; @conf then
+ * holds nothing to free.
+ */
+int ovcd_conf_load(const char *path, struct ovcd_conf *conf, char *err, size_t errlen);
+
+/* Free what ovcd_conf_load() allocated. */
+void ovcd_conf_free(struct ovcd_conf *conf);
+
+#endif /* OVCD_CONFIG_H */

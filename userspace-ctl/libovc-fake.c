@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libovc-fake - the ovcfs ioctls emulated on a fake sysfs tree, for tests.
+ *
+ * A test cannot create ovcfs files without the module, so with
+ * OVC_FAKE_IOCTL=1 an ordinary file stands for a VM's ovcfs file: its VM
+ * is the directory vms/<id>/ of $OVC_SYSFS whose name file holds the
+ * file's absolute path, and the ioctls read and write that directory's
+ * files the way the module's sysfs shows its state.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libovc.h"
+
+static uint64_t read_or_zero(int dir, const char *file)
+{
+	uint64_t v;
+
+	return ovc_read_u64(dir, file, &v) ? 0 : v;
+}
+
+static int fake_info(struct ovc_file *f, struct ovc_vm_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->api_version = OVC_API_VERSION;
+	info->id = f->fake_id;
+	info->size_pages = read_or_zero(f->vm_dir, "size_pages");
+	info->resident_pages = read_or_zero(f->vm_dir, "resident_pages");
+	info->owner_uid = read_or_zero(f->vm_dir, "owner_uid");
+	info->owner_pid = read_or_zero(f->vm_dir, "owner_pid");
+	info->balloon_target_pages = read_or_zero(f->vm_dir, "balloon_target_pages");
+	info->balloon_actual_pages = read_or_zero(f->vm_dir, "balloon_actual_pages");
+	info->balloon_pages = read_or_zero(f->vm_dir, "balloon_pages");
+	return 0;
+}
+
+static int fake_set_target(struct ovc_file *f, const struct ovc_balloon_target *t)
+{
+	if (t->target_pages > read_or_zero(f->vm_dir, "size_pages")) {
+		errno = ERANGE;
+		return -1;
+	}
+	return ovc_write_u64(f->vm_dir, "balloon_target_pages", t->target_pages);
+}
+
+static int fake_report(struct ovc_file *f, const struct ovc_guest_report *rep)
+{
+	const struct {
+		const char *file;
+		uint64_t val;
+	} fields[] = {
+		{ "balloon_actual_pages", rep->balloon_actual_pages },
+		{ "guest_free_pages", rep->guest_free_pages },
+		{ "guest_total_pages", rep->guest_total_pages },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].val != OVC_UNKNOWN &&
+		    ovc_write_u64(f->vm_dir, fields[i].file, fields[i].val))
+			return -1;
+	return 0;
+}
+
+static const struct ovc_file_ops fake_ops = {
+	.info		= fake_info,
+	.set_target	= fake_set_target,
+	.report		= fake_report,
+};
+
+const struct ovc_file_ops *ovc_fake_ops(void)
+{
+	const char *env = getenv("OVC_FAKE_IOCTL");
+
+	return env && !strcmp(env, "1") ? &fake_ops : NULL;
+}
+
+/* Does vms/<id>/name (open as @dir) hold @want? */
+static int name_is(int dir, const char *want)
+{
+	char name[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	fd = openat(dir, "name", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, name, sizeof(name) - 1);
+	close(fd);
+	while (n > 0 && name[n - 1] == '\n')
+		n--;
+	if (n <= 0)
+		return 0;
+	name[n] = '\0';
+	return !strcmp(name, want);
+}
+
+int ovc_fake_find_vm(const char *path, uint64_t *id)
+{
+	char want[PATH_MAX];
+	uint64_t *ids;
+	size_t i, nr;
+	int root, dir = -1;
+
+	if (!realpath(path, want))
+		return -1;
+	root = ovc_open_root();
+	if (root < 0)
+		return -1;
+	if (ovc_list_vms(root, &ids, &nr)) {
+		close(root);
+		return -1;
+	}
+	for (i = 0; i < nr; i++) {
+		dir = ovc_open_vm_dir(root, ids[i]);
+		if (dir >= 0 && name_is(dir, want)) {
+			*id = ids[i];
+			break;
+		}
+		if (dir >= 0)
+			close(dir);
+		dir = -1;
+	}
+	free(ids);
+	close(root);
+	if (dir < 0)
+		errno = ENXIO;
+	return dir;
+}

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovcd - carry the ovc module's balloon targets to QEMU over QMP.
+ *
+ * One thread per configured VM, so that a QEMU that hangs or misbehaves
+ * delays nobody else.  A VM's thread loops:
+ *
+ *   ask the module about the VM (OVC_IOC_VM_INFO on its ovcfs file)
+ *   connect to QEMU's QMP socket if needed: capabilities, find the
+ *     balloon device, turn on guest statistics
+ *   read vms/<id>/balloon_target_pages; if it changed, send "balloon"
+ *   every stats_interval_s: query-balloon + guest-stats, and hand them
+ *     to the module (OVC_IOC_GUEST_REPORT)
+ *   sleep in poll() until the target changes (sysfs_notify wakes it with
+ *     POLLPRI), QEMU says something, poll_interval_ms passes or the
+ *     daemon stops
+ *
+ * Any failure closes the connection and retries after a backoff of 0.5 s
+ * doubling to 30 s; a failure is logged once, not once per retry.  The
+ * VM's file is opened for each pass and closed again: holding it open
+ * would keep a stopped VM's memory alive.  The main thread only waits for
+ * signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "libovc.h"
+#include "qmp.h"
+
+#ifndef OVCD_VERSION
+#define OVCD_VERSION "0.1"
+#endif
+
+#define QMP_TIMEOUT_MS	2000
+#define BACKOFF_MIN_MS	500
+#define BACKOFF_MAX_MS	30000
+
+struct vm {
+	const struct ovcd_vm_conf *conf;
+	pthread_t thread;
+	struct qmp qmp;
+	char *qom_path;		/* the balloon device, while connected */
+	int target_fd;		/* vms/<id>/balloon_target_pages, or -1 */
+	uint64_t id;		/* whose target_fd it is */
+	uint64_t size_pages;	/* the VM's RAM */
+	uint64_t sent_bytes;	/* last balloon value sent, 0: none on this connection */
+	int64_t next_stats_ms;	/* when to query QEMU's sizes next */
+	int backoff_ms;
+	bool healthy;		/* last pass succeeded */
+	unsigned int failures;	/* failed passes since the last good one */
+	char err[600];		/* what failed in this pass */
+	char logged[600];	/* the failure last logged */
+};
+
+static struct {
+	const char *conf_path;
+	struct ovcd_conf conf;
+	struct vm *vms;		/* one per VM of conf */
+	size_t nr_threads;	/* started, of vms */
+	bool verbose, syslog;
+	long page_size;
+	int stop_fd;		/* eventfd: readable when the threads must stop */
+} g = { .conf_path = "/etc/ovc/ovcd.conf", .stop_fd = -1 };
+
+static void __attribute__((format(printf, 3, 4)))
+logmsg(int prio, const char *vm, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	int n;
+
+	if (prio == LOG_DEBUG && !g.verbose)
+		return;
+	n = snprintf(msg, sizeof(msg), "%s%s%s", g.syslog ? "" : "ovcd: ",
+		     vm ? vm : "", vm ? ": " : "");
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - n - 1, fmt, ap);
+	va_end(ap);
+	if (g.syslog) {
+		syslog(prio, "%s", msg);
+		return;
+	}
+	n = strlen(msg);
+	msg[n++] = '\n';
+	if (write(STDERR_FILENO, msg, n) < 0)
+		return;	/* nowhere left to complain */
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Say why this pass failed; -1.  "%m" (glibc): strerror(errno), thread-safe. */
+static int __attribute__((format(printf, 2, 3)))
+vm_fail(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(vm->err, sizeof(vm->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void vm_disconnect(struct vm *vm)
+{
+	qmp_close(&vm->qmp);
+	free(vm->qom_path);
+	vm->qom_path = NULL;
+	if (vm->target_fd >= 0)
+		close(vm->target_fd);
+	vm->target_fd = -1;
+}
+
+static int open_target(struct vm *vm)
+{
+	int root, dir;
+
+	root = ovc_open_root();
+	dir = root < 0 ? -1 : ovc_open_vm_dir(root, vm->id);
+	vm->target_fd = dir < 0 ? -1 :
+		openat(dir, "balloon_target_pages", O_RDONLY | O_CLOEXEC);
+	if (vm->target_fd < 0)
+		vm_fail(vm, "sysfs: cannot open %s/vms/%" PRIu64 "/balloon_target_pages: %m",
+			ovc_sysfs_root(), vm->id);
+	if (dir >= 0)
+		close(dir);
+	if (root >= 0)
+		close(root);
+	return vm->target_fd < 0 ? -1 : 0;
+}
+
+/* Open the VM's file, learn its id and size; @f stays open on success. */
+static int open_file(struct vm *vm, struct ovc_file *f)
+{
+	const char *path = vm->conf->file;
+	struct ovc_vm_info info;
+
+	if (ovc_file_open(f, path, O_RDWR)) {
+		if (errno == EMEDIUMTYPE)
+			return vm_fail(vm, "file: %s is not on %s", path, OVCFS_NAME);
+		if (errno == ENXIO)
+			return vm_fail(vm, "file: no VM named %s in %s", path,
+				       ovc_sysfs_root());
+		return vm_fail(vm, "file: cannot open %s: %m", path);
+	}
+	if (ovc_file_info(f, &info)) {
+		vm_fail(vm, "file: OVC_IOC_VM_INFO on %s failed: %m", path);
+		ovc_file_close(f);
+		return -1;
+	}
+	if (vm->target_fd >= 0 && info.id != vm->id) {
+		logmsg(LOG_INFO, vm->conf->name, "file: %s is now VM %" PRIu64 " (was %" PRIu64 ")",
+		       path, (uint64_t)info.id, vm->id);
+		vm_disconnect(vm);	/* a new QEMU, most likely */
+	}
+	vm->id = info.id;
+	vm->size_pages = info.size_pages;
+	if (vm->target_fd < 0 && open_target(vm)) {
+		ovc_file_close(f);
+		return -1;
+	}
+	return 0;
+}
+
+static int connect_qmp(struct vm *vm)
+{
+	struct qmp *q = &vm->qmp;
+
+	if (q->fd >= 0)
+		return qmp_drain(q) ? vm_fail(vm, "qmp: %s", q->err) : 0;
+	if (qmp_open(q, vm->conf->qmp))
+		return vm_fail(vm, "qmp: %s", q->err);
+	if (vm->conf->balloon_qom_path)
+		vm->qom_path = strdup(vm->conf->balloon_qom_path);
+	else if (qmp_find_balloon(q, &vm->qom_path))
+		return vm_fail(vm, "qmp: %s", q->err);
+	if (!vm->qom_path)
+		return vm_fail(vm, "out of memory");
+	if (qmp_set_stats_interval(q, vm->qom_path, g.conf.stats_interval_s))
+		return vm_fail(vm, "qmp: %s", q->err);
+	vm->sent_bytes = 0;
+	vm->next_stats_ms = now_ms();
+	return 0;
+}
+
+/* Send the target if it changed (or was never sent on this connection). */
+static int carry_target(struct vm *vm)
+{
+	uint64_t target, bytes;
+
+	if (ovc_pread_u64(vm->target_fd, &target)) {
+		if (errno == EINVAL)	/* being rewritten: next time */
+			return 0;
+		return vm_fail(vm, "sysfs: cannot read %s/vms/%" PRIu64 "/balloon_target_pages: %m",
+			       ovc_sysfs_root(), vm->id);
+	}
+	if (target > vm->size_pages)
+		target = vm->size_pages;
+	/* QEMU wants the guest's size, and refuses 0: leave it a page. */
+	bytes = (vm->size_pages - target) * g.page_size;
+	if (!bytes)
+		bytes = g.page_size;
+	if (bytes == vm->sent_bytes)
+		return 0;
+	if (qmp_balloon(&vm->qmp, bytes))
+		return vm_fail(vm, "qmp: %s", vm->qmp.err);
+	logmsg(LOG_DEBUG, vm->conf->name, "balloon target %" PRIu64 " pages: balloon value=%" PRIu64,
+	       target, bytes);
+	vm->sent_bytes = bytes;
+	return 0;
+}
+
+static uint64_t to_pages(uint64_t bytes)
+{
+	return bytes == QMP_STAT_UNKNOWN ? OVC_UNKNOWN : bytes / g.page_size;
+}
+
+/* query-balloon and guest-stats, reported to the module. */
+static int report(struct vm *vm, struct ovc_file *f)
+{
+	struct ovc_guest_report rep = { .size = sizeof(rep) };
+	uint64_t ram = vm->size_pages * g.page_size, actual, free_b, total_b;
+
+	if (qmp_query_balloon(&vm->qmp, &actual) ||
+	    qmp_guest_stats(&vm->qmp, vm->qom_path, &free_b, &total_b))
+		return vm_fail(vm, "qmp: %s", vm->qmp.err);
+	rep.balloon_actual_pages = actual >= ram ? 0 : (ram - actual) / g.page_size;
+	rep.guest_free_pages = to_pages(free_b);
+	rep.guest_total_pages = to_pages(total_b);
+	if (ovc_file_report(f, &rep))
+		return vm_fail(vm, "file: OVC_IOC_GUEST_REPORT on %s failed: %m",
+			       vm->conf->file);
+	logmsg(LOG_DEBUG, vm->conf->name, "balloon %" PRIu64 " pages, guest free %" PRId64
+	       " of %" PRId64 " pages (-1: not reported)", (uint64_t)rep.balloon_actual_pages,
+	       (int64_t)rep.guest_free_pages, (int64_t)rep.guest_total_pages);
+	vm->next_stats_ms = now_ms() + g.conf.stats_interval_s * 1000LL;
+	return 0;
+}
+
+/* One pass over a VM; -1 with vm->err set on failure. */
+static int vm_pass(struct vm *vm)
+{
+	struct ovc_file f;
+	int rc;
+
+	if (open_file(vm, &f))
+		return -1;
+	if (!vm->size_pages) {	/* not sized yet: QEMU is starting */
+		ovc_file_close(&f);
+		return 0;
+	}
+	rc = connect_qmp(vm);
+	if (!rc)
+		rc = carry_target(vm);
+	if (!rc && now_ms() >= vm->next_stats_ms)
+		rc = report(vm, &f);
+	ovc_file_close(&f);
+	return rc;
+}
+
+static void vm_passed(struct vm *vm, int rc)
+{
+	const char *name = vm->conf->name;
+
+	if (rc) {
+		if (vm->qmp.cancelled)
+			return;	/* stopping: not a failure of this VM */
+		vm_disconnect(vm);
+		if (strcmp(vm->err, vm->logged))
+			logmsg(LOG_ERR, name, "%s", vm->err);
+		snprintf(vm->logged, sizeof(vm->logged), "%s", vm->err);
+		vm->healthy = false;
+		vm->failures++;
+		return;
+	}
+	if (!vm->healthy && vm->qmp.fd >= 0) {
+		logmsg(LOG_INFO, name, "serving: QEMU %s on %s, balloon %s%s", vm->qmp.version,
+		       vm->conf->qmp, vm->qom_path, vm->failures ? " (recovered)" : "");
+		vm->healthy = true;
+		vm->failures = 0;
+		vm->logged[0] = '\0';
+	}
+}
+
+/* Sleep up to @ms or until woken; false when the daemon stops. */
+static bool vm_sleep(struct vm *vm, int64_t ms, bool wake_on_events)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = g.stop_fd, .events = POLLIN },
+		{ .fd = wake_on_events ? vm->target_fd : -1, .events = POLLPRI },
+		{ .fd = wake_on_events ? vm->qmp.fd : -1, .events = POLLIN },
+	};
+
+	if (ms < 0)
+		ms = 0;
+	while (poll(pfd, 3, ms) < 0 && errno == EINTR)
+		;
+	return !pfd[0].revents;
+}
+
+static void *vm_thread(void *arg)
+{
+	struct vm *vm = arg;
+	int64_t ms;
+	bool run = true;
+	int rc;
+
+	vm->backoff_ms = BACKOFF_MIN_MS;
+	while (run) {
+		rc = vm_pass(vm);
+		vm_passed(vm, rc);
+		if (rc) {
+			run = vm_sleep(vm, vm->backoff_ms, false);
+			vm->backoff_ms = vm->backoff_ms * 2 > BACKOFF_MAX_MS ?
+					 BACKOFF_MAX_MS : vm->backoff_ms * 2;
+			continue;
+		}
+		vm->backoff_ms = BACKOFF_MIN_MS;
+		ms = vm->next_stats_ms - now_ms();
+		if (ms > g.conf.poll_interval_ms || vm->qmp.fd < 0)
+			ms = g.conf.poll_interval_ms;
+		run = vm_sleep(vm, ms, true);
+	}
+	vm_disconnect(vm);
+	return NULL;
+}
+
+static void vm_init(struct vm *vm, const struct ovcd_vm_conf *conf)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->conf = conf;
+	vm->target_fd = -1;
+	qmp_init(&vm->qmp, QMP_TIMEOUT_MS, g.stop_fd);
+}
+
+/* --once: one pass over each VM, in turn; 0 if all of them passed. */
+static int run_once(void)
+{
+	struct vm vm;
+	size_t i;
+	int failed = 0, rc;
+
+	for (i = 0; i < g.conf.nr_vms; i++) {
+		vm_init(&vm, &g.conf.vms[i]);
+		rc = vm_pass(&vm);
+		vm_passed(&vm, rc);
+		failed |= rc;
+		vm_disconnect(&vm);
+	}
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int start_threads(void)
+{
+	size_t i;
+	int e;
+
+	g.vms = calloc(g.conf.nr_vms ? g.conf.nr_vms : 1, sizeof(*g.vms));
+	if (!g.vms)
+		return -1;
+	for (i = 0; i < g.conf.nr_vms; i++) {
+		vm_init(&g.vms[i], &g.conf.vms[i]);
+		e = pthread_create(&g.vms[i].thread, NULL, vm_thread, &g.vms[i]);
+		if (e) {
+			logmsg(LOG_ERR, g.conf.vms[i].name, "cannot start a thread: %s",
+			       strerror(e));
+			return -1;
+		}
+		g.nr_threads++;
+	}
+	if (!g.conf.nr_vms)
+		logmsg(LOG_WARNING, NULL, "%s: no [vm NAME] section: nothing to do",
+		       g.conf_path);
+	return 0;
+}
+
+static void stop_threads(void)
+{
+	uint64_t v;
+	size_t i;
+
+	if (eventfd_write(g.stop_fd, 1))
+		abort();	/* cannot happen: the counter is never near full */
+	for (i = 0; i < g.nr_threads; i++)
+		pthread_join(g.vms[i].thread, NULL);
+	free(g.vms);
+	g.vms = NULL;
+	g.nr_threads = 0;
+	eventfd_read(g.stop_fd, &v);
+}
+
+/* SIGHUP: a new configuration if it is valid, else keep the old one. */
+static int reload(void)
+{
+	struct ovcd_conf conf;
+	char err[1024];
+
+	if (ovcd_conf_load(g.conf_path, &conf, err, sizeof(err))) {
+		logmsg(LOG_ERR, NULL, "%s; keeping the old configuration", err);
+		return 0;
+	}
+	stop_threads();
+	ovcd_conf_free(&g.conf);
+	g.conf = conf;
+	logmsg(LOG_INFO, NULL, "reloaded %s: %zu VMs", g.conf_path, g.conf.nr_vms);
+	return start_threads();
+}
+
+static int serve(void)
+{
+	sigset_t set;
+	int sig, rc = EXIT_SUCCESS;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* inherited by the threads */
+	if (start_threads())
+		rc = EXIT_FAILURE;
+	while (rc == EXIT_SUCCESS) {
+		sig = sigwaitinfo(&set, NULL);
+		if (sig == SIGHUP && reload())
+			rc = EXIT_FAILURE;
+		else if (sig == SIGTERM || sig == SIGINT)
+			break;
+	}
+	stop_threads();
+	if (rc == EXIT_SUCCESS)
+		logmsg(LOG_INFO, NULL, "stopped");
+	return rc;
+}
+
+static void __attribute__((noreturn)) usage(int rc)
+{
+	FILE *out = rc ? stderr : stdout;
+
+	fprintf(out, "Usage:\n %s [options]\n\n"
+		"Carry the ovc module's balloon targets to QEMU over QMP.\n\n"
+		"Options:\n"
+		" -c, --config <file>  configuration file (default /etc/ovc/ovcd.conf)\n"
+		" -f, --foreground     stay in the foreground (else detach, log to syslog)\n"
+		" -v, --verbose        also log every target sent and every report\n"
+		"     --once           one pass over every VM, then exit (1 if one failed)\n"
+		"     --check          only validate the configuration\n"
+		"\n"
+		" -h, --help           display this help\n"
+		" -V, --version        display version\n"
+		"\nFor more details see ovcd(8).\n", program_invocation_short_name);
+	exit(rc);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_ONCE = 256, OPT_CHECK };
+	static const struct option longopts[] = {
+		{ "config",     required_argument, NULL, 'c' },
+		{ "foreground", no_argument,       NULL, 'f' },
+		{ "verbose",    no_argument,       NULL, 'v' },
+		{ "once",       no_argument,       NULL, OPT_ONCE },
+		{ "check",      no_argument,       NULL, OPT_CHECK },
+		{ "help",       no_argument,       NULL, 'h' },
+		{ "version",    no_argument,       NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	bool foreground = false, once = false, check = false;
+	char err[1024];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:fvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			g.conf_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'v':
+			g.verbose = true;
+			break;
+		case OPT_ONCE:
+			once = true;
+			break;
+		case OPT_CHECK:
+			check = true;
+			break;
+		case 'h':
+			usage(EXIT_SUCCESS);
+		case 'V':
+			printf("ovcd %s (ovc API %d)\n", OVCD_VERSION, OVC_API_VERSION);
+			return EXIT_SUCCESS;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n",
+				program_invocation_short_name);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ovcd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (ovcd_conf_load(g.conf_path, &g.conf, err, sizeof(err))) {
+		fprintf(stderr, "ovcd: %s\n", err);
+		return 2;
+	}
+	if (check) {
+		ovcd_conf_free(&g.conf);
+		return EXIT_SUCCESS;
+	}
+	g.page_size = sysconf(_SC_PAGESIZE);
+	signal(SIGPIPE, SIG_IGN);
+	if (!foreground && !once && daemon(0, 0)) {
+		fprintf(stderr, "ovcd: cannot detach: %s\n", strerror(errno));
+		ovcd_conf_free(&g.conf);
+		return EXIT_FAILURE;
+	}
+	g.syslog = g.conf.log == OVCD_LOG_SYSLOG || (!foreground && !once);
+	if (g.syslog)
+		openlog("ovcd", LOG_PID, LOG_DAEMON);
+	g.stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (g.stop_fd < 0) {
+		logmsg(LOG_ERR, NULL, "cannot create an eventfd: %s", strerror(errno));
+		rc = EXIT_FAILURE;
+	} else {
+		rc = once ? run_once() : serve();
+		close(g.stop_fd);
+	}
+	ovcd_conf_free(&g.conf);
+	return rc;
+}

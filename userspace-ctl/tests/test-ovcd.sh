@@ -1,0 +1,396 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Test ovcd (and ovcctl balloon) against fake QMP peers (fake-qmp.py) and a
+# fake sysfs tree; prints TAP.  Needs no module and no QEMU: OVC_FAKE_IOCTL=1
+# makes libovc emulate the ovcfs ioctls on the fake tree, whose vms/<id>/name
+# holds the path of an ordinary file standing for the VM's ovcfs file.  The
+# fake tree cannot wake pollers, so target changes are seen by ovcd's
+# periodic re-read (poll_interval_ms): that path is what is tested here.
+# Valgrind checks are skipped without valgrind.
+
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+OVCD=${OVCD:-$here/ovcd}
+OVCCTL=${OVCCTL:-$here/ovcctl}
+PEER=$here/tests/fake-qmp.py
+[ -x "$OVCD" ] && [ -x "$OVCCTL" ] || make -s -C "$here" >&2 ||
+	{ echo "Bail out! cannot build ovcd"; exit 1; }
+
+tmp=$(mktemp -d)
+declare -A peer_pid
+daemon_pid=
+cleanup() {
+	local p
+	for p in "${peer_pid[@]}" $daemon_pid; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+export OVC_SYSFS=$tmp/sys OVC_FAKE_IOCTL=1 LC_ALL=C
+pg=$(getconf PAGESIZE)
+ram_pages=$(((256 << 20) / pg))
+n=0 failed=0
+
+ok() {		# ok DESCRIPTION COMMAND...: one TAP line from a command's status
+	local desc=$1; shift
+	n=$((n + 1))
+	if "$@" >"$tmp/out" 2>&1; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+		sed 's/^/# /' "$tmp/out"
+		failed=$((failed + 1))
+	fi
+}
+
+skip() {	# skip DESCRIPTION REASON
+	n=$((n + 1)); echo "ok $n - $1 # SKIP $2"
+}
+
+wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
+	local end=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $end ] && { "$@"; return 1; }
+		sleep 0.1
+	done
+}
+
+count() {	# count FILE FIXED-STRING: lines of FILE containing it (equal to $3)
+	local c
+	c=$(grep -cF -- "$2" "$1")
+	[ "$c" -eq "$3" ] || { echo "$c lines of $1 contain '$2', expected $3:"; cat "$1"; return 1; }
+}
+
+between() {	# between LOW HIGH FILE FIXED-STRING
+	local c
+	c=$(grep -cF -- "$4" "$3")
+	[ "$c" -ge "$1" ] && [ "$c" -le "$2" ] || { echo "$c lines with '$4', expected $1..$2"; return 1; }
+}
+
+mkvm() {	# mkvm ID NAME SIZE_PAGES TARGET_PAGES: a fake VM and its "ovcfs file"
+	local d=$OVC_SYSFS/vms/$1 f
+	mkdir -p "$d"
+	: >"$tmp/$2"
+	echo "$tmp/$2" >"$d/name"
+	echo "$3" >"$d/size_pages"; echo "$4" >"$d/balloon_target_pages"
+	for f in owner_uid owner_pid resident_pages balloon_pages balloon_actual_pages \
+		 guest_total_pages; do
+		echo 0 >"$d/$f"
+	done
+	echo 7 >"$d/guest_free_pages"
+}
+
+peer() {	# peer NAME MODE: start a fake QEMU on $tmp/NAME.qmp, logging to NAME.log
+	python3 "$PEER" --socket "$tmp/$1.qmp" --log "$tmp/$1.log" --mode "$2" &
+	peer_pid[$1]=$!
+	wait_for 5 test -S "$tmp/$1.qmp"
+}
+
+stop_peer() {
+	kill "${peer_pid[$1]}"; wait "${peer_pid[$1]}" 2>/dev/null; unset "peer_pid[$1]"
+}
+
+balloon_sent() { # balloon_sent LOG TARGET_PAGES: LOG has the balloon command for it
+	grep -qxF "balloon {\"value\":$(((ram_pages - $2) * pg))}" "$1"
+}
+
+vm_conf() {	# vm_conf NAME FILE SOCKET [EXTRA LINE]
+	printf '[vm %s]\nfile = %s\nqmp = %s\n%s\n' "$1" "$tmp/$2" "$tmp/$3.qmp" "${4:-}"
+}
+
+echo "1..72"
+
+# --- configuration errors: exit 2, "ovcd: FILE:LINE: FIELD: PROBLEM" ---------
+conf_err() {	# conf_err DESCRIPTION EXPECTED-MESSAGE < CONFIG
+	local rc
+	cat >"$tmp/bad.conf"
+	"$OVCD" --check -c "$tmp/bad.conf" >/dev/null 2>"$tmp/err"; rc=$?
+	ok "$1" grep -qxF -- "ovcd: $tmp/bad.conf:$2" <(test $rc -eq 2 && cat "$tmp/err")
+}
+conf_err "unknown key: its line and name" "4: frob: unknown key in [vm a] (expected file, qmp, balloon_qom_path, shares, min or max)" <<EOF
+[vm a]
+file = /run/ovc/a
+qmp = /run/a.qmp
+frob = 1
+EOF
+conf_err "bad number" "3: shares: 'lots' is not a number" <<EOF
+[vm a]
+file = /run/ovc/a
+shares = lots
+qmp = /run/a.qmp
+EOF
+conf_err "number out of range" "3: poll_interval_ms: 5 is out of range (10..3600000)" <<EOF
+# comment
+[global]
+poll_interval_ms = 5
+EOF
+conf_err "missing required key: the section's line" "4: qmp: missing in [vm b]" <<EOF
+[vm a]
+file = /run/ovc/a
+qmp = /run/a.qmp
+[vm b]
+file = /run/ovc/b
+
+[global]
+log = syslog
+EOF
+conf_err "a [vm] section without keys" "2: file: missing in [vm a]" <<EOF
+[global]
+[vm a]
+EOF
+conf_err "duplicate VM name" "5: section: [vm a]: duplicate VM name (first at line 1)" <<EOF
+[vm a]
+file = /run/ovc/a
+qmp = /run/a.qmp
+
+[vm a]
+file = /run/ovc/b
+EOF
+conf_err "a key given twice" "3: file: given twice in [vm a]" <<EOF
+[vm a]
+file = /run/ovc/a
+file = /run/ovc/b
+EOF
+conf_err "two VMs on one QMP socket" "6: qmp: /run/a.qmp is also used by [vm a] (line 1)" <<EOF
+[vm a]
+file = /run/ovc/a
+qmp = /run/a.qmp
+[vm b]
+file = /run/ovc/b
+qmp = /run/a.qmp
+EOF
+conf_err "bad size" "4: max: '2X' is not a size (bytes, or a number with K, M, G, T or p)" <<EOF
+[vm a]
+file = /run/ovc/a
+qmp = /run/a.qmp
+max = 2X
+EOF
+conf_err "min above max" "1: min: min is more than max in [vm a]" <<EOF
+[vm a]
+file = /run/ovc/a
+qmp = /run/a.qmp
+min = 2G
+max = 1024M
+EOF
+conf_err "relative path" "2: file: 'ovc/a' is not an absolute path" <<EOF
+[vm a]
+file = ovc/a
+EOF
+conf_err "unknown section" "2: section: [vms]: unknown section (expected [global] or [vm NAME])" <<EOF
+
+[vms]
+EOF
+conf_err "bad log value" "2: log: 'journal' is neither stderr nor syslog" <<EOF
+[global]
+log = journal
+EOF
+conf_err "a line that is not key = value" "3: syntax: expected 'key = value', '[section]' or a comment" <<EOF
+[vm a]
+file = /run/ovc/a
+qmp /run/a.qmp
+EOF
+"$OVCD" --check -c "$tmp/none.conf" >/dev/null 2>"$tmp/err"
+ok "missing configuration file: exit 2, one line" \
+	grep -qxF "ovcd: $tmp/none.conf: No such file or directory" <(test $? -eq 2 && cat "$tmp/err")
+ok "a valid configuration passes --check" "$OVCD" --check -c "$here/ovcd.conf.example"
+
+# --- ovcctl balloon and the balloon columns of ovcctl status -----------------
+mkdir -p "$OVC_SYSFS/vms"
+echo 0 >"$OVC_SYSFS/pages_resident"; echo 0 >"$OVC_SYSFS/nr_vms"
+mkvm 3 vm-good $ram_pages 0
+ok "ovcctl balloon ID SIZE writes the target in pages" \
+	bash -c "'$OVCCTL' balloon 3 64M && grep -qx $(((64 << 20) / pg)) '$OVC_SYSFS/vms/3/balloon_target_pages'"
+ok "ovcctl balloon FILE Np goes through the (emulated) ioctl" \
+	bash -c "'$OVCCTL' balloon '$tmp/vm-good' 100p && grep -qx 100 '$OVC_SYSFS/vms/3/balloon_target_pages'"
+"$OVCCTL" balloon 3 1G >/dev/null 2>"$tmp/err"
+ok "ovcctl balloon refuses more than the VM's memory" \
+	grep -qF "ovcctl: balloon: SIZE 1G is more than VM 3's memory (256MiB)" <(test $? -eq 1 && cat "$tmp/err")
+"$OVCCTL" balloon 3 12Q >/dev/null 2>"$tmp/err"
+ok "ovcctl balloon refuses a bad SIZE" \
+	grep -qF "ovcctl: balloon: SIZE: '12Q' is not a size" <(test $? -eq 1 && cat "$tmp/err")
+echo 1234 >"$OVC_SYSFS/vms/3/guest_free_pages"
+"$OVCCTL" status --bytes >"$tmp/status.txt" 2>&1
+ok "ovcctl status shows TARGET ACTUAL BALLOONED GUEST-FREE" \
+	grep -qE "TARGET +ACTUAL +BALLOONED +GUEST-FREE" "$tmp/status.txt"
+ok "ovcctl status shows the balloon target and guest free memory" \
+	grep -qE " $((100 * pg)) +0 +0 +$((1234 * pg))\$" "$tmp/status.txt"
+rm "$OVC_SYSFS/vms/3/balloon_pages"
+ok "ovcctl status tolerates an absent balloon file" "$OVCCTL" status
+echo 0 >"$OVC_SYSFS/vms/3/balloon_target_pages"; echo 7 >"$OVC_SYSFS/vms/3/guest_free_pages"
+echo 0 >"$OVC_SYSFS/vms/3/balloon_pages"
+
+# --- ovcd --once against a well-behaved peer ------------------------------
+peer good normal
+vm_conf good vm-good good >"$tmp/once.conf"
+echo $(((64 << 20) / pg)) >"$OVC_SYSFS/vms/3/balloon_target_pages"
+"$OVCD" -c "$tmp/once.conf" --once 2>"$tmp/once.err"
+ok "--once exits 0 against a working QEMU" test $? -eq 0
+ok "it negotiates capabilities first" \
+	bash -c "sed -n 2p '$tmp/good.log' | grep -qx 'qmp_capabilities {}'"
+ok "it finds the balloon with qom-list and turns on guest statistics" \
+	grep -qxF 'qom-set {"path":"/machine/peripheral-anon/device[0]","property":"guest-stats-polling-interval","value":2}' "$tmp/good.log"
+ok "it sends balloon with VM size - target, in bytes" balloon_sent "$tmp/good.log" $(((64 << 20) / pg))
+ok "it reports query-balloon's size as balloon_actual_pages" \
+	grep -qx $(((64 << 20) / pg)) "$OVC_SYSFS/vms/3/balloon_actual_pages"
+ok "it reports the guest's free and total memory in pages" \
+	bash -c "grep -qx $(((100 << 20) / pg)) '$OVC_SYSFS/vms/3/guest_free_pages' &&
+		 grep -qx $ram_pages '$OVC_SYSFS/vms/3/guest_total_pages'"
+ok "it logs one line when all went well" count "$tmp/once.err" "ovcd: good: serving: QEMU 7.2.0 on $tmp/good.qmp" 1
+if command -v valgrind >/dev/null; then
+	ok "--once is valgrind-clean" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--error-exitcode=9 "$OVCD" -c "$tmp/once.conf" --once
+else
+	skip "--once is valgrind-clean" "no valgrind"
+fi
+stop_peer good
+python3 -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$tmp/refused.qmp"
+vm_conf refused vm-good refused >"$tmp/once.conf"
+"$OVCD" -c "$tmp/once.conf" --once 2>"$tmp/once.err"
+ok "--once exits 1 when QEMU is not there" test $? -eq 1
+ok "... with one line naming the VM and the problem" \
+	grep -qxF "ovcd: refused: qmp: cannot connect to $tmp/refused.qmp: Connection refused" "$tmp/once.err"
+OVC_FAKE_IOCTL= "$OVCD" -c "$tmp/once.conf" --once 2>"$tmp/once.err"
+ok "without the emulation, a file outside ovcfs is refused" \
+	grep -qxF "ovcd: refused: file: $tmp/vm-good is not on ovcfs" <(test $? -eq 1 && cat "$tmp/once.err")
+OVC_FAKE_IOCTL= "$OVCCTL" balloon "$tmp/vm-good" 0 2>"$tmp/err"
+ok "... and so it is by ovcctl balloon" \
+	grep -qxF "ovcctl: balloon: $tmp/vm-good: not a file on ovcfs" <(test $? -eq 1 && cat "$tmp/err")
+
+# --- the daemon: one good VM among misbehaving ones --------------------------
+rm -f "$tmp"/*.log
+modes="slow nostats drop garbage error hang badtype chatty"
+id=3
+for m in good $modes; do
+	[ $m = good ] || { id=$((id + 1)); mkvm $id vm-$m $ram_pages 0; }
+	[ $m = hang ] || [ $m = drop ] || echo 256 >"$OVC_SYSFS/vms/$id/balloon_target_pages"
+	peer $m $m
+done
+mkvm 20 vm-refused $ram_pages 0
+{
+	printf '[global]\npoll_interval_ms = 200\nstats_interval_s = 1\n\n'
+	vm_conf good vm-good good
+	vm_conf slow vm-slow slow "balloon_qom_path = /machine/peripheral/bal0"
+	for m in nostats drop garbage error hang badtype chatty refused; do
+		vm_conf $m vm-$m $m
+	done
+	vm_conf nofile vm-missing nofile
+} >"$tmp/ovcd.conf"
+"$OVCD" -f -c "$tmp/ovcd.conf" 2>"$tmp/ovcd.err" &
+daemon_pid=$!
+ok "the good VM gets its target" wait_for 5 balloon_sent "$tmp/good.log" 256
+ok "a slow QEMU (0.5 s per answer) still gets its target" wait_for 8 balloon_sent "$tmp/slow.log" 256
+ok "balloon_qom_path from the configuration is used" \
+	grep -qxF 'qom-set {"path":"/machine/peripheral/bal0","property":"guest-stats-polling-interval","value":1}' "$tmp/slow.log"
+ok "... and no qom-list is sent then" count "$tmp/slow.log" "qom-list" 0
+echo 512 >"$OVC_SYSFS/vms/3/balloon_target_pages"
+ok "a target change is carried by the periodic re-read" wait_for 3 balloon_sent "$tmp/good.log" 512
+ok "the balloon size is reported" wait_for 4 grep -qx 512 "$OVC_SYSFS/vms/3/balloon_actual_pages"
+ok "guest stats not reported yet leave guest_free_pages as it was" \
+	bash -c "sleep 1.5; grep -qx 7 '$OVC_SYSFS/vms/5/guest_free_pages' && grep -qx 256 '$OVC_SYSFS/vms/5/balloon_actual_pages'"
+sleep 5	# hang: 2 s timeouts; backoff 0.5, 1, 2 s
+ok "the daemon is still running" kill -0 $daemon_pid
+ok "dropped connection: one clear line" count "$tmp/ovcd.err" "ovcd: drop: qmp: connection closed by $tmp/drop.qmp" 1
+ok "malformed JSON: one clear line" count "$tmp/ovcd.err" "ovcd: garbage: qmp: malformed JSON from $tmp/garbage.qmp" 1
+ok "error reply: one clear line" count "$tmp/ovcd.err" \
+	"ovcd: error: qmp: qom-list: error from $tmp/error.qmp: fake failure (GenericError)" 1
+ok "hung QEMU: one clear line" count "$tmp/ovcd.err" "ovcd: hang: qmp: no greeting from $tmp/hang.qmp within 2000 ms" 1
+ok "wrong type in a reply: one clear line" count "$tmp/ovcd.err" \
+	"ovcd: badtype: qmp: query-balloon: 'actual' from $tmp/badtype.qmp is not a non-negative integer" 1
+ok "refused connection: one clear line" count "$tmp/ovcd.err" \
+	"ovcd: refused: qmp: cannot connect to $tmp/refused.qmp: Connection refused" 1
+ok "events but no answer: one clear line" count "$tmp/ovcd.err" \
+	"ovcd: chatty: qmp: no answer from $tmp/chatty.qmp within 2000 ms" 1
+ok "missing VM file: one clear line" count "$tmp/ovcd.err" \
+	"ovcd: nofile: file: cannot open $tmp/vm-missing: No such file or directory" 1
+ok "no other error lines" count "$tmp/ovcd.err" ": qmp: " 7
+ok "failing peers were retried with backoff, not in a busy loop" between 3 6 "$tmp/drop.log" connect
+ok "... all of them" between 3 6 "$tmp/garbage.log" connect
+ok "the hung peer was retried too" between 2 5 "$tmp/hang.log" connect
+echo 1024 >"$OVC_SYSFS/vms/3/balloon_target_pages"
+ok "the good VM is still served" wait_for 3 balloon_sent "$tmp/good.log" 1024
+
+count_new() {	# count_new FIXED-STRING N: as count, on the log lines since $mark
+	tail -n +$((mark + 1)) "$tmp/ovcd.err" >"$tmp/new.err"
+	count "$tmp/new.err" "$1" "$2"
+}
+mark=$(wc -l <"$tmp/ovcd.err")
+stop_peer good
+ok "QEMU going away: one line" wait_for 4 count_new "ovcd: good: qmp: connection closed by $tmp/good.qmp" 1
+rm -f "$tmp/good.log"
+sleep 2
+peer good normal
+ok "when QEMU is back ovcd reconnects" wait_for 10 count_new \
+	"ovcd: good: serving: QEMU 7.2.0 on $tmp/good.qmp, balloon /machine/peripheral-anon/device[0] (recovered)" 1
+ok "... and sends the target again" balloon_sent "$tmp/good.log" 1024
+ok "... having logged one line per distinct problem, not one per retry" \
+	count_new "ovcd: good: qmp:" 2
+ok "... the second one saying QEMU is not there" \
+	count_new "ovcd: good: qmp: cannot connect to $tmp/good.qmp: Connection refused" 1
+
+echo "[vm broken" >>"$tmp/ovcd.conf"
+kill -HUP $daemon_pid
+ok "SIGHUP with a broken configuration keeps the old one" wait_for 3 grep -qF \
+	"ovcd: $tmp/ovcd.conf:$(wc -l <"$tmp/ovcd.conf"): section: malformed section header; keeping the old configuration" "$tmp/ovcd.err"
+{ printf '[global]\npoll_interval_ms = 200\n'; vm_conf good vm-good good; } >"$tmp/ovcd.conf"
+kill -HUP $daemon_pid
+ok "SIGHUP reloads a valid configuration" wait_for 3 grep -qF "ovcd: reloaded $tmp/ovcd.conf: 1 VMs" "$tmp/ovcd.err"
+echo 2048 >"$OVC_SYSFS/vms/3/balloon_target_pages"
+ok "... and serves it" wait_for 3 balloon_sent "$tmp/good.log" 2048
+kill -TERM $daemon_pid
+start=$SECONDS
+wait $daemon_pid; rc=$?
+daemon_pid=
+ok "SIGTERM: exit 0" test $rc -eq 0
+ok "... within 2 s" test $((SECONDS - start)) -le 2
+
+# --- the daemon under valgrind, through failures and a signal ----------------
+if command -v valgrind >/dev/null; then
+	{
+		printf '[global]\npoll_interval_ms = 100\nstats_interval_s = 1\n'
+		for m in good garbage hang refused; do vm_conf $m vm-$m $m; done
+		vm_conf nofile vm-missing nofile
+	} >"$tmp/vg.conf"
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
+		"$OVCD" -f -c "$tmp/vg.conf" 2>"$tmp/vg.err" &
+	daemon_pid=$!
+	wait_for 20 grep -qF "ovcd: good: serving" "$tmp/vg.err"
+	sleep 3
+	kill -TERM $daemon_pid
+	wait $daemon_pid; rc=$?
+	daemon_pid=
+	ok "the daemon is valgrind-clean through failures and SIGTERM" test $rc -eq 0
+	ok "... and valgrind reported nothing" bash -c "! grep -q '^==' '$tmp/vg.err' || { cat '$tmp/vg.err'; false; }"
+else
+	skip "the daemon is valgrind-clean through failures and SIGTERM" "no valgrind"
+	skip "... and valgrind reported nothing" "no valgrind"
+fi
+
+# --- a real QEMU (no guest: -S), for its QMP dialect --------------------------
+if command -v qemu-system-x86_64 >/dev/null; then
+	timeout 60 qemu-system-x86_64 -accel tcg -m 256M -S -display none -monitor none \
+		-serial none -nodefaults -qmp "unix:$tmp/qemu.qmp,server=on,wait=off" \
+		-device virtio-balloon-pci >"$tmp/qemu.out" 2>&1 &
+	peer_pid[qemu]=$!
+	mkvm 30 vm-qemu $ram_pages 4096
+	vm_conf qemu vm-qemu qemu >"$tmp/qemu.conf"
+	wait_for 10 test -S "$tmp/qemu.qmp"
+	"$OVCD" -v -c "$tmp/qemu.conf" --once 2>"$tmp/qemu.err"
+	ok "real QEMU: --once exits 0" test $? -eq 0
+	ok "real QEMU: the balloon is found and the target sent" grep -qxF \
+		"ovcd: qemu: balloon target 4096 pages: balloon value=$(((ram_pages - 4096) * pg))" "$tmp/qemu.err"
+	ok "real QEMU: no guest statistics yet: guest_free_pages left as it was" \
+		grep -qx 7 "$OVC_SYSFS/vms/30/guest_free_pages"
+	stop_peer qemu
+else
+	for t in "--once exits 0" "the balloon is found and the target sent" "no guest statistics yet"; do
+		skip "real QEMU: $t" "no qemu-system-x86_64"
+	done
+fi
+
+"$OVCD" --help | grep -q -- "--once" && man -l "$here/ovcd.8" >/dev/null 2>&1
+ok "--help and the man page" test $? -eq 0
+
+exit $((failed > 0))
