@@ -38,6 +38,9 @@ static const struct {
 	{ "balloon_actual_pages", OVC_VM_BALLOON_ACTUAL, offsetof(struct ovc_vm, balloon_actual_pages) },
 	{ "guest_free_pages", OVC_VM_GUEST_FREE, offsetof(struct ovc_vm, guest_free_pages) },
 	{ "guest_total_pages", OVC_VM_GUEST_TOTAL, offsetof(struct ovc_vm, guest_total_pages) },
+	{ "shared_pages",   OVC_VM_SHARED,   offsetof(struct ovc_vm, shared_pages) },
+	{ "zero_pages",     OVC_VM_ZERO,     offsetof(struct ovc_vm, zero_pages) },
+	{ "cow_breaks",     OVC_VM_COW,      offsetof(struct ovc_vm, cow_breaks) },
 };
 
 const char *ovc_sysfs_root(void)
@@ -190,9 +193,18 @@ int ovc_parse_size(const char *s, uint64_t page_size, uint64_t *bytes)
 
 int ovc_read_stat(int root, struct ovc_stat *st)
 {
-	if (ovc_read_u64(root, "pages_resident", &st->pages_resident))
+	memset(st, 0, sizeof(*st));
+	if (ovc_read_u64(root, "pages_resident", &st->pages_resident) ||
+	    ovc_read_u64(root, "nr_vms", &st->nr_vms))
 		return -1;
-	return ovc_read_u64(root, "nr_vms", &st->nr_vms);
+	if (!ovc_read_u64(root, "balloon_pages", &st->balloon_pages))
+		st->known |= OVC_STAT_BALLOON;
+	if (!ovc_read_u64(root, "pages_shared", &st->pages_shared) &&
+	    !ovc_read_u64(root, "pages_sharing", &st->pages_sharing) &&
+	    !ovc_read_u64(root, "pages_zero", &st->pages_zero) &&
+	    !ovc_read_u64(root, "cow_breaks", &st->cow_breaks))
+		st->known |= OVC_STAT_SHARING;
+	return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -298,8 +310,12 @@ void ovc_vm_from_info(struct ovc_vm *vm, const struct ovc_vm_info *info)
 	vm->balloon_target_pages = info->balloon_target_pages;
 	vm->balloon_actual_pages = info->balloon_actual_pages;
 	vm->balloon_pages = info->balloon_pages;
+	vm->shared_pages = info->shared_pages;
+	vm->zero_pages = info->zero_pages;
+	vm->cow_breaks = info->cow_breaks;
 	vm->known = OVC_VM_UID | OVC_VM_PID | OVC_VM_SIZE | OVC_VM_RESIDENT |
-		    OVC_VM_BALLOON_TARGET | OVC_VM_BALLOON_ACTUAL | OVC_VM_BALLOON;
+		    OVC_VM_BALLOON_TARGET | OVC_VM_BALLOON_ACTUAL | OVC_VM_BALLOON |
+		    OVC_VM_SHARED | OVC_VM_ZERO | OVC_VM_COW;
 }
 
 void ovc_vm_clear(struct ovc_vm *vm)

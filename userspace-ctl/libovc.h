@@ -26,6 +26,9 @@ enum {
 	OVC_VM_BALLOON_ACTUAL	= 1 << 7,
 	OVC_VM_GUEST_FREE	= 1 << 8,
 	OVC_VM_GUEST_TOTAL	= 1 << 9,
+	OVC_VM_SHARED		= 1 << 10,
+	OVC_VM_ZERO		= 1 << 11,
+	OVC_VM_COW		= 1 << 12,
 };
 
 /* One VM as the module describes it; a field is valid if its bit is set. */
@@ -41,13 +44,28 @@ struct ovc_vm {
 	uint64_t balloon_actual_pages;	/* balloon size ovcd last reported */
 	uint64_t guest_free_pages;	/* guest's free memory, from ovcd */
 	uint64_t guest_total_pages;	/* guest's total memory, from ovcd */
+	uint64_t shared_pages;		/* slots on a shared frame */
+	uint64_t zero_pages;		/* slots on the zero frame */
+	uint64_t cow_breaks;		/* copy-on-write breaks */
 	unsigned int known;
+};
+
+/* Bits of struct ovc_stat::known for the optional global numbers. */
+enum {
+	OVC_STAT_SHARING	= 1 << 0,	/* pages_shared ... cow_breaks */
+	OVC_STAT_BALLOON	= 1 << 1,	/* balloon_pages */
 };
 
 /* The module-wide numbers at the sysfs root. */
 struct ovc_stat {
 	uint64_t pages_resident;
 	uint64_t nr_vms;
+	uint64_t balloon_pages;
+	uint64_t pages_shared;		/* live shared frames */
+	uint64_t pages_sharing;		/* pages those frames save */
+	uint64_t pages_zero;		/* slots on the zero frame */
+	uint64_t cow_breaks;
+	unsigned int known;
 };
 
 /* The sysfs root: $OVC_SYSFS if set and not empty, else OVC_SYSFS_ROOT. */
@@ -56,7 +74,10 @@ const char *ovc_sysfs_root(void);
 /* Open the sysfs root as a directory fd (ENOENT: module not loaded). */
 int ovc_open_root(void);
 
-/* Read the global files.  Every one of them is required. */
+/*
+ * Read the global files: pages_resident and nr_vms are required, the
+ * others optional (see struct ovc_stat::known).
+ */
 int ovc_read_stat(int root, struct ovc_stat *st);
 
 /* List the VM ids under vms/, sorted; *ids is malloc'ed. */

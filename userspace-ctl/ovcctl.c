@@ -36,7 +36,7 @@
 
 enum { COL_ID, COL_NAME, COL_UID, COL_USER, COL_PID, COL_COMMAND,
        COL_SIZE, COL_RESIDENT, COL_TARGET, COL_ACTUAL, COL_BALLOONED,
-       COL_GUEST_FREE };
+       COL_GUEST_FREE, COL_SHARED, COL_ZERO, COL_COW };
 
 static const struct colinfo {
 	const char *name;
@@ -57,11 +57,15 @@ static const struct colinfo {
 	[COL_ACTUAL]   = { "ACTUAL",   5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "balloon size QEMU last reported (via ovcd)" },
 	[COL_BALLOONED] = { "BALLOONED", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory released to the host (hole punching)" },
 	[COL_GUEST_FREE] = { "GUEST-FREE", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "free memory the guest last reported (via ovcd)" },
+	[COL_SHARED]   = { "SHARED",   5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory backed by shared frames" },
+	[COL_ZERO]     = { "ZERO",     5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory backed by the zero frame" },
+	[COL_COW]      = { "COW",      4, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "copy-on-write breaks" },
 };
 
 static const int default_columns[] = {
 	COL_ID, COL_NAME, COL_UID, COL_PID, COL_SIZE, COL_RESIDENT,
-	COL_TARGET, COL_ACTUAL, COL_BALLOONED, COL_GUEST_FREE,
+	COL_TARGET, COL_ACTUAL, COL_BALLOONED, COL_GUEST_FREE, COL_SHARED,
+	COL_ZERO,
 };
 
 struct ctl {
@@ -232,6 +236,18 @@ static void format_cell(const struct ctl *ctl, const struct ovc_vm *vm, int col,
 		if (vm->known & OVC_VM_GUEST_FREE)
 			format_pages(ctl, vm->guest_free_pages, buf, len);
 		break;
+	case COL_SHARED:
+		if (vm->known & OVC_VM_SHARED)
+			format_pages(ctl, vm->shared_pages, buf, len);
+		break;
+	case COL_ZERO:
+		if (vm->known & OVC_VM_ZERO)
+			format_pages(ctl, vm->zero_pages, buf, len);
+		break;
+	case COL_COW:
+		if (vm->known & OVC_VM_COW)
+			snprintf(buf, len, "%" PRIu64, vm->cow_breaks);
+		break;
 	}
 }
 
@@ -371,12 +387,28 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 		ovc_vm_clear(&vm);
 	}
 
-	const struct summary sum[] = {
+	struct summary sum[10] = {
 		{ "pages_resident", "Resident", st.pages_resident, 1 },
 		{ "nr_vms", "VMs", st.nr_vms, 0 },
 		{ "page_size", NULL, page_size, 0 },
 	};
-	print_report(ctl, tb, sum, ARRAY_SIZE(sum));
+	size_t nsum = 3;
+
+	/* Optional numbers: shown when this module has them. */
+	if (st.known & OVC_STAT_BALLOON)
+		sum[nsum++] = (struct summary){ "balloon_pages", "Ballooned",
+						st.balloon_pages, 1 };
+	if (st.known & OVC_STAT_SHARING) {
+		sum[nsum++] = (struct summary){ "pages_shared", "Shared frames",
+						st.pages_shared, 1 };
+		sum[nsum++] = (struct summary){ "pages_sharing", "Saved by sharing",
+						st.pages_sharing, 1 };
+		sum[nsum++] = (struct summary){ "pages_zero", "Zero pages",
+						st.pages_zero, 1 };
+		sum[nsum++] = (struct summary){ "cow_breaks", "COW breaks",
+						st.cow_breaks, 0 };
+	}
+	print_report(ctl, tb, sum, nsum);
 
 	scols_unref_table(tb);
 	free(ids);

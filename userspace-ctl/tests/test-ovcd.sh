@@ -101,7 +101,7 @@ vm_conf() {	# vm_conf NAME FILE SOCKET [EXTRA LINE]
 	printf '[vm %s]\nfile = %s\nqmp = %s\n%s\n' "$1" "$tmp/$2" "$tmp/$3.qmp" "${4:-}"
 }
 
-echo "1..72"
+echo "1..73"
 
 # --- configuration errors: exit 2, "ovcd: FILE:LINE: FIELD: PROBLEM" ---------
 conf_err() {	# conf_err DESCRIPTION EXPECTED-MESSAGE < CONFIG
@@ -216,7 +216,12 @@ echo 1234 >"$OVC_SYSFS/vms/3/guest_free_pages"
 ok "ovcctl status shows TARGET ACTUAL BALLOONED GUEST-FREE" \
 	grep -qE "TARGET +ACTUAL +BALLOONED +GUEST-FREE" "$tmp/status.txt"
 ok "ovcctl status shows the balloon target and guest free memory" \
-	grep -qE " $((100 * pg)) +0 +0 +$((1234 * pg))\$" "$tmp/status.txt"
+	grep -qE " $((100 * pg)) +0 +0 +$((1234 * pg))\$" \
+	<("$OVCCTL" status --bytes -o ID,TARGET,ACTUAL,BALLOONED,GUEST-FREE)
+echo 5 >"$OVC_SYSFS/vms/3/shared_pages"; echo 6 >"$OVC_SYSFS/vms/3/zero_pages"
+ok "ovcctl status shows SHARED and ZERO by default" \
+	grep -qE "^ +3 .* $((5 * pg)) +$((6 * pg))\$" <("$OVCCTL" status --bytes)
+rm "$OVC_SYSFS/vms/3/shared_pages" "$OVC_SYSFS/vms/3/zero_pages"
 rm "$OVC_SYSFS/vms/3/balloon_pages"
 ok "ovcctl status tolerates an absent balloon file" "$OVCCTL" status
 echo 0 >"$OVC_SYSFS/vms/3/balloon_target_pages"; echo 7 >"$OVC_SYSFS/vms/3/guest_free_pages"
