@@ -45,7 +45,7 @@ vm-test: all selftests
 check:
 	bash selftests/check.sh
 
-demo:
+demo: all
 	bash selftests/vm/demo.sh
 
 checkpatch:

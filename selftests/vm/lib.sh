@@ -1,0 +1,64 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the host-side VM scripts: paths, cached kernel and initramfs,
+# and vm_boot.  Honours KVER, OVC_CACHE and BUILD (exported by the Makefile).
+
+OVC_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VM_DIR=$OVC_REPO/selftests/vm
+: "${KVER:=$(find /lib/modules -mindepth 1 -maxdepth 1 -name '*-amd64' -printf '%f\n' | sort -V | tail -n1)}"
+: "${OVC_CACHE:=$HOME/.cache/ovc}"
+: "${BUILD:=$OVC_REPO/build}"
+export KVER OVC_CACHE BUILD OVC_REPO
+VMLINUX=$OVC_CACHE/vm/vmlinux-$KVER
+INITRAMFS=$OVC_CACHE/vm/initramfs-$KVER.cpio
+VM_CONSOLE=$BUILD/vm-console.log
+
+# One VM run at a time per build dir: they share its logs and command files.
+vm_lock() {
+	mkdir -p "$BUILD/vm"
+	exec 9>"$BUILD/vm/lock"
+	flock -n 9 && return 0
+	echo "# vm: waiting for another VM run using $BUILD"
+	flock 9
+}
+
+# The uncompressed kernel, extracted once per /boot/vmlinuz-$KVER.
+vm_kernel() {
+	local img=/boot/vmlinuz-$KVER
+	[[ -r $img ]] || { echo "vm: $img missing (make deps)" >&2; return 1; }
+	[[ -s $VMLINUX && $VMLINUX -nt $img ]] && return 0
+	mkdir -p "${VMLINUX%/*}"
+	bash "$VM_DIR/extract-vmlinux.sh" "$img" "$VMLINUX"
+}
+
+# The busybox initramfs, rebuilt when its inputs change.
+vm_initramfs() {
+	local key
+	key=$( { cat "$VM_DIR/init.sh" "$VM_DIR/mkinitramfs.sh"; echo "$KVER";
+		 stat -Lc '%n %s %Y' /bin/busybox /lib/modules/"$KVER"/modules.dep; } |
+		sha256sum | cut -c1-16)
+	[[ -s $INITRAMFS && $(cat "$INITRAMFS.key" 2>/dev/null) == "$key" ]] && return 0
+	mkdir -p "${INITRAMFS%/*}"
+	bash "$VM_DIR/mkinitramfs.sh" "$INITRAMFS"
+	echo "$key" >"$INITRAMFS.key"
+}
+
+# vm_boot <timeout-seconds> <script>: boot the test VM, run <script> (an
+# absolute path, read through the 9p root) inside it.  The repository,
+# $BUILD and the cached kernel keep their paths in the VM (paths without
+# spaces or commas).  The script's output (ttyS1) goes to stdout, the kernel
+# console (ttyS0) to $VM_CONSOLE.  Returns timeout(1)'s status: 124 or 137
+# when the VM hung.
+vm_boot() {
+	local secs=$1 script=$2
+	vm_kernel && vm_initramfs || return 1
+	mkdir -p "$BUILD"
+	timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 2 \
+		-nodefaults -display none -monitor none -no-reboot \
+		-kernel "$VMLINUX" -initrd "$INITRAMFS" \
+		-append "console=ttyS0 panic=-1 ovc_cmd=$script ovc_keep=$OVC_REPO,$BUILD,${VMLINUX%/*}" \
+		-serial "file:$VM_CONSOLE" -serial stdio \
+		-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
+		</dev/null | tr -d '\r'
+	return "${PIPESTATUS[0]}"
+}

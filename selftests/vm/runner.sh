@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# runner.sh: the test runner INSIDE the test VM.  Loads ovc.ko, mounts ovcfs
+# on /run/ovc, runs every executable in $OVC_BUILD/selftests/ and the nested
+# guest tests (selftests/nested_*.sh), then unmounts and unloads.  Each test program's TAP is framed
+# by "# ovc-vm: begin <name>" / "# ovc-vm: end <name> rc=<rc>" for tap.awk.
+# Env in: OVC_REPO, OVC_BUILD, OVC_VMLINUX; optional OVC_TESTS (an extended
+# regex selecting test names), OVC_TEST_TIMEOUT (seconds per test: 300,
+# nested guest tests 600).
+set -u
+export OVC_MNT=/run/ovc OVC_KO=$OVC_REPO/ovc.ko OVC_REPO OVC_BUILD OVC_VMLINUX
+filter=${OVC_TESTS:-.}
+cd /tmp || exit 1
+
+tap() { # condition-status description
+	if (($1 == 0)); then echo "ok - $2"; else echo "not ok - $2"; fi
+}
+kmsg() { echo "ovc-vm: $*" >/dev/kmsg; }
+
+echo "# ovc-vm: kernel $(uname -r), $(nproc) cpus"
+loaded=0 mounted=0
+if [[ -f $OVC_KO ]] && insmod "$OVC_KO"; then loaded=1; fi
+tap $((!loaded)) "insmod $OVC_KO"
+mkdir -p "$OVC_MNT"
+if ((loaded)); then
+	mount -t ovcfs ovc "$OVC_MNT" && mounted=1
+	tap $((!mounted)) "mount -t ovcfs ovc $OVC_MNT"
+fi
+if ((!mounted)); then
+	echo "# ovc-vm: no ovcfs: $OVC_MNT is a tmpfs stand-in"
+	mount -t tmpfs stand-in "$OVC_MNT"
+fi
+
+run() { # timeout name command...
+	local secs=$1 name=$2 rc t0=$SECONDS
+	shift 2
+	[[ $name =~ $filter ]] || return 0
+	echo "# ovc-vm: begin $name"
+	kmsg "start $name"
+	timeout -k 10 "$secs" "$@" </dev/null 2>&1
+	rc=$?
+	kmsg "end $name rc=$rc"
+	echo "# ovc-vm: end $name rc=$rc ($((SECONDS - t0))s)"
+}
+
+for t in "$OVC_BUILD"/selftests/*; do
+	[[ -f $t && -x $t ]] && run "${OVC_TEST_TIMEOUT:-300}" "${t##*/}" "$t"
+done
+# Several guest boots each, every one retried once on an infrastructure failure.
+for t in "$OVC_REPO"/selftests/nested_*.sh; do
+	[[ -f $t ]] && run "${OVC_TEST_TIMEOUT:-600}" "$(basename "$t" .sh)" bash "$t"
+done
+
+umount "$OVC_MNT"
+rc=$?
+((mounted)) && tap $rc "umount $OVC_MNT"
+if ((loaded)); then
+	rmmod ovc
+	tap $? "rmmod ovc"
+fi
+echo "# ovc-vm: runner done"
