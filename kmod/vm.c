@@ -10,6 +10,7 @@
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/ovc.h>
 
@@ -555,18 +556,44 @@ int ovc_vm_mmap(struct ovc_vm *vm, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * The private page of slot @index, referenced and locked, for a write that
+ * does not come through a mapping (write(), zeroing).  The page lock keeps
+ * the scanner from merging the page under the write (it isolates pages
+ * with their lock held), and the slot is checked again under it.
+ *
+ * Return: as ovc_vm_get_page() with OVC_GET_PRIVATE | @flags.
+ */
+static struct page *ovc_vm_lock_private(struct ovc_vm *vm, pgoff_t index,
+					unsigned int flags)
+{
+	struct page *page;
+
+	for (;;) {
+		page = ovc_vm_get_page(vm, index, flags | OVC_GET_PRIVATE);
+		if (IS_ERR_OR_NULL(page))
+			return page;
+		lock_page(page);
+		if (xa_load(&vm->slots, index) == page)
+			return page;
+		unlock_page(page);
+		put_page(page);
+		cond_resched();
+	}
+}
+
 /* Zero @len bytes at @off of page @index, if that page holds memory. */
 static void ovc_vm_zero_partial(struct ovc_vm *vm, pgoff_t index,
 				unsigned int off, unsigned int len)
 {
 	struct page *page;
 
-	page = ovc_vm_get_page(vm, index,
-			       OVC_GET_PRIVATE | OVC_GET_NOALLOC |
-			       OVC_GET_EXTEND);
+	page = ovc_vm_lock_private(vm, index,
+				   OVC_GET_NOALLOC | OVC_GET_EXTEND);
 	if (IS_ERR_OR_NULL(page))
 		return;	/* -ENOMEM: a shared page stays as it was */
 	memzero_page(page, off, len);
+	unlock_page(page);
 	put_page(page);
 }
 
@@ -679,21 +706,29 @@ ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
 		struct page *page;
 		size_t copied;
 
-		page = ovc_vm_get_page(vm, pos >> PAGE_SHIFT,
-				       OVC_GET_EXTEND | OVC_GET_PRIVATE);
+		/*
+		 * The copy runs with the page locked and page faults off
+		 * (the source may be a mapping of this very page), so fault
+		 * the source in first, as generic_perform_write() does.
+		 */
+		if (unlikely(fault_in_iov_iter_readable(from, n) == n)) {
+			err = -EFAULT;
+			break;
+		}
+		page = ovc_vm_lock_private(vm, pos >> PAGE_SHIFT,
+					   OVC_GET_EXTEND);
 		if (IS_ERR(page)) {
 			err = PTR_ERR(page);
 			break;
 		}
-		copied = copy_page_from_iter(page, off, n, from);
+		pagefault_disable();
+		copied = copy_page_from_iter_atomic(page, off, n, from);
+		pagefault_enable();
+		unlock_page(page);
 		put_page(page);
 		done += copied;
 		pos += copied;
-		if (copied < n) {
-			err = -EFAULT;
-			break;
-		}
-		cond_resched();
+		cond_resched();	/* copied == 0: fault in again and retry */
 	}
 	if (pos > i_size_read(vm->inode))
 		i_size_write(vm->inode, pos);
