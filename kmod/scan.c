@@ -156,8 +156,12 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 	if (err == -ESTALE) {
 		ovc_hint_add(rmap);	/* the old hint is dropped */
 	} else if (err) {
-		ovc_hint_add(hint);	/* still good; try again later */
-		ovc_hint_add(rmap);
+		/*
+		 * Pinned, busy or changed: the hint goes back and this page
+		 * stays unhinted, so that its next scan takes the hint again.
+		 * (Two hints of one hash would never look each other up.)
+		 */
+		ovc_hint_add(hint);
 	}
 	ovc_scan_count(err);
 out:
