@@ -785,30 +785,34 @@ int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages)
  * @r:		checked by ovc_guest_report_check(); OVC_UNKNOWN fields are
  *		left as they were
  *
- * Return: 0, or -ERANGE if a size exceeds the VM's size or free memory
- * exceeds total memory; nothing is recorded then.
+ * Return: 0, or -ERANGE if a size exceeds the VM's size or the report
+ * would leave free memory above total memory; nothing is recorded then.
  */
 int ovc_vm_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r)
 {
 	u64 size = ovc_size_to_pages(i_size_read(vm->inode));
+	u64 actual = r->balloon_actual_pages, free = r->guest_free_pages;
 	u64 total = r->guest_total_pages;
+	int err = -ERANGE;
 
-	if (r->balloon_actual_pages != OVC_UNKNOWN &&
-	    r->balloon_actual_pages > size)
+	if ((actual != OVC_UNKNOWN && actual > size) ||
+	    (total != OVC_UNKNOWN && total > size))
 		return -ERANGE;
-	if (total != OVC_UNKNOWN && total > size)
-		return -ERANGE;
+
+	mutex_lock(&vm->lock);
+	/* Check the state the report leaves, not only its own fields. */
+	if (free == OVC_UNKNOWN)
+		free = vm->guest_free;
 	if (total == OVC_UNKNOWN)
-		total = READ_ONCE(vm->guest_total);
-	if (r->guest_free_pages != OVC_UNKNOWN &&
-	    r->guest_free_pages > (total ? total : size))
-		return -ERANGE;
-
-	if (r->balloon_actual_pages != OVC_UNKNOWN)
-		WRITE_ONCE(vm->balloon_actual, r->balloon_actual_pages);
-	if (r->guest_total_pages != OVC_UNKNOWN)
-		WRITE_ONCE(vm->guest_total, r->guest_total_pages);
-	if (r->guest_free_pages != OVC_UNKNOWN)
-		WRITE_ONCE(vm->guest_free, r->guest_free_pages);
-	return 0;
+		total = vm->guest_total;
+	if (free > (total ? total : size))
+		goto out;
+	if (actual != OVC_UNKNOWN)
+		WRITE_ONCE(vm->balloon_actual, actual);
+	WRITE_ONCE(vm->guest_free, free);
+	WRITE_ONCE(vm->guest_total, total);
+	err = 0;
+out:
+	mutex_unlock(&vm->lock);
+	return err;
 }

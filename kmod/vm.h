@@ -67,7 +67,8 @@ struct ovc_guest_report;
  * @balloon_target: balloon size asked for, in pages (WRITE_ONCE/READ_ONCE)
  * @balloon_actual: balloon size ovcd last reported, in pages
  * @guest_free:	guest free memory ovcd last reported, in pages
- * @guest_total: guest total memory ovcd last reported, in pages
+ * @guest_total: guest total memory ovcd last reported, in pages (these
+ *		three change under @lock, readers use READ_ONCE)
  * @shared:	slots on a non-zero shared frame
  * @zero:	slots on the zero frame
  * @cow_breaks:	copy-on-write breaks so far
