@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# check.sh (make check): deps, build, KUnit under UML, selftests in the test
+# check.sh (make check): deps, build, KUnit under UML, the userspace tools'
+# TAP tests, selftests in the test
 # VM.  Sums the results; the last line is "N passed, N failed".  A step that
 # fails without reporting results (a build, a crashed runner) counts as one
 # failure.  Exit status non-zero on any failure.
@@ -49,6 +50,9 @@ step deps bash selftests/vm/install-deps.sh
 [[ -n ${KVER:-} ]] || unset KVER KDIR
 if step build make --no-print-directory all selftests; then built=1; else built=0; fi
 tests kunit kunit: make --no-print-directory kunit
+if ((built)); then
+	tests userspace userspace: bash selftests/userspace-tests.sh
+fi
 if ((built)); then
 	tests vm-test vm: make --no-print-directory vm-test
 else

@@ -3,7 +3,8 @@
 # Every "ok"/"not ok" line counts once ("# SKIP" as skipped).  A test program
 # framed by "# ovc-vm: begin/end" also fails if it printed no plan, fewer
 # results than its plan, or exited non-zero without a failed result.
-# Prints "vm: N passed, N failed, N skipped"; exit status 1 on any failure.
+# Prints "<label>: N passed, N failed, N skipped" (awk -v label=..., default
+# "vm"); exit status 1 on any failure.
 
 function synth(msg) { print "not ok - " name ": " msg; failed++ }
 
@@ -50,6 +51,7 @@ function finish(rc) {
 END {
 	if (inbin)
 		synth("did not finish (VM died or hung)")
-	printf "vm: %d passed, %d failed, %d skipped\n", passed, failed, skipped
+	printf "%s: %d passed, %d failed, %d skipped\n", label ? label : "vm",
+	       passed, failed, skipped
 	exit failed > 0
 }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# userspace-tests.sh: the TAP tests of ovcctl and ovcd (userspace-ctl/tests),
+# on the build machine: they use a fake sysfs tree and a fake QMP peer (and
+# a real QEMU when installed), no module.  Counted like the VM's tests;
+# prints "userspace: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+make --no-print-directory -C userspace-ctl >/dev/null || exit 1
+for t in userspace-ctl/tests/test-*.sh; do
+	name=$(basename "$t" .sh)
+	echo "# ovc-vm: begin $name"
+	(cd userspace-ctl && timeout 600 bash "tests/${t##*/}" </dev/null 2>&1)
+	echo "# ovc-vm: end $name rc=$?"
+done | awk -v label=userspace -f selftests/vm/tap.awk
