@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # check.sh (make check): deps, build, KUnit under UML, the userspace tools'
-# TAP tests, selftests in the test
-# VM.  Sums the results; the last line is "N passed, N failed".  A step that
-# fails without reporting results (a build, a crashed runner) counts as one
-# failure.  Exit status non-zero on any failure.
+# TAP tests, selftests in the test VM.  Sums the results; the last line is
+# "N passed, N failed".  A step that fails without reporting results (a
+# build, a crashed runner) counts as one failure.  Exit status non-zero on
+# any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 : "${BUILD:=$PWD/build}"
