@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# nested_share.sh: end-to-end page sharing, run INSIDE the test VM (as
+# selftests/nested_guest.sh).  Two KVM guests booted from the same kernel and
+# initramfs, with RAM files on ovcfs, fill their memory with equal patterns
+# (memtest, same ovc_seed) and hold it, re-verifying every second, while
+# ovc's scanner runs.  Checks: both guests verify their memory all along,
+# ovc merged their pages while they ran, and every count returns to zero once
+# the files are gone.  A run in which a guest never booted (infrastructure)
+# is retried once; a verification failure never is.  Prints TAP.
+# Env: OVC_MNT, OVC_BUILD, OVC_VMLINUX, OVC_GUEST_TIMEOUT (as nested_guest.sh).
+set -u
+mnt=${OVC_MNT:-/run/ovc}
+initrd=${OVC_BUILD:?}/guest/initramfs.cpio
+kernel=${OVC_VMLINUX:-}
+[[ -r $kernel ]] || kernel=/boot/vmlinuz-$(uname -r)
+sys=${OVC_SYSFS:-/sys/kernel/mm/ovc}
+fill_mb=64 hold_s=30
+# Merged while running: at least half of one guest's filled pages.
+want=$((fill_mb * 256 / 2))
+knobs="run pages_to_scan sleep_millisecs"
+n=0 failed=0
+
+echo "TAP version 13"
+modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
+for _ in 1 2 3 4 5; do [[ -c /dev/kvm ]] && break; sleep 1; done
+if [[ ! -c /dev/kvm || ! -w $sys/run ]]; then
+	echo "1..0 # SKIP needs /dev/kvm and $sys/run"
+	exit 4
+fi
+echo "1..5"
+
+tap() { # ok|"not ok" description [diagnostic]
+	n=$((n + 1))
+	echo "$1 $n $2"
+	[[ $1 == ok ]] || failed=$((failed + 1))
+	[[ -z ${3:-} ]] || echo "# $3"
+}
+val() { cat "$sys/$1"; }
+saved=()
+for k in $knobs; do saved+=("$(val "$k")"); done
+restore() {
+	local i=0 k
+	echo 2 >"$sys/run"
+	for k in $knobs; do echo "${saved[i]}" >"$sys/$k"; i=$((i + 1)); done
+}
+trap restore EXIT
+
+# guests: start both, sample the sharing counts until they exit.  Return 2
+# if a guest never booted (infrastructure), else 0.
+guests() {
+	local g pids=() s
+	peak=0
+	for g in 1 2; do
+		rm -f "$mnt/share$g" "/tmp/share$g.log"
+		timeout -k 5 "${OVC_GUEST_TIMEOUT:-150}" qemu-system-x86_64 \
+			-accel kvm -cpu host -m 256M -smp 1 -nographic -no-reboot \
+			-net none -machine q35,memory-backend=ram \
+			-object memory-backend-file,id=ram,size=256M,share=on,mem-path="$mnt/share$g" \
+			-kernel "$kernel" -initrd "$initrd" \
+			-append "console=ttyS0 quiet panic=-1 ovc_mb=$fill_mb ovc_seed=7 ovc_hold=$hold_s" \
+			</dev/null >"/tmp/share$g.log" 2>&1 &
+		pids+=($!)
+	done
+	while kill -0 "${pids[@]}" 2>/dev/null; do
+		# The scanner starts once both guests booted: boots stay quick.
+		# (The logs are written unbuffered, straight from QEMU.)
+		if (($(val run) == 0)) &&
+		   (($(grep -l OVC-GUEST-BOOT /tmp/share[12].log | wc -l) == 2)); then
+			echo 1 >"$sys/run"
+		fi
+		s=$(($(val pages_sharing) + $(val pages_zero)))
+		((s > peak)) && peak=$s
+		sleep 0.5
+	done
+	wait
+	for g in 1 2; do
+		grep -q OVC-GUEST-BOOT "/tmp/share$g.log" || return 2
+	done
+	return 0
+}
+
+base=$(val pages_resident)
+echo 4000 >"$sys/pages_to_scan"
+echo 5 >"$sys/sleep_millisecs"
+t0=$SECONDS
+guests
+if (($? == 2)); then
+	echo "# retry: a guest did not boot (infrastructure)"
+	echo 0 >"$sys/run"
+	guests
+fi
+for g in 1 2; do
+	if grep -q 'OVC-GUEST-OK' "/tmp/share$g.log" &&
+	   ! grep -q 'OVC-GUEST-FAIL' "/tmp/share$g.log"; then
+		tap ok "guest $g verified its memory while shared ($((SECONDS - t0))s)"
+	else
+		tap "not ok" "guest $g verified its memory while shared" \
+			"$(grep -oE 'OVC-GUEST-(FAIL|BOOT).*' "/tmp/share$g.log" | tail -n1)"
+	fi
+done
+if ((peak >= want)); then
+	tap ok "pages merged while the guests ran: $peak (>= $want)"
+else
+	tap "not ok" "pages merged while the guests ran: $peak (< $want)"
+fi
+
+echo 0 >"$sys/run"
+rm -f "$mnt/share1" "$mnt/share2"
+for _ in $(seq 50); do
+	(($(val pages_shared) + $(val pages_sharing) + $(val pages_zero) == 0)) && break
+	sleep 0.1
+done
+if (($(val pages_shared) + $(val pages_sharing) + $(val pages_zero) == 0)); then
+	tap ok "no frame left after the files are gone"
+else
+	tap "not ok" "no frame left after the files are gone" \
+		"shared $(val pages_shared) sharing $(val pages_sharing) zero $(val pages_zero)"
+fi
+if (($(val pages_resident) == base)); then
+	tap ok "pages_resident back to $base"
+else
+	tap "not ok" "pages_resident back to $base" "it is $(val pages_resident)"
+fi
+exit $((failed > 0))
