@@ -10,20 +10,33 @@
 #include "range.h"
 #include "vm.h"
 
+/*
+ * Copy an ioctl argument in: every one starts with a __u32 size that must
+ * be the size this module knows (the other fields are checked by the
+ * ovc_*_check() helpers of range.c).
+ */
+static int ovc_copy_uarg(void *karg, const void __user *uarg, size_t ksize)
+{
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize != ksize)
+		return -EINVAL;
+	if (copy_from_user(karg, uarg, ksize))
+		return -EFAULT;
+	return 0;
+}
+
 static long ovc_ioctl_vm_info(struct ovc_vm *vm,
 			      struct ovc_vm_info __user *uinfo)
 {
 	struct ovc_vm_info info;
-	u32 usize;
 	int err;
 
-	if (get_user(usize, &uinfo->size))
-		return -EFAULT;
-	if (usize != sizeof(info))
-		return -EINVAL;
-	if (copy_from_user(&info, uinfo, sizeof(info)))
-		return -EFAULT;
-	err = ovc_vm_info_check(&info, usize);
+	err = ovc_copy_uarg(&info, uinfo, sizeof(info));
+	if (!err)
+		err = ovc_vm_info_check(&info, info.size);
 	if (err)
 		return err;
 	ovc_vm_fill_info(vm, &info);
@@ -38,13 +51,9 @@ static long ovc_ioctl_balloon_target(struct ovc_vm *vm,
 	struct ovc_balloon_target t;
 	int err;
 
-	if (get_user(t.size, &ut->size))
-		return -EFAULT;
-	if (t.size != sizeof(t))
-		return -EINVAL;
-	if (copy_from_user(&t, ut, sizeof(t)))
-		return -EFAULT;
-	err = ovc_balloon_target_check(&t, t.size);
+	err = ovc_copy_uarg(&t, ut, sizeof(t));
+	if (!err)
+		err = ovc_balloon_target_check(&t, t.size);
 	if (err)
 		return err;
 	return ovc_vm_set_balloon_target(vm, t.target_pages);
@@ -56,13 +65,9 @@ static long ovc_ioctl_guest_report(struct ovc_vm *vm,
 	struct ovc_guest_report r;
 	int err;
 
-	if (get_user(r.size, &ur->size))
-		return -EFAULT;
-	if (r.size != sizeof(r))
-		return -EINVAL;
-	if (copy_from_user(&r, ur, sizeof(r)))
-		return -EFAULT;
-	err = ovc_guest_report_check(&r, r.size);
+	err = ovc_copy_uarg(&r, ur, sizeof(r));
+	if (!err)
+		err = ovc_guest_report_check(&r, r.size);
 	if (err)
 		return err;
 	return ovc_vm_guest_report(vm, &r);
@@ -74,13 +79,9 @@ static long ovc_ioctl_share_domain(struct ovc_vm *vm,
 	struct ovc_share_domain d;
 	int err;
 
-	if (get_user(d.size, &ud->size))
-		return -EFAULT;
-	if (d.size != sizeof(d))
-		return -EINVAL;
-	if (copy_from_user(&d, ud, sizeof(d)))
-		return -EFAULT;
-	err = ovc_share_domain_check(&d, d.size);
+	err = ovc_copy_uarg(&d, ud, sizeof(d));
+	if (!err)
+		err = ovc_share_domain_check(&d, d.size);
 	if (err)
 		return err;
 	if (d.domain > U32_MAX)
