@@ -1,0 +1,1136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Content-based page sharing: the scanner (knobs run, pages_to_scan,
+ * sleep_millisecs, zero_only) merges equal pages of VM files of one sharing
+ * domain into read-only frames, and zero pages of any VM into the zero
+ * frame; a write breaks copy-on-write and the other sharers keep their
+ * bytes; run=2 and a domain change unmerge; punch, truncate and unlink
+ * drop shared slots.  Counts are checked exactly: global (pages_shared,
+ * pages_sharing, pages_zero, pages_unshared, cow_breaks, pages_resident)
+ * and per VM (resident_pages, shared_pages, zero_pages, cow_breaks,
+ * saved_pages, balloon_pages, OVC_IOC_VM_INFO).
+ *
+ * Every test saves the knobs, runs the scanner at its fastest and restores
+ * them at the end after run=2.  Skipped when the module has no `run` knob.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/uio.h>
+#include "ovc_test_util.h"
+#include "ovc_share_util.h"
+
+#define PUNCH		(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
+#define NFILES		4
+/* Other owners for files that must not share (mode 1777 directory). */
+#define UID_A		OVC_NOBODY
+#define UID_B		(OVC_NOBODY - 1)
+/* Rounds to wait for fresh pages to merge: see ovc_wait_full_scans(). */
+#define MERGE_ROUNDS	2
+/* ...and for pages the scanner saw before with other contents. */
+#define REMERGE_ROUNDS	3
+#define WAIT_S		60
+
+/* The per-VM statistics of one file, opened once. */
+enum {
+	VS_RESIDENT,
+	VS_SHARED,
+	VS_ZERO,
+	VS_COW,
+	VS_SAVED,
+	VS_BALLOON,
+	NR_VS,
+};
+
+static const char * const vs_names[NR_VS] = {
+	[VS_RESIDENT]	= "resident_pages",
+	[VS_SHARED]	= "shared_pages",
+	[VS_ZERO]	= "zero_pages",
+	[VS_COW]	= "cow_breaks",
+	[VS_SAVED]	= "saved_pages",
+	[VS_BALLOON]	= "balloon_pages",
+};
+
+struct sfile {
+	char path[PATH_MAX];
+	int fd;
+	unsigned long long id;
+	char *map;
+	size_t len;
+	int vs[NR_VS];
+};
+
+/*
+ * A directory of mode 1777 under the mount for the test's VM files (other
+ * uids create theirs there too), the global counters and the scanner.
+ */
+FIXTURE(share) {
+	char dir[256];
+	struct ovc_counters cnt;
+	struct ovc_share sh;
+	bool knobs_changed;
+	long long base[OVC_NR_STATS];
+	struct sfile f[NFILES];
+};
+
+FIXTURE_SETUP(share)
+{
+	int i, k;
+
+	for (i = 0; i < NFILES; i++) {
+		self->f[i].fd = -1;
+		self->f[i].map = MAP_FAILED;
+		for (k = 0; k < NR_VS; k++)
+			self->f[i].vs[k] = -1;
+	}
+	if (!ovc_module_present())
+		OVC_SETUP_SKIP(OVC_NO_MODULE_MSG);
+	if (!ovc_share_present())
+		OVC_SETUP_SKIP("no page sharing in this ovc.ko (%s/run absent)",
+			       OVC_SYSFS_ROOT);
+	ASSERT_TRUE(ovc_is_ovcfs(ovc_mnt()));
+	ASSERT_EQ(0, ovc_counters_open(&self->cnt));
+	ASSERT_EQ(0, ovc_share_open(&self->sh)) TH_LOG("sharing statistics");
+	snprintf(self->dir, sizeof(self->dir), "%s/ovcst-%d-%.64s",
+		 ovc_mnt(), getpid(), _metadata->name);
+	ASSERT_EQ(0, mkdir(self->dir, 0700)) TH_LOG("%s: %m", self->dir);
+	if (chmod(self->dir, 01777)) {
+		rmdir(self->dir);
+		ASSERT_TRUE(false) TH_LOG("chmod %s: %m", self->dir);
+	}
+	/* From here on the teardown undoes everything. */
+	self->knobs_changed = true;
+	for (i = 0; i < OVC_NR_STATS; i++)
+		self->base[i] = ovc_stat(&self->sh, i);
+	ASSERT_EQ(0, ovc_share_fast());
+}
+
+static void sfile_close(struct sfile *f)
+{
+	int k;
+
+	if (f->map != MAP_FAILED)
+		munmap(f->map, f->len);
+	f->map = MAP_FAILED;
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	for (k = 0; k < NR_VS; k++) {
+		if (f->vs[k] >= 0)
+			close(f->vs[k]);
+		f->vs[k] = -1;
+	}
+}
+
+FIXTURE_TEARDOWN(share)
+{
+	int i;
+
+	for (i = 0; i < NFILES; i++)
+		sfile_close(&self->f[i]);
+	if (self->knobs_changed)
+		EXPECT_EQ(0, ovc_share_restore(&self->sh))
+			TH_LOG("restoring the scanner's knobs");
+	for (i = 0; i < OVC_NR_KNOBS; i++)
+		EXPECT_EQ(self->sh.knob0[i], ovc_knob(i))
+			TH_LOG("%s not restored", ovc_knob_name(i));
+	EXPECT_EQ(0, ovc_rm_rf(self->dir)) TH_LOG("rm %s: %m", self->dir);
+	EXPECT_EQ(self->cnt.nr_vms0, ovc_nr_vms(&self->cnt))
+		TH_LOG("nr_vms not back after the test");
+	EXPECT_EQ(self->cnt.pages0, ovc_pages(&self->cnt))
+		TH_LOG("pages_resident not back after the test");
+	for (i = OVC_ST_SHARED; i <= OVC_ST_UNSHARED; i++)
+		EXPECT_EQ(self->base[i], ovc_stat(&self->sh, i))
+			TH_LOG("%s not back after the test", ovc_stat_names[i]);
+	ovc_share_close(&self->sh);
+	ovc_counters_close(&self->cnt);
+}
+
+/*
+ * Create file @k of @pages pages in the test's directory, as @uid (in a
+ * child, so that the file is that uid's and shares in its domain), then
+ * open and map it as root and open its per-VM statistics.
+ */
+static void sfile_create(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(share) *self, int k, uid_t uid,
+			 size_t pages)
+{
+	struct sfile *f = &self->f[k];
+	struct ovc_vm_info info;
+	int i;
+	char path[sizeof(f->path)];
+
+	snprintf(path, sizeof(path), "%s/vm%d", self->dir, k);
+	memcpy(f->path, path, sizeof(path));
+	if (uid) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			int fd;
+
+			if (ovc_become(uid, uid))
+				_exit(100);
+			fd = open(f->path, O_RDWR | O_CREAT | O_EXCL, 0600);
+			_exit(fd < 0 ? 101 : 0);
+		}
+		ASSERT_EQ(0, ovc_wait_child(pid)) TH_LOG("create as %u", uid);
+		f->fd = open(f->path, O_RDWR | O_CLOEXEC);
+	} else {
+		f->fd = open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+			     0600);
+	}
+	ASSERT_LE(0, f->fd) TH_LOG("%s: %m", f->path);
+	ASSERT_EQ(0, ovc_vm_info(f->fd, &info));
+	ASSERT_EQ(uid, info.owner_uid);
+	f->id = info.id;
+	for (i = 0; i < NR_VS; i++) {
+		f->vs[i] = ovc_sysfs_open("vms/%llu/%s", f->id, vs_names[i]);
+		ASSERT_LE(0, f->vs[i]) TH_LOG("vms/%llu/%s", f->id, vs_names[i]);
+	}
+	f->len = pages * OVC_PG;
+	ASSERT_EQ(0, ftruncate(f->fd, f->len));
+	f->map = mmap(NULL, f->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      f->fd, 0);
+	ASSERT_NE(MAP_FAILED, f->map);
+}
+
+/* Pages [first, first + n) of @f get the pattern @seed (per offset). */
+static void fill(struct sfile *f, size_t first, size_t n, unsigned int seed)
+{
+	ovc_fill(f->map + first * OVC_PG, n * OVC_PG, first * OVC_PG, seed);
+}
+
+/* Pages [first, first + n) of @f are touched and left zero. */
+static void touch_zero(struct sfile *f, size_t first, size_t n)
+{
+	size_t i;
+
+	for (i = first; i < first + n; i++)
+		((volatile char *)f->map)[i * OVC_PG] = 0;
+}
+
+/* Return: the first page of [first, first + n) not holding @seed, or -1. */
+static ssize_t bad_page(struct sfile *f, size_t first, size_t n,
+			unsigned int seed)
+{
+	static char buf[OVC_PG];
+	size_t i;
+
+	for (i = first; i < first + n; i++) {
+		if (ovc_check(f->map + i * OVC_PG, OVC_PG, i * OVC_PG, seed) >= 0)
+			return i;
+		if (pread(f->fd, buf, OVC_PG, i * OVC_PG) != (ssize_t)OVC_PG ||
+		    ovc_check(buf, OVC_PG, i * OVC_PG, seed) >= 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Return: the first page of [first, first + n) not all zero, or -1. */
+static ssize_t nonzero_page(struct sfile *f, size_t first, size_t n)
+{
+	static char buf[OVC_PG];
+	size_t i;
+
+	for (i = first; i < first + n; i++) {
+		if (ovc_check_zero(f->map + i * OVC_PG, OVC_PG) >= 0)
+			return i;
+		if (pread(f->fd, buf, OVC_PG, i * OVC_PG) != (ssize_t)OVC_PG ||
+		    ovc_check_zero(buf, OVC_PG) >= 0)
+			return i;
+	}
+	return -1;
+}
+
+#define vstat(k, s)	ovc_counter(self->f[k].vs[s])
+#define gstat(s)	ovc_stat(&self->sh, s)
+/* A global statistic, relative to its value when the test started. */
+#define gdelta(s)	(gstat(s) - self->base[s])
+
+/* File @k: resident, shared and zero pages; saved = shared + zero. */
+#define ASSERT_VM(k, res, shared, zero) do {				\
+	struct ovc_vm_info __i;						\
+									\
+	ASSERT_EQ((long long)(res), vstat(k, VS_RESIDENT))		\
+		TH_LOG("vm%d resident_pages", k);			\
+	ASSERT_EQ((long long)(shared), vstat(k, VS_SHARED))		\
+		TH_LOG("vm%d shared_pages", k);				\
+	ASSERT_EQ((long long)(zero), vstat(k, VS_ZERO))			\
+		TH_LOG("vm%d zero_pages", k);				\
+	ASSERT_EQ((long long)(shared) + (long long)(zero), vstat(k, VS_SAVED))	\
+		TH_LOG("vm%d saved_pages", k);				\
+	ASSERT_EQ(0, ovc_vm_info(self->f[k].fd, &__i));			\
+	ASSERT_EQ((__u64)(res), __i.resident_pages);			\
+	ASSERT_EQ((__u64)(shared), __i.shared_pages);			\
+	ASSERT_EQ((__u64)(zero), __i.zero_pages);			\
+} while (0)
+
+/* Global: frames, sharing slots beyond them, zero slots (relative). */
+#define ASSERT_GLOBAL(shared, sharing, zero) do {			\
+	ASSERT_EQ((long long)(shared), gdelta(OVC_ST_SHARED))		\
+		TH_LOG("pages_shared");					\
+	ASSERT_EQ((long long)(sharing), gdelta(OVC_ST_SHARING))		\
+		TH_LOG("pages_sharing");				\
+	ASSERT_EQ((long long)(zero), gdelta(OVC_ST_ZERO))		\
+		TH_LOG("pages_zero");					\
+} while (0)
+
+#define ASSERT_PAGES_RESIDENT(n) do {					\
+	ASSERT_EQ(self->cnt.pages0 + (long long)(n), ovc_pages(&self->cnt)) \
+		TH_LOG("global pages_resident");			\
+} while (0)
+
+/* Run the scanner for @rounds full scans, then stop it. */
+#define SCAN(rounds) do {						\
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 1));			\
+	ASSERT_EQ(0, ovc_wait_full_scans(&self->sh, rounds, WAIT_S))	\
+		TH_LOG("full_scans did not rise by %d in %d s",		\
+		       rounds, WAIT_S);					\
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));			\
+} while (0)
+
+static int set_domain_ioctl(int fd, __u64 domain)
+{
+	struct ovc_share_domain d;
+
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.domain = domain;
+	return ioctl(fd, OVC_IOC_SET_SHARE_DOMAIN, &d) ? errno : 0;
+}
+
+static int set_domain_sysfs(struct sfile *f, const char *val)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "vms/%llu/share_domain", f->id);
+	return ovc_sysfs_write(rel, val);
+}
+
+static long long domain_of(struct sfile *f)
+{
+	struct ovc_vm_info info;
+	long long d = ovc_sysfs_value("vms/%llu/share_domain", f->id);
+
+	if (ovc_vm_info(f->fd, &info) || info.share_domain != d)
+		return -1;
+	return d;
+}
+
+/* The files, their modes, the defaults; a new VM shares nothing. */
+TEST_F(share, sysfs_files)
+{
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} files[] = {
+		{ "run", 0644 }, { "pages_to_scan", 0644 },
+		{ "sleep_millisecs", 0644 }, { "zero_only", 0644 },
+		{ "pages_shared", 0444 }, { "pages_sharing", 0444 },
+		{ "pages_zero", 0444 }, { "pages_unshared", 0444 },
+		{ "pages_volatile", 0444 }, { "pages_scanned", 0444 },
+		{ "full_scans", 0444 }, { "cow_breaks", 0444 },
+		{ "hint_stale", 0444 }, { "pages_pinned", 0444 },
+		{ "vms/%llu/shared_pages", 0444 },
+		{ "vms/%llu/zero_pages", 0444 },
+		{ "vms/%llu/cow_breaks", 0444 },
+		{ "vms/%llu/saved_pages", 0444 },
+		{ "vms/%llu/share_domain", 0644 },
+	};
+	char rel[PATH_MAX], path[PATH_MAX + 64];
+	struct ovc_vm_info info;
+	struct stat st;
+	size_t i;
+	int k;
+
+	sfile_create(_metadata, self, 0, 0, 4);
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(rel, sizeof(rel), files[i].name, self->f[0].id);
+		snprintf(path, sizeof(path), "%s/%s", OVC_SYSFS_ROOT, rel);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %m", path);
+		ASSERT_EQ(files[i].mode, st.st_mode & 07777)
+			TH_LOG("%s: mode %o", path, st.st_mode & 07777);
+		ASSERT_LE(0, ovc_sysfs_value("%s", rel))
+			TH_LOG("%s: not a decimal value and a newline", rel);
+		if (!(files[i].mode & 0200)) {
+			ASSERT_EQ(-1, open(path, O_WRONLY | O_CLOEXEC));
+			ASSERT_EQ(EACCES, errno) TH_LOG("%s", path);
+		}
+	}
+	/* As the module was loaded (unless someone changed them). */
+	for (k = 0; k < OVC_NR_KNOBS; k++)
+		EXPECT_EQ(ovc_knob_defaults[k], self->sh.knob0[k])
+			TH_LOG("%s: not the default", ovc_knob_name(k));
+
+	ASSERT_VM(0, 0, 0, 0);
+	ASSERT_EQ(0LL, vstat(0, VS_COW));
+	ASSERT_EQ(0LL, domain_of(&self->f[0]));	/* the owner's uid: root */
+	ASSERT_EQ(0, ovc_vm_info(self->f[0].fd, &info));
+	ASSERT_EQ(0ULL, info.cow_breaks);
+	ASSERT_EQ(0U, info.reserved32);
+}
+
+/*
+ * Two files with equal contents merge page by page; their pages stop
+ * counting as resident; bytes are intact through the mapping and read().
+ * Pages found only once stay private, as hints.
+ */
+TEST_F(share, equal_content_merges)
+{
+	const size_t n = 32, uniq = 4;
+	long long scanned0 = gstat(OVC_ST_SCANNED);
+	long long full0 = gstat(OVC_ST_FULL_SCANS);
+
+	sfile_create(_metadata, self, 0, 0, n + uniq);
+	sfile_create(_metadata, self, 1, 0, n);
+	fill(&self->f[0], 0, n, 1);
+	fill(&self->f[0], n, uniq, 2);
+	fill(&self->f[1], 0, n, 1);
+	ASSERT_PAGES_RESIDENT(2 * n + uniq);
+
+	SCAN(MERGE_ROUNDS);
+	ASSERT_GLOBAL(n, n, 0);
+	ASSERT_VM(0, uniq, n, 0);
+	ASSERT_VM(1, 0, n, 0);
+	ASSERT_PAGES_RESIDENT(uniq);
+	ASSERT_EQ((long long)uniq, gdelta(OVC_ST_UNSHARED));
+	ASSERT_LE(scanned0 + (long long)(2 * n + uniq), gstat(OVC_ST_SCANNED));
+	ASSERT_LE(full0 + MERGE_ROUNDS, gstat(OVC_ST_FULL_SCANS));
+
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 1));
+	ASSERT_EQ(-1, bad_page(&self->f[0], n, uniq, 2));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 1));
+	/* Reading merged pages breaks nothing. */
+	ASSERT_GLOBAL(n, n, 0);
+	ASSERT_EQ(0LL, gdelta(OVC_ST_COW_BREAKS));
+	ASSERT_EQ(0LL, vstat(0, VS_COW));
+
+	/* Running on changes nothing: everything is merged already. */
+	SCAN(MERGE_ROUNDS);
+	ASSERT_GLOBAL(n, n, 0);
+	ASSERT_VM(0, uniq, n, 0);
+	ASSERT_VM(1, 0, n, 0);
+}
+
+/* Three and four sharers of one frame: pages_sharing counts the saving. */
+TEST_F(share, many_sharers)
+{
+	const size_t n = 8;
+	int k;
+
+	for (k = 0; k < NFILES; k++) {
+		sfile_create(_metadata, self, k, 0, n);
+		fill(&self->f[k], 0, n, 3);
+	}
+	SCAN(MERGE_ROUNDS);
+	ASSERT_GLOBAL(n, (NFILES - 1) * n, 0);
+	for (k = 0; k < NFILES; k++) {
+		ASSERT_VM(k, 0, n, 0);
+		ASSERT_EQ(-1, bad_page(&self->f[k], 0, n, 3));
+	}
+	ASSERT_PAGES_RESIDENT(0);
+}
+
+/* Merge files 0 and 1, @n pages of pattern @seed each; stop the scanner. */
+#define MERGE_TWO(n, seed) do {						\
+	sfile_create(_metadata, self, 0, 0, n);				\
+	sfile_create(_metadata, self, 1, 0, n);				\
+	fill(&self->f[0], 0, n, seed);					\
+	fill(&self->f[1], 0, n, seed);					\
+	SCAN(MERGE_ROUNDS);						\
+	ASSERT_GLOBAL(n, n, 0);						\
+	ASSERT_VM(0, 0, n, 0);						\
+	ASSERT_VM(1, 0, n, 0);						\
+} while (0)
+
+/*
+ * A write to a merged page breaks copy-on-write: the writer gets its own
+ * copy, the other sharer keeps its bytes.  The last sharer's write takes
+ * the frame's page back.
+ */
+TEST_F(share, cow_break)
+{
+	const size_t n = 16;
+	char buf[OVC_PG];
+
+	MERGE_TWO(n, 4);
+
+	/* A store through the mapping of file 0. */
+	self->f[0].map[3 * OVC_PG + 10] ^= 0x5a;
+	ASSERT_VM(0, 1, n - 1, 0);
+	ASSERT_VM(1, 0, n, 0);
+	ASSERT_EQ(1LL, vstat(0, VS_COW));
+	ASSERT_EQ(0LL, vstat(1, VS_COW));
+	ASSERT_EQ(1LL, gdelta(OVC_ST_COW_BREAKS));
+	ASSERT_GLOBAL(n, n - 1, 0);	/* frame 3 lives on for file 1 */
+	ASSERT_PAGES_RESIDENT(1);
+	ASSERT_EQ(10, ovc_check(self->f[0].map + 3 * OVC_PG, OVC_PG,
+				3 * OVC_PG, 4));
+	self->f[0].map[3 * OVC_PG + 10] ^= 0x5a;
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 4));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 4));
+
+	/* write() into file 1's page 3, the frame's last sharer. */
+	memset(buf, 0x33, 100);
+	ASSERT_EQ(100, pwrite(self->f[1].fd, buf, 100, 3 * OVC_PG + 200));
+	ASSERT_VM(1, 1, n - 1, 0);
+	ASSERT_EQ(1LL, vstat(1, VS_COW));
+	ASSERT_EQ(2LL, gdelta(OVC_ST_COW_BREAKS));
+	ASSERT_GLOBAL(n - 1, n - 1, 0);
+	ASSERT_EQ(-1, ovc_check(self->f[1].map + 3 * OVC_PG, 200,
+				3 * OVC_PG, 4));
+	ASSERT_EQ(0, memcmp(self->f[1].map + 3 * OVC_PG + 200, buf, 100));
+	ASSERT_EQ(-1, ovc_check(self->f[1].map + 3 * OVC_PG + 300,
+				OVC_PG - 300, 3 * OVC_PG + 300, 4));
+	/* File 0's page 3 did not see it. */
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 4));
+
+	/* A write() spanning two merged pages breaks both. */
+	ASSERT_EQ(2, pwrite(self->f[0].fd, "xy", 2, 6 * OVC_PG - 1));
+	ASSERT_VM(0, 3, n - 3, 0);
+	ASSERT_EQ(3LL, vstat(0, VS_COW));
+	ASSERT_GLOBAL(n - 1, n - 3, 0);
+	ASSERT_EQ('x', self->f[0].map[6 * OVC_PG - 1]);
+	ASSERT_EQ('y', self->f[0].map[6 * OVC_PG]);
+	ASSERT_EQ(-1, bad_page(&self->f[1], 4, 4, 4));
+}
+
+/*
+ * Two processes map the same VM file: after a copy-on-write break in one,
+ * the other sees the new page, not the frame it had mapped.
+ */
+TEST_F(share, cow_seen_by_other_mapping)
+{
+	const size_t n = 8;
+	pid_t pid;
+
+	MERGE_TWO(n, 5);
+	/* Map the frames here first. */
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 5));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char *map = mmap(NULL, n * OVC_PG, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, self->f[0].fd, 0);
+
+		if (map == MAP_FAILED)
+			_exit(1);
+		map[2 * OVC_PG + 7] = 'c';
+		_exit(0);
+	}
+	ASSERT_EQ(0, ovc_wait_child(pid));
+	ASSERT_EQ('c', self->f[0].map[2 * OVC_PG + 7]);
+	ASSERT_NE('c', self->f[1].map[2 * OVC_PG + 7]);
+	ASSERT_VM(0, 1, n - 1, 0);
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 5));
+}
+
+/* Zero pages of any file join the zero frame; writing one breaks it. */
+TEST_F(share, zero_pages)
+{
+	const size_t n = 16;
+
+	sfile_create(_metadata, self, 0, 0, n);
+	sfile_create(_metadata, self, 1, UID_A, n);	/* another owner */
+	touch_zero(&self->f[0], 0, n);
+	/* Zeroes written over a pattern count as well. */
+	fill(&self->f[1], 0, n, 6);
+	memset(self->f[1].map, 0, n * OVC_PG);
+	ASSERT_PAGES_RESIDENT(2 * n);
+
+	SCAN(MERGE_ROUNDS);
+	ASSERT_GLOBAL(0, 0, 2 * n);
+	ASSERT_VM(0, 0, 0, n);
+	ASSERT_VM(1, 0, 0, n);
+	ASSERT_PAGES_RESIDENT(0);
+	ASSERT_EQ(0LL, gdelta(OVC_ST_UNSHARED));
+	ASSERT_EQ(-1, nonzero_page(&self->f[0], 0, n));
+	ASSERT_EQ(-1, nonzero_page(&self->f[1], 0, n));
+
+	/* A store: a private zeroed copy with the byte. */
+	self->f[0].map[5 * OVC_PG + 1] = 1;
+	ASSERT_VM(0, 1, 0, n - 1);
+	ASSERT_EQ(1LL, vstat(0, VS_COW));
+	ASSERT_GLOBAL(0, 0, 2 * n - 1);
+	ASSERT_EQ(1, ovc_check_zero(self->f[0].map + 5 * OVC_PG, OVC_PG));
+	ASSERT_EQ(-1, ovc_check_zero(self->f[0].map + 5 * OVC_PG + 2,
+				     OVC_PG - 2));
+	/* write() too. */
+	ASSERT_EQ(1, pwrite(self->f[1].fd, "z", 1, 0));
+	ASSERT_VM(1, 1, 0, n - 1);
+	ASSERT_EQ(-1, nonzero_page(&self->f[1], 1, n - 1));
+	ASSERT_EQ(-1, nonzero_page(&self->f[0], 6, n - 6));
+	ASSERT_EQ(2LL, gdelta(OVC_ST_COW_BREAKS));
+}
+
+/*
+ * zero_only=1: only zero pages merge; turning it on unmerges the non-zero
+ * frames at once and keeps the zero ones; turning it off lets them merge.
+ */
+TEST_F(share, zero_only)
+{
+	const size_t n = 8, z = 4;
+
+	sfile_create(_metadata, self, 0, 0, n + z);
+	sfile_create(_metadata, self, 1, 0, n + z);
+	fill(&self->f[0], 0, n, 7);
+	fill(&self->f[1], 0, n, 7);
+	touch_zero(&self->f[0], n, z);
+	touch_zero(&self->f[1], n, z);
+
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_ZERO_ONLY, 1));
+	ASSERT_EQ(1LL, ovc_knob(OVC_KNOB_ZERO_ONLY));
+	SCAN(MERGE_ROUNDS);
+	ASSERT_GLOBAL(0, 0, 2 * z);
+	ASSERT_VM(0, n, 0, z);
+	ASSERT_VM(1, n, 0, z);
+
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_ZERO_ONLY, 0));
+	SCAN(REMERGE_ROUNDS);
+	ASSERT_GLOBAL(n, n, 2 * z);
+	ASSERT_VM(0, 0, n, z);
+	ASSERT_VM(1, 0, n, z);
+
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_ZERO_ONLY, 1));
+	ASSERT_GLOBAL(0, 0, 2 * z);
+	ASSERT_VM(0, n, 0, z);
+	ASSERT_VM(1, n, 0, z);
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 7));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 7));
+	ASSERT_EQ(-1, nonzero_page(&self->f[0], n, z));
+	/* Setting it again to what it is unmerges nothing more. */
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_ZERO_ONLY, 1));
+	ASSERT_GLOBAL(0, 0, 2 * z);
+}
+
+/*
+ * Files of different owners are in different domains by default: their
+ * equal pages never share, zero pages do.  Putting them in one domain
+ * (ioctl, sysfs) lets them share; moving one out unmerges it at once.
+ */
+TEST_F(share, domains)
+{
+	const size_t n = 8, z = 4;
+	int k;
+
+	sfile_create(_metadata, self, 0, UID_A, n + z);
+	sfile_create(_metadata, self, 1, UID_B, n + z);
+	sfile_create(_metadata, self, 2, 0, n + z);
+	ASSERT_EQ((long long)UID_A, domain_of(&self->f[0]));
+	ASSERT_EQ((long long)UID_B, domain_of(&self->f[1]));
+	ASSERT_EQ(0LL, domain_of(&self->f[2]));
+	for (k = 0; k < 3; k++) {
+		fill(&self->f[k], 0, n, 8);
+		touch_zero(&self->f[k], n, z);
+	}
+
+	SCAN(REMERGE_ROUNDS);
+	ASSERT_GLOBAL(0, 0, 3 * z);
+	for (k = 0; k < 3; k++)
+		ASSERT_VM(k, n, 0, z);
+	ASSERT_EQ(3 * (long long)n, gdelta(OVC_ST_UNSHARED));	/* all hints */
+
+	/* Files 0 and 1 into domain 777. */
+	ASSERT_EQ(0, set_domain_ioctl(self->f[0].fd, 777));
+	ASSERT_EQ(0, set_domain_ioctl(self->f[1].fd, 777));
+	ASSERT_EQ(777LL, domain_of(&self->f[0]));
+	ASSERT_EQ(777LL, domain_of(&self->f[1]));
+	SCAN(MERGE_ROUNDS);
+	ASSERT_GLOBAL(n, n, 3 * z);
+	ASSERT_VM(0, 0, n, z);
+	ASSERT_VM(1, 0, n, z);
+	ASSERT_VM(2, n, 0, z);
+
+	/* File 2 joins through sysfs. */
+	ASSERT_EQ(0, set_domain_sysfs(&self->f[2], "777"));
+	ASSERT_EQ(777LL, domain_of(&self->f[2]));
+	SCAN(MERGE_ROUNDS);
+	ASSERT_GLOBAL(n, 2 * n, 3 * z);
+	ASSERT_VM(2, 0, n, z);
+
+	/* The same domain again: nothing happens. */
+	ASSERT_EQ(0, set_domain_ioctl(self->f[1].fd, 777));
+	ASSERT_VM(1, 0, n, z);
+	ASSERT_GLOBAL(n, 2 * n, 3 * z);
+
+	/* File 0 leaves: unmerged at once, its zero pages stay. */
+	ASSERT_EQ(0, set_domain_ioctl(self->f[0].fd, 778));
+	ASSERT_EQ(778LL, domain_of(&self->f[0]));
+	ASSERT_VM(0, n, 0, z);
+	ASSERT_GLOBAL(n, n, 3 * z);
+	/* And does not come back while alone in its domain. */
+	SCAN(REMERGE_ROUNDS);
+	ASSERT_VM(0, n, 0, z);
+	ASSERT_GLOBAL(n, n, 3 * z);
+	for (k = 0; k < 3; k++) {
+		ASSERT_EQ(-1, bad_page(&self->f[k], 0, n, 8)) TH_LOG("vm%d", k);
+		ASSERT_EQ(-1, nonzero_page(&self->f[k], n, z)) TH_LOG("vm%d", k);
+	}
+}
+
+/* run=2 unmerges everything at once and stops; bytes are intact. */
+TEST_F(share, unmerge_run2)
+{
+	const size_t n = 16, z = 8;
+
+	sfile_create(_metadata, self, 0, 0, n + z);
+	sfile_create(_metadata, self, 1, 0, n);
+	fill(&self->f[0], 0, n, 9);
+	fill(&self->f[1], 0, n, 9);
+	touch_zero(&self->f[0], n, z);
+	SCAN(MERGE_ROUNDS);
+	ASSERT_GLOBAL(n, n, z);
+	ASSERT_PAGES_RESIDENT(0);
+
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 2));
+	ASSERT_EQ(2LL, ovc_knob(OVC_KNOB_RUN));
+	ASSERT_GLOBAL(0, 0, 0);
+	ASSERT_EQ(0LL, gdelta(OVC_ST_UNSHARED));
+	ASSERT_VM(0, n + z, 0, 0);
+	ASSERT_VM(1, n, 0, 0);
+	ASSERT_PAGES_RESIDENT(2 * n + z);
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 9));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 9));
+	ASSERT_EQ(-1, nonzero_page(&self->f[0], n, z));
+	/* Nothing merges while stopped by run=2... */
+	ASSERT_GLOBAL(0, 0, 0);
+	/* ...and everything merges again with run=1. */
+	SCAN(MERGE_ROUNDS);
+	ASSERT_GLOBAL(n, n, z);
+	ASSERT_VM(0, 0, n, z);
+	ASSERT_VM(1, 0, n, 0);
+	/* run=2 while stopped works as well. */
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 2));
+	ASSERT_GLOBAL(0, 0, 0);
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 9));
+}
+
+/*
+ * Punching, truncating and unlinking merged pages drop their slots: the
+ * counts follow exactly, the other sharers keep their bytes, and frames
+ * go away with their last sharer (the teardown checks that everything is
+ * back to where it was).
+ */
+TEST_F(share, punch_truncate_unlink)
+{
+	const size_t n = 16, z = 4;
+	int k;
+
+	sfile_create(_metadata, self, 0, 0, n + z);
+	sfile_create(_metadata, self, 1, 0, n);
+	sfile_create(_metadata, self, 2, 0, n);
+	for (k = 0; k < 3; k++)
+		fill(&self->f[k], 0, n, 10);
+	touch_zero(&self->f[0], n, z);
+	SCAN(MERGE_ROUNDS);
+	ASSERT_GLOBAL(n, 2 * n, z);
+	ASSERT_VM(0, 0, n, z);
+
+	/* Punch file 0's pages 0..3: ballooned, the frames live on. */
+	ASSERT_EQ(0, fallocate(self->f[0].fd, PUNCH, 0, 4 * OVC_PG));
+	ASSERT_VM(0, 0, n - 4, z);
+	ASSERT_EQ(4LL, vstat(0, VS_BALLOON));
+	ASSERT_GLOBAL(n, 2 * n - 4, z);
+	/* Its zero pages too. */
+	ASSERT_EQ(0, fallocate(self->f[0].fd, PUNCH, n * OVC_PG, z * OVC_PG));
+	ASSERT_VM(0, 0, n - 4, 0);
+	ASSERT_EQ(4LL + (long long)z, vstat(0, VS_BALLOON));
+	ASSERT_GLOBAL(n, 2 * n - 4, 0);
+	ASSERT_EQ(-1, nonzero_page(&self->f[0], 0, 4));	/* faults them in */
+	ASSERT_VM(0, 4, n - 4, 0);
+	ASSERT_EQ((long long)z, vstat(0, VS_BALLOON));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 10));
+	ASSERT_EQ(-1, bad_page(&self->f[2], 0, n, 10));
+	/* Truncating drops the ballooned zero-page slots. */
+	ASSERT_EQ(0, ftruncate(self->f[0].fd, n * OVC_PG));
+	ASSERT_EQ(0LL, vstat(0, VS_BALLOON));
+	ASSERT_EQ(0, fallocate(self->f[0].fd, PUNCH, 0, 4 * OVC_PG));
+	ASSERT_VM(0, 0, n - 4, 0);
+
+	/*
+	 * Truncate file 1 to 8 pages.  Sharers per frame: 0..3 {1, 2},
+	 * 4..7 {0, 1, 2}, 8..15 {0, 2}: 36 slots on 16 frames.
+	 */
+	ASSERT_EQ(0, ftruncate(self->f[1].fd, 8 * OVC_PG));
+	ASSERT_VM(1, 0, 8, 0);
+	ASSERT_GLOBAL(n, 36 - n, 0);
+
+	/* Unlink file 2 (closed): 0..3 {1}, 4..7 {0, 1}, 8..15 {0}. */
+	sfile_close(&self->f[2]);
+	ASSERT_EQ(0, unlink(self->f[2].path));
+	ASSERT_GLOBAL(n, 20 - n, 0);
+	ASSERT_EQ(-1, bad_page(&self->f[0], 4, n - 4, 10));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, 8, 10));
+
+	/* The last sharers go: no frame is left. */
+	ASSERT_EQ(0, ftruncate(self->f[0].fd, 0));
+	ASSERT_GLOBAL(8, 0, 0);
+	ASSERT_EQ(0, ftruncate(self->f[1].fd, 0));
+	ASSERT_GLOBAL(0, 0, 0);
+	ASSERT_PAGES_RESIDENT(0);
+	ASSERT_EQ(0LL, gdelta(OVC_ST_COW_BREAKS));
+}
+
+/*
+ * An unlinked file that is still open keeps its shared slots; the frames
+ * lose it when the last reference goes.
+ */
+TEST_F(share, unlink_open_file)
+{
+	const size_t n = 8;
+
+	MERGE_TWO(n, 11);
+	ASSERT_EQ(0, unlink(self->f[1].path));
+	ASSERT_GLOBAL(n, n, 0);
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 11));
+	sfile_close(&self->f[1]);
+	ASSERT_GLOBAL(n, 0, 0);		/* one sharer per frame */
+	ASSERT_VM(0, 0, n, 0);
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 11));
+	/* A write now takes the frame's page back: no copy, frame gone. */
+	self->f[0].map[0] = 'w';
+	ASSERT_VM(0, 1, n - 1, 0);
+	ASSERT_GLOBAL(n - 1, 0, 0);
+}
+
+/* Bad writes to the knobs and per-VM files: refused, nothing changes. */
+TEST_F(share, sysfs_bad_writes)
+{
+	static const struct {
+		const char *file, *val;
+		int err;
+	} bad[] = {
+		{ "run", "3", EINVAL },
+		{ "run", "-1", EINVAL },
+		{ "run", "1x", EINVAL },
+		{ "run", "", EINVAL },
+		{ "run", "4294967296", ERANGE },
+		{ "pages_to_scan", "0", EINVAL },
+		{ "pages_to_scan", "100001", EINVAL },
+		{ "pages_to_scan", "-5", EINVAL },
+		{ "pages_to_scan", "abc", EINVAL },
+		{ "pages_to_scan", "99999999999", ERANGE },
+		{ "sleep_millisecs", "60001", EINVAL },
+		{ "sleep_millisecs", "-1", EINVAL },
+		{ "sleep_millisecs", "0x10", EINVAL },
+		{ "sleep_millisecs", "4294967296", ERANGE },
+		{ "zero_only", "2", EINVAL },
+		{ "zero_only", "-1", EINVAL },
+		{ "zero_only", "yes", EINVAL },
+		{ "vms/%llu/share_domain", "-1", EINVAL },
+		{ "vms/%llu/share_domain", "x", EINVAL },
+		{ "vms/%llu/share_domain", "1 2", EINVAL },
+		{ "vms/%llu/share_domain", "4294967296", ERANGE },
+	};
+	static const struct {
+		const char *file, *val;
+	} good[] = {
+		{ "pages_to_scan", "1" }, { "pages_to_scan", "100000\n" },
+		{ "sleep_millisecs", "60000" }, { "sleep_millisecs", "0" },
+		{ "zero_only", "1" }, { "zero_only", "0" },
+		{ "run", "0" },
+		{ "vms/%llu/share_domain", "4294967295" },
+		{ "vms/%llu/share_domain", "0" },
+	};
+	char rel[PATH_MAX], before[64], after[64];
+	size_t i;
+	int fd;
+
+	sfile_create(_metadata, self, 0, 0, 1);
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		snprintf(rel, sizeof(rel), good[i].file, self->f[0].id);
+		ASSERT_EQ(0, ovc_sysfs_write(rel, good[i].val))
+			TH_LOG("%s < '%s'", rel, good[i].val);
+		ASSERT_EQ(strtoll(good[i].val, NULL, 10),
+			  ovc_sysfs_value("%s", rel)) TH_LOG("%s", rel);
+	}
+	/* Values to keep, not the defaults, so nothing resets to those. */
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_PAGES_TO_SCAN, 1234));
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_SLEEP, 321));
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_ZERO_ONLY, 1));
+	ASSERT_EQ(0, set_domain_sysfs(&self->f[0], "4242"));
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(rel, sizeof(rel), bad[i].file, self->f[0].id);
+		fd = ovc_sysfs_open("%s", rel);
+		ASSERT_LE(0, fd);
+		ASSERT_LT(0, ovc_sysfs_str(fd, before, sizeof(before)));
+		if (!*bad[i].val) {
+			/* write(fd, "", 0) never reaches the module */
+			ASSERT_EQ(EINVAL, ovc_sysfs_write(rel, "\n"));
+		} else {
+			ASSERT_EQ(bad[i].err, ovc_sysfs_write(rel, bad[i].val))
+				TH_LOG("%s < '%s'", rel, bad[i].val);
+		}
+		ASSERT_LT(0, ovc_sysfs_str(fd, after, sizeof(after)));
+		close(fd);
+		ASSERT_STREQ(before, after) TH_LOG("%s < '%s'", rel,
+						   bad[i].val);
+	}
+	ASSERT_EQ(1234LL, ovc_knob(OVC_KNOB_PAGES_TO_SCAN));
+	ASSERT_EQ(321LL, ovc_knob(OVC_KNOB_SLEEP));
+	ASSERT_EQ(1LL, ovc_knob(OVC_KNOB_ZERO_ONLY));
+	ASSERT_EQ(0LL, ovc_knob(OVC_KNOB_RUN));
+	ASSERT_EQ(4242LL, domain_of(&self->f[0]));
+}
+
+/* Only root writes the knobs and share_domain (mode 0644). */
+TEST_F(share, sysfs_root_only)
+{
+	char rel[64];
+	pid_t pid;
+
+	sfile_create(_metadata, self, 0, 0, 1);
+	snprintf(rel, sizeof(rel), "vms/%llu/share_domain", self->f[0].id);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int k;
+
+		if (ovc_become(OVC_NOBODY, OVC_NOBODY))
+			_exit(100);
+		for (k = 0; k < OVC_NR_KNOBS; k++)
+			if (ovc_knob_set(k, 1) != EACCES)
+				_exit(1 + k);
+		_exit(ovc_sysfs_write(rel, "5") == EACCES ? 0 : 10);
+	}
+	ASSERT_EQ(0, ovc_wait_child(pid));
+	ASSERT_EQ(0LL, ovc_knob(OVC_KNOB_RUN));
+	ASSERT_EQ(0LL, domain_of(&self->f[0]));
+}
+
+/* OVC_IOC_SET_SHARE_DOMAIN: CAP_SYS_ADMIN, struct checks, u32 range. */
+TEST_F(share, domain_ioctl_errors)
+{
+	static const __u32 sizes[] = {
+		0, 8, sizeof(struct ovc_share_domain) - 8,
+		sizeof(struct ovc_share_domain) - 1,
+		sizeof(struct ovc_share_domain) + 1,
+		sizeof(struct ovc_share_domain) + 8, 4096, 0xffffffff,
+	};
+	union {
+		struct ovc_share_domain d;
+		char room[2 * OVC_PG];
+	} u;
+	int fd;
+	size_t i;
+	pid_t pid;
+
+	sfile_create(_metadata, self, 0, 0, 1);
+	fd = self->f[0].fd;
+	ASSERT_EQ(0, set_domain_ioctl(fd, 99));
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		memset(&u, 0, sizeof(u));
+		u.d.size = sizes[i];
+		u.d.domain = 5;
+		ASSERT_EQ(-1, ioctl(fd, OVC_IOC_SET_SHARE_DOMAIN, &u.d))
+			TH_LOG("size %u accepted", sizes[i]);
+		ASSERT_EQ(EINVAL, errno) TH_LOG("size %u", sizes[i]);
+	}
+	for (i = 0; i < 32; i += 31) {
+		memset(&u, 0, sizeof(u));
+		u.d.size = sizeof(u.d);
+		u.d.flags = 1U << i;
+		u.d.domain = 5;
+		ASSERT_EQ(-1, ioctl(fd, OVC_IOC_SET_SHARE_DOMAIN, &u.d));
+		ASSERT_EQ(EINVAL, errno);
+	}
+	for (i = 0; i < ARRAY_SIZE(u.d.reserved); i++) {
+		memset(&u, 0, sizeof(u));
+		u.d.size = sizeof(u.d);
+		u.d.reserved[i] = 1;
+		u.d.domain = 5;
+		ASSERT_EQ(-1, ioctl(fd, OVC_IOC_SET_SHARE_DOMAIN, &u.d));
+		ASSERT_EQ(EINVAL, errno) TH_LOG("reserved[%zu]", i);
+	}
+	ASSERT_EQ(ERANGE, set_domain_ioctl(fd, 1ULL << 32));
+	ASSERT_EQ(ERANGE, set_domain_ioctl(fd, ~0ULL));
+	ASSERT_EQ(-1, ioctl(fd, OVC_IOC_SET_SHARE_DOMAIN, NULL));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(99LL, domain_of(&self->f[0]));
+	ASSERT_EQ(0, set_domain_ioctl(fd, 0xffffffffULL));
+	ASSERT_EQ(0xffffffffLL, domain_of(&self->f[0]));
+
+	/* Not for the unprivileged, not even the file's owner. */
+	ASSERT_EQ(0, fchown(fd, OVC_NOBODY, OVC_NOBODY));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int ofd;
+
+		if (ovc_become(OVC_NOBODY, OVC_NOBODY))
+			_exit(100);
+		if (set_domain_ioctl(fd, 7) != EPERM)
+			_exit(1);
+		ofd = open(self->f[0].path, O_RDWR);
+		if (ofd < 0)
+			_exit(2);
+		_exit(set_domain_ioctl(ofd, 7) == EPERM ? 0 : 3);
+	}
+	ASSERT_EQ(0, ovc_wait_child(pid));
+	ASSERT_EQ(0xffffffffLL, domain_of(&self->f[0]));
+}
+
+/*
+ * A page the kernel holds a reference on (here: spliced into a pipe) is
+ * not merged, and counts in pages_pinned; once released it merges.
+ */
+TEST_F(share, pinned_not_merged)
+{
+	const size_t n = 4;
+	long long pinned0 = gstat(OVC_ST_PINNED);
+	char buf[OVC_PG];
+	struct iovec iov;
+	int p[2];
+
+	sfile_create(_metadata, self, 0, 0, n);
+	sfile_create(_metadata, self, 1, 0, n);
+	fill(&self->f[0], 0, n, 12);
+	fill(&self->f[1], 0, n, 12);
+	ASSERT_EQ(0, pipe(p));
+	iov.iov_base = self->f[1].map + 2 * OVC_PG;
+	iov.iov_len = OVC_PG;
+	ASSERT_EQ((ssize_t)OVC_PG, vmsplice(p[1], &iov, 1, 0));
+
+	SCAN(REMERGE_ROUNDS);
+	ASSERT_VM(1, 1, n - 1, 0);
+	ASSERT_VM(0, 1, n - 1, 0);
+	ASSERT_LT(pinned0, gstat(OVC_ST_PINNED));
+
+	/* The pipe gives the page back (and its bytes were right). */
+	ASSERT_EQ((ssize_t)OVC_PG, read(p[0], buf, OVC_PG));
+	ASSERT_EQ(-1, ovc_check(buf, OVC_PG, 2 * OVC_PG, 12));
+	close(p[0]);
+	close(p[1]);
+	SCAN(REMERGE_ROUNDS);
+	/* (A pair once found pinned must not stay unmerged forever.) */
+	ASSERT_VM(1, 0, n, 0);
+	ASSERT_VM(0, 0, n, 0);
+	ASSERT_GLOBAL(n, n, 0);
+}
+
+/*
+ * A page written all the time is found changed from one scan to the next
+ * (pages_volatile) and never merged; the still ones merge.
+ */
+TEST_F_TIMEOUT(share, volatile_pages, 90)
+{
+	const size_t n = 8;
+	volatile unsigned long *stop;
+	long long seen = 0, end;
+	pid_t pid;
+
+	sfile_create(_metadata, self, 0, 0, n);
+	sfile_create(_metadata, self, 1, 0, n);
+	fill(&self->f[0], 0, n, 13);
+	fill(&self->f[1], 0, n, 13);
+	stop = mmap(NULL, OVC_PG, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, stop);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		volatile uint64_t *w = (uint64_t *)self->f[0].map;
+		uint64_t i;
+
+		for (i = 1; !*stop; i++)
+			w[1] = i;
+		_exit(0);
+	}
+	/*
+	 * One page per pass, 20 ms between passes: the writer runs between
+	 * two scans of its page.
+	 */
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_SLEEP, 20));
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_PAGES_TO_SCAN, 1));
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 1));
+	end = gstat(OVC_ST_FULL_SCANS) + 50;
+	while (gstat(OVC_ST_FULL_SCANS) < end && !seen) {
+		if (gstat(OVC_ST_VOLATILE) > 0)
+			seen = gstat(OVC_ST_VOLATILE);
+		usleep(1000);
+	}
+	*stop = 1;
+	EXPECT_EQ(0, ovc_wait_child(pid));
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
+	ASSERT_LT(0, seen) TH_LOG("pages_volatile stayed 0 for 50 rounds");
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_PAGES_TO_SCAN, 10000));
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_SLEEP, 0));
+	/* Page 0 of file 0 differs now; the others merged meanwhile. */
+	SCAN(MERGE_ROUNDS);
+	ASSERT_VM(0, 1, n - 1, 0);
+	ASSERT_VM(1, 1, n - 1, 0);
+	ASSERT_EQ(-1, bad_page(&self->f[0], 1, n - 1, 13));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 13));
+}
+
+/*
+ * write() racing with merges: a writer changes page i of both files the
+ * same way (so they stay equal and keep being merged) and reads it back
+ * from each; a write that lands in a page being merged must not be lost,
+ * nor show in the other file before its own write.
+ */
+TEST_F_TIMEOUT(share, write_vs_merge, 120)
+{
+	const size_t n = 256;
+	const unsigned long iters = 100000;
+	volatile unsigned long *shm;	/* [0] lost, [1] done, [2] leaked */
+	unsigned long lost, leaked, done;
+	pid_t pid;
+
+	sfile_create(_metadata, self, 0, 0, n);
+	sfile_create(_metadata, self, 1, 0, n);
+	fill(&self->f[0], 0, n, 14);
+	fill(&self->f[1], 0, n, 14);
+	shm = mmap(NULL, OVC_PG, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, shm);
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 1));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		uint64_t v, got, rnd = 88172645463325252ULL;
+		unsigned long k;
+		size_t i;
+		off_t off;
+
+		for (k = 0; k < iters; k++) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			i = rnd % n;
+			off = i * OVC_PG + 64;
+			v = rnd | 1;
+			if (pwrite(self->f[0].fd, &v, 8, off) != 8)
+				_exit(1);
+			if (pread(self->f[1].fd, &got, 8, off) != 8)
+				_exit(2);
+			if (got == v)
+				shm[2]++;	/* file 1 saw file 0's write */
+			if (pwrite(self->f[1].fd, &v, 8, off) != 8)
+				_exit(3);
+			if (pread(self->f[0].fd, &got, 8, off) != 8)
+				_exit(4);
+			if (got != v)
+				shm[0]++;	/* file 0 lost its write */
+			shm[1] = k + 1;
+		}
+		_exit(0);
+	}
+	EXPECT_EQ(0, ovc_wait_child(pid));
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
+	lost = shm[0];
+	done = shm[1];
+	leaked = shm[2];
+	munmap((void *)shm, OVC_PG);
+	TH_LOG("%lu write pairs, %lld cow breaks, %lld merged now: %lu lost, %lu leaked",
+	       done, gdelta(OVC_ST_COW_BREAKS), gdelta(OVC_ST_SHARING),
+	       lost, leaked);
+	ASSERT_EQ(iters, done);
+	ASSERT_EQ(0UL, lost) TH_LOG("write() into a page being merged lost");
+	ASSERT_EQ(0UL, leaked) TH_LOG("a write() showed in the other VM");
+}
+
+TEST_HARNESS_MAIN
