@@ -43,6 +43,9 @@ static struct task_struct *ovc_scand;
 /* struct ovc_rmap: one per scanned page, as KSM's rmap_item cache. */
 static struct kmem_cache *ovc_rmap_cache;
 static DECLARE_WAIT_QUEUE_HEAD(ovc_scan_wait);
+/* Pages scanned per hold of ovc_scan_mutex. */
+#define OVC_SCAN_CHUNK	64
+
 /* Bumped by every knob change, to cut a sleep short. */
 static atomic_t ovc_scan_gen = ATOMIC_INIT(0);
 
@@ -191,8 +194,11 @@ static void ovc_scan_round_done(void)
 	ovc_scan_volatile = 0;
 }
 
-/* Scan up to @budget private pages, continuing at the cursor. */
-static void ovc_scan_pass(unsigned int budget)
+/*
+ * Scan up to @budget private pages, continuing at the cursor.
+ * Return: true if there is no private page to scan anywhere.
+ */
+static bool ovc_scan_pass(unsigned int budget)
 {
 	bool idle_round = false;
 	struct ovc_vm *vm;
@@ -206,7 +212,7 @@ static void ovc_scan_pass(unsigned int budget)
 			ovc_scan_vm_id = 0;
 			ovc_scan_index = 0;
 			if (idle_round)		/* no private page anywhere */
-				break;
+				return true;
 			idle_round = true;
 			continue;
 		}
@@ -229,6 +235,30 @@ static void ovc_scan_pass(unsigned int budget)
 		idle_round = false;
 		budget--;
 	}
+	return false;
+}
+
+/*
+ * One pass of pages_to_scan pages, in chunks: ovc_scan_mutex is dropped
+ * between them, so knob writes, domain changes and VM teardown never wait
+ * for more than a chunk.  The cursor names the VM by id, so nothing is
+ * held across chunks.
+ */
+static void ovc_scan_chunks(unsigned int budget)
+{
+	while (budget && !kthread_should_stop()) {
+		unsigned int chunk = min(budget, OVC_SCAN_CHUNK);
+		bool idle = true;
+
+		mutex_lock(&ovc_scan_mutex);
+		if (ovc_scan_should_run())
+			idle = ovc_scan_pass(chunk);
+		mutex_unlock(&ovc_scan_mutex);
+		if (idle)
+			return;
+		budget -= chunk;
+		cond_resched();
+	}
 }
 
 static int ovc_scand_fn(void *unused)
@@ -240,10 +270,7 @@ static int ovc_scand_fn(void *unused)
 		int gen = atomic_read(&ovc_scan_gen);
 		unsigned int ms;
 
-		mutex_lock(&ovc_scan_mutex);
-		if (ovc_scan_should_run())
-			ovc_scan_pass(READ_ONCE(ovc_scan_knobs.pages_to_scan));
-		mutex_unlock(&ovc_scan_mutex);
+		ovc_scan_chunks(READ_ONCE(ovc_scan_knobs.pages_to_scan));
 
 		if (!ovc_scan_should_run()) {
 			wait_event_freezable(ovc_scan_wait,
