@@ -123,15 +123,17 @@ static void finish(void)
  *   ovc_keep_mb=N    MiB filled first and verified at the end (16)
  *   ovc_margin_mb=N  MiB left free when filling "nearly all" memory (24)
  *   ovc_wait=S       seconds to wait for each "go" (300)
- * balloon: fill nearly all free memory and free it again (those pages stay
- *   resident on the host), print OVC-GUEST-FILLED <pages>; on "go" (the
- *   host inflated and deflated the balloon) wait until MemTotal is back to
- *   its value at boot, fill nearly all memory again, print
- *   OVC-GUEST-TOUCHED <pages> <ms>, verify everything.
- * fpr: fill ovc_mb MiB (default: nearly all free memory), print
- *   OVC-GUEST-FILLED <pages>; on "go" free it, print OVC-GUEST-FREED
- *   <pages>; on "go" (the host saw free page reporting return it) refill
- *   and verify as balloon does.
+ *   ovc_mb=N         MiB of the buffer below (default: nearly all free
+ *                    memory; 0: none)
+ * balloon: fill the buffer and free it again (its pages stay resident on
+ *   the host), print OVC-GUEST-FILLED <pages>; on "go" (the host inflated
+ *   and deflated the balloon) wait until MemTotal is back to its value at
+ *   boot, fill nearly all free memory (at least what was free before),
+ *   print OVC-GUEST-TOUCHED <pages> <ms>, verify everything.
+ * fpr: fill the buffer, print OVC-GUEST-FILLED <pages>; on "go" free it,
+ *   print OVC-GUEST-FREED <pages>; on "go" (the host saw free page
+ *   reporting return it) fill as much again, print OVC-GUEST-TOUCHED, and
+ *   verify everything.
  */
 static int ctl_fd = -1;
 
@@ -240,6 +242,18 @@ static int ctl_wait(const char *step, unsigned long secs)
 	return -1;
 }
 
+static void print_uptime(void)
+{
+	char up[32] = "?";
+	FILE *f = fopen("/proc/uptime", "r");
+
+	if (f && fscanf(f, "%31s", up) != 1)
+		strcpy(up, "?");
+	if (f)
+		fclose(f);
+	printf("memtest: up %s s\n", up);
+}
+
 /* A filled anonymous mapping of @pages pages, or NULL. */
 static uint64_t *map_fill(size_t pages, uint64_t seed)
 {
@@ -269,7 +283,7 @@ static unsigned long nearly_all_mb(void)
 static size_t balloon_mode(const char *mode, uint64_t seed)
 {
 	size_t keep_pages = env_ul("ovc_keep_mb", 16) * 256, pages, pages2, bad;
-	unsigned long wait_s = env_ul("ovc_wait", 300), total0, mb, mb2;
+	unsigned long wait_s = env_ul("ovc_wait", 300), total0, mb, mb2, free_mb;
 	int fpr = !strcmp(mode, "fpr");
 	uint64_t *keep, *mem;
 	double t0;
@@ -278,6 +292,7 @@ static size_t balloon_mode(const char *mode, uint64_t seed)
 		printf("OVC-GUEST-FAIL unknown ovc_mode=%s\n", mode);
 		return 1;
 	}
+	print_uptime();
 	if (load_modules() || ctl_open()) {
 		printf("OVC-GUEST-FAIL setup\n");
 		return 1;
@@ -285,23 +300,25 @@ static size_t balloon_mode(const char *mode, uint64_t seed)
 	total0 = meminfo_kb("MemTotal");
 	keep = map_fill(keep_pages, seed + 1);
 	mb = nearly_all_mb();
-	if (fpr && env_ul("ovc_mb", 0) && env_ul("ovc_mb", 0) < mb)
+	if (getenv("ovc_mb") && env_ul("ovc_mb", 0) < mb)
 		mb = env_ul("ovc_mb", 0);
 	pages = mb * 256;
-	mem = keep ? map_fill(pages, seed) : NULL;
-	if (!mem) {
+	mem = keep && pages ? map_fill(pages, seed) : NULL;
+	if (!keep || (pages && !mem)) {
 		printf("OVC-GUEST-FAIL fill\n");
 		return 1;
 	}
-	if (!fpr)
+	if (!fpr && pages)
 		munmap(mem, pages * 4096);
+	free_mb = nearly_all_mb();
 	printf("OVC-GUEST-FILLED %zu\n", pages);
 	if (fpr) {
 		if (ctl_wait("free", wait_s)) {
 			printf("OVC-GUEST-FAIL no go\n");
 			return 1;
 		}
-		munmap(mem, pages * 4096);
+		if (pages)
+			munmap(mem, pages * 4096);
 		printf("OVC-GUEST-FREED %zu\n", pages);
 	}
 	if (ctl_wait("refill", wait_s)) {
@@ -314,10 +331,12 @@ static size_t balloon_mode(const char *mode, uint64_t seed)
 	printf("memtest: MemTotal %lu MiB (%lu at boot)\n",
 	       meminfo_kb("MemTotal") / 1024, total0 / 1024);
 	mb2 = nearly_all_mb();
-	if (mb2 + 8 < mb) {
-		printf("OVC-GUEST-FAIL only %lu MiB to refill, %lu before\n", mb2, mb);
+	if (!fpr && mb2 + 8 < free_mb) {
+		printf("OVC-GUEST-FAIL only %lu MiB free, %lu before\n", mb2, free_mb);
 		return 1;
 	}
+	if (fpr && mb < mb2)
+		mb2 = mb;
 	pages2 = mb2 * 256;
 	t0 = now_ms();
 	mem = map_fill(pages2, seed + 2);
