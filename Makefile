@@ -7,6 +7,7 @@
 #   make kunit      only the KUnit suites, under UML
 #   make vm-test    only the selftests, inside the test VM
 #   make demo       boot the test VM, run two nested guests on ovcfs, show ovcctl status
+#   make bench      bench/ksm-compare and bench/balloon (BENCH_ARGS for the first)
 #   make deps       install what the above need (Debian 12, apt-get)
 #
 # KDIR defaults to the build dir of the newest Debian kernel installed in
@@ -20,7 +21,8 @@ BUILD	:= $(CURDIR)/build
 
 export KVER KDIR OVC_CACHE BUILD
 
-.PHONY: all module userspace selftests clean deps kunit vm-test check demo checkpatch
+.PHONY: all module userspace selftests clean deps kunit vm-test check demo checkpatch \
+	bench bench-ksm bench-balloon
 
 all: module userspace
 
@@ -47,6 +49,14 @@ check:
 
 demo: all
 	bash selftests/vm/demo.sh
+
+bench: bench-ksm bench-balloon
+
+bench-ksm: all
+	bash bench/ksm-compare $(BENCH_ARGS)
+
+bench-balloon: all
+	bash bench/balloon
 
 checkpatch:
 	$(KDIR)/scripts/checkpatch.pl --no-tree -f kmod/*.c kmod/*.h kmod/tests/*.c 2>/dev/null || \
