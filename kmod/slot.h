@@ -7,7 +7,7 @@
  *
  *   NULL                    empty: never touched, or punched; reads as zero
  *   tag 0: struct page *    a private page owned by this VM
- *   tag 1: struct ovc_frame * a shared frame (content sharing, later issue)
+ *   tag 1: struct ovc_frame * a shared frame (content sharing, share.h)
  *   tag 3, bit 2 clear      ballooned: released by a hole punch (balloon
  *                           inflation, free page reporting); reads as zero
  *   tag 3, bit 2 set        swapped out, index in bits 3 and up (later)
