@@ -85,26 +85,6 @@ static inline bool ovc_share_present(void)
 	return !access(path, F_OK);
 }
 
-/* Write @val to OVC_SYSFS_ROOT/@rel.  Return: 0 or errno. */
-static inline int ovc_sysfs_write(const char *rel, const char *val)
-{
-	char path[PATH_MAX + 64];
-	ssize_t n;
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", OVC_SYSFS_ROOT, rel);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	n = write(fd, val, strlen(val));
-	if (n < 0)
-		err = errno;
-	else if ((size_t)n != strlen(val))
-		err = EIO;
-	close(fd);
-	return err;
-}
-
 static inline int ovc_knob_set(enum ovc_knob k, long long v)
 {
 	char buf[32];

@@ -102,6 +102,26 @@ ovc_sysfs_open(const char *fmt, ...)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+/* Write @val to OVC_SYSFS_ROOT/@rel.  Return: 0 or errno. */
+static inline int ovc_sysfs_write(const char *rel, const char *val)
+{
+	char path[PATH_MAX + 64];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", OVC_SYSFS_ROOT, rel);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		err = errno;
+	else if ((size_t)n != strlen(val))
+		err = EIO;
+	close(fd);
+	return err;
+}
+
 /*
  * Read a whole sysfs file with pread(), strip the one trailing newline.
  * Return: its length, or -1 on error or when the newline is missing.

@@ -77,31 +77,12 @@ static long long vm_attr(struct ovc_vmfile *f, const char *attr)
 	return ovc_sysfs_value("vms/%llu/%s", f->id, attr);
 }
 
-/* Write @val to vms/<id>/@attr.  Return: 0 or errno. */
-static int vm_attr_write(unsigned long long id, const char *attr,
-			 const char *val)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "%s/vms/%llu/%s", OVC_SYSFS_ROOT, id,
-		 attr);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	n = write(fd, val, strlen(val));
-	if (n < 0)
-		err = errno;
-	else if ((size_t)n != strlen(val))
-		err = EIO;
-	close(fd);
-	return err;
-}
-
 static int set_target_sysfs(struct ovc_vmfile *f, const char *val)
 {
-	return vm_attr_write(f->id, "balloon_target_pages", val);
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "vms/%llu/balloon_target_pages", f->id);
+	return ovc_sysfs_write(rel, val);
 }
 
 /* OVC_IOC_SET_BALLOON_TARGET.  Return: 0 or errno. */

@@ -50,20 +50,6 @@ static const char *const knobs[] = {
 	"run", "pages_to_scan", "sleep_millisecs",
 };
 
-static int knob_write(const char *name, const char *val)
-{
-	char path[256];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s", OVC_SYSFS_ROOT, name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
 static void fill_file(struct __test_metadata *_metadata, int fd)
 {
 	uint8_t page[OVC_PG];
@@ -131,9 +117,9 @@ FIXTURE_TEARDOWN(kvm)
 	if (self->kvm >= 0)
 		close(self->kvm);
 	if (self->knobs_saved) {
-		EXPECT_EQ(0, knob_write("run", "2"));	/* unmerge all */
+		EXPECT_EQ(0, ovc_sysfs_write("run", "2"));	/* unmerge all */
 		for (i = 0; i < 3; i++)
-			EXPECT_EQ(0, knob_write(knobs[i], self->saved[i]));
+			EXPECT_EQ(0, ovc_sysfs_write(knobs[i], self->saved[i]));
 	}
 	if (self->b_fd >= 0) {
 		close(self->b_fd);
@@ -186,12 +172,12 @@ TEST_F(kvm, guest_write_breaks_cow)
 	fill_file(_metadata, self->b_fd);
 	ASSERT_EQ(0, ioctl(self->b_fd, OVC_IOC_VM_INFO, &ib));
 
-	ASSERT_EQ(0, knob_write("pages_to_scan", "1000"));
-	ASSERT_EQ(0, knob_write("sleep_millisecs", "0"));
-	ASSERT_EQ(0, knob_write("run", "1"));
+	ASSERT_EQ(0, ovc_sysfs_write("pages_to_scan", "1000"));
+	ASSERT_EQ(0, ovc_sysfs_write("sleep_millisecs", "0"));
+	ASSERT_EQ(0, ovc_sysfs_write("run", "1"));
 	ASSERT_TRUE(wait_merged(self->a.id, ib.id))
 		TH_LOG("code and data pages not merged within 60 s");
-	ASSERT_EQ(0, knob_write("run", "0"));	/* nothing merges back */
+	ASSERT_EQ(0, ovc_sysfs_write("run", "0"));	/* nothing merges back */
 	cow0 = ovc_sysfs_value("vms/%llu/cow_breaks", self->a.id);
 
 	mem = mmap(NULL, GUEST_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
