@@ -8,7 +8,8 @@
 # 600 s for a nested guest test), OVC_GUEST_TIMEOUT (per nested guest boot,
 # 150 s), OVC_VM_TIMEOUT (whole VM, 1200 s);
 # every OVC_* variable is passed on to the runner in the VM.  A test VM that
-# stalls with no ovc frame in its traces (nested KVM on TCG) is run once more.
+# crashes or stalls in a nested KVM test with no ovc frame in its traces
+# (nested KVM on TCG) is run once more.
 set -uo pipefail
 # shellcheck source=selftests/vm/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -32,15 +33,23 @@ chmod +x "$cmd"
 secs=${OVC_VM_TIMEOUT:-1200}
 stalled=$BUILD/vm/stalled
 
-# Nested KVM on TCG's emulated SVM sometimes stalls the whole test VM (RCU
-# stall, soft lockup of the idle task; ../shared/feasibility.md).  When the
-# console shows such a stall and no ovc frame in any trace, stop the VM at
-# once and mark it: an infrastructure failure, retried once below.
+# Nested KVM on TCG's emulated SVM sometimes brings the whole test VM down:
+# an RCU stall and soft lockup of the idle task, or the nested guest's QEMU
+# overflowing its stack in __svm_vcpu_run (../shared/feasibility.md).  That
+# is an infrastructure failure when the console shows a kernel crash or
+# stall, no ovc frame in any trace, and a nested KVM test was running.
+infra_failure() {
+	grep -qE 'soft lockup|rcu: INFO: .* stall|BUG: |Oops|Kernel panic' "$VM_CONSOLE" 2>/dev/null || return 1
+	grep -q '\[ovc\]' "$VM_CONSOLE" && return 1
+	[[ $(grep -o 'ovc-vm: start [^ ]*' "$VM_CONSOLE" | tail -n1) == *nested_* ]]
+}
+
+# Stop such a VM at once rather than at the timeout.
 watch_stall() {
 	while sleep 5; do
-		grep -qE 'soft lockup|rcu: INFO: .* stall' "$VM_CONSOLE" 2>/dev/null || continue
+		grep -qE 'soft lockup|rcu: INFO: .* stall|BUG: |Oops' "$VM_CONSOLE" 2>/dev/null || continue
 		sleep 5	# let the traces finish
-		grep -q '\[ovc\]' "$VM_CONSOLE" && return
+		infra_failure || return
 		touch "$stalled"
 		pkill -f -- "file:$VM_CONSOLE"
 		return
@@ -65,9 +74,9 @@ attempt() {
 
 attempt
 rc=$?
-if [[ -e $stalled ]]; then
-	cp "$VM_CONSOLE" "$VM_CONSOLE.stalled"
-	echo "# retry: the test VM stalled (RCU stall or soft lockup, no ovc frame in any trace; console kept in $VM_CONSOLE.stalled): an infrastructure failure of nested KVM on TCG, running the VM tests once more; only the last 'vm:' line counts"
+if [[ -e $stalled ]] || { ((rc != 0)) && infra_failure; }; then
+	cp "$VM_CONSOLE" "$VM_CONSOLE.infra"
+	echo "# retry: the test VM crashed or stalled in a nested KVM test with no ovc frame in any trace (console kept in $VM_CONSOLE.infra): an infrastructure failure of nested KVM on TCG; running the VM tests once more, only the last 'vm:' line counts"
 	attempt
 	rc=$?
 fi
