@@ -9,7 +9,8 @@
  *   ovc_dup=N    repeat the pattern every N pages (default 0: all distinct)
  *   ovc_hold=S   keep the memory S seconds after filling (default 0)
  *   ovc_mode=M   balloon or fpr: a host-driven balloon scenario (below)
- * Markers: OVC-GUEST-BOOT, then OVC-GUEST-OK <pages> or OVC-GUEST-FAIL ...
+ * Markers: OVC-GUEST-BOOT, OVC-GUEST-HOLD <pages> (filled and verified,
+ * holding: only with ovc_hold), then OVC-GUEST-OK <pages> or OVC-GUEST-FAIL ...
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -385,6 +386,10 @@ int main(void)
 	}
 	fill(mem, pages, seed, dup);
 	bad = verify(mem, pages, seed, dup);
+	if (!bad && hold) {
+		printf("OVC-GUEST-HOLD %zu\n", pages);
+		fflush(stdout);
+	}
 	for (unsigned long s = 0; !bad && s < hold; s++) {
 		sleep(1);
 		bad = verify(mem, pages, seed, dup);
