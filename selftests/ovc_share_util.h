@@ -85,6 +85,15 @@ static inline bool ovc_share_present(void)
 	return !access(path, F_OK);
 }
 
+/* In a fixture setup: skip without ovc.ko or without its page sharing. */
+#define OVC_SHARE_SETUP_REQUIRE() do {					\
+	if (!ovc_module_present())					\
+		OVC_SETUP_SKIP(OVC_NO_MODULE_MSG);			\
+	if (!ovc_share_present())					\
+		OVC_SETUP_SKIP("no page sharing in this ovc.ko (%s/run absent)", \
+			       OVC_SYSFS_ROOT);				\
+} while (0)
+
 static inline int ovc_knob_set(enum ovc_knob k, long long v)
 {
 	char buf[32];

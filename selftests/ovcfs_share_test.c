@@ -83,11 +83,7 @@ FIXTURE_SETUP(share)
 		for (k = 0; k < NR_VS; k++)
 			self->f[i].vs[k] = -1;
 	}
-	if (!ovc_module_present())
-		OVC_SETUP_SKIP(OVC_NO_MODULE_MSG);
-	if (!ovc_share_present())
-		OVC_SETUP_SKIP("no page sharing in this ovc.ko (%s/run absent)",
-			       OVC_SYSFS_ROOT);
+	OVC_SHARE_SETUP_REQUIRE();
 	ASSERT_TRUE(ovc_is_ovcfs(ovc_mnt()));
 	ASSERT_EQ(0, ovc_counters_open(&self->cnt));
 	ASSERT_EQ(0, ovc_share_open(&self->sh)) TH_LOG("sharing statistics");

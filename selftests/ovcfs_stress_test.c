@@ -81,11 +81,7 @@ FIXTURE_SETUP(stress)
 	for (i = 0; i < NPROC; i++)
 		self->pid[i] = -1;
 	self->shm = MAP_FAILED;
-	if (!ovc_module_present())
-		OVC_SETUP_SKIP(OVC_NO_MODULE_MSG);
-	if (!ovc_share_present())
-		OVC_SETUP_SKIP("no page sharing in this ovc.ko (%s/run absent)",
-			       OVC_SYSFS_ROOT);
+	OVC_SHARE_SETUP_REQUIRE();
 	ASSERT_TRUE(ovc_is_ovcfs(ovc_mnt()));
 	ASSERT_EQ(0, ovc_counters_open(&self->cnt));
 	ASSERT_EQ(0, ovc_share_open(&self->sh));
