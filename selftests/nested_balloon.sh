@@ -30,6 +30,8 @@
 # OVC_VMLINUX (guest kernel), OVC_REPO (ovcd, ovcctl in userspace-ctl/),
 # OVC_GUEST_TIMEOUT (per guest boot, 150 s).
 set -u
+# shellcheck source=selftests/lib/nested.sh
+source "$(dirname "$0")/lib/nested.sh"
 mnt=${OVC_MNT:-/run/ovc}
 repo=${OVC_REPO:-$(cd "$(dirname "$0")/.." && pwd)}
 initrd=${OVC_BUILD:?}/guest/initramfs.cpio
@@ -154,7 +156,7 @@ start_guest() {
 	mkfifo "$ctl.in" "$ctl.out"
 	: >"$log"
 	tstart=$EPOCHREALTIME stamps=''
-	timeout -k 5 "$gtimeout" qemu-system-x86_64 -accel kvm -cpu host \
+	"${nested_pin[@]}" timeout -k 5 "$gtimeout" qemu-system-x86_64 -accel kvm -cpu host \
 		-m ${size_mb}M -smp 1 -display none -vga none -monitor none -no-reboot -net none \
 		-object "memory-backend-file,id=ram,size=${size_mb}M,share=on,mem-path=$1$4" \
 		-machine q35,memory-backend=ram \

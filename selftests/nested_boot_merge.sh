@@ -48,7 +48,7 @@ boot() {
 		: >"$dir/$tag$g"
 		# Sharing group: set before the guest touches a page.
 		[[ -n $dom ]] && nested_set_domain "$dir/$tag$g" "$dom"
-		timeout -k 5 "${OVC_GUEST_TIMEOUT:-240}" qemu-system-x86_64 \
+		"${nested_pin[@]}" timeout -k 5 "${OVC_GUEST_TIMEOUT:-240}" qemu-system-x86_64 \
 			-accel kvm -cpu host -m 256M -smp 1 -nographic -no-reboot \
 			-net none -machine q35,memory-backend=ram \
 			-object memory-backend-file,id=ram,size=256M,share=on,mem-path="$dir/$tag$g" \

@@ -6,6 +6,8 @@
 # Env: OVC_MNT (/run/ovc), OVC_BUILD (guest initramfs in $OVC_BUILD/guest),
 # OVC_VMLINUX (guest kernel, if readable here; else /boot/vmlinuz-$(uname -r)).
 set -u
+# shellcheck source=selftests/lib/nested.sh
+source "$(dirname "$0")/lib/nested.sh"
 mnt=${OVC_MNT:-/run/ovc}
 initrd=${OVC_BUILD:?}/guest/initramfs.cpio
 kernel=${OVC_VMLINUX:-}
@@ -77,7 +79,7 @@ guest_pages() { grep -o 'OVC-GUEST-OK [0-9]*' "$log" | cut -d' ' -f2; }
 # guest <fill-MiB> <backend-options>: boot the guest once; 0 pass, 1 failed,
 # 2 infrastructure failure.
 guest() {
-	timeout -k 5 "${OVC_GUEST_TIMEOUT:-150}" qemu-system-x86_64 -accel kvm -cpu host \
+	"${nested_pin[@]}" timeout -k 5 "${OVC_GUEST_TIMEOUT:-150}" qemu-system-x86_64 -accel kvm -cpu host \
 		-m ${size_mb}M -smp 1 -nographic -no-reboot -net none \
 		-object "memory-backend-file,id=ram,size=${size_mb}M,share=on,$2" \
 		-machine q35,memory-backend=ram -device virtio-balloon-pci \

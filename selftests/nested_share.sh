@@ -4,13 +4,16 @@
 # selftests/nested_guest.sh).  Two KVM guests booted from the same kernel and
 # initramfs, with RAM files on ovcfs, fill their memory with equal patterns
 # (memtest, same ovc_seed) and hold it, re-verifying every second, while
-# ovc's scanner runs (started once both hold).  Checks: both guests verify their memory all along,
+# ovc's scanner runs, merging from the guests' first instruction as a real
+# host's would.  Checks: both guests verify their memory all along,
 # ovc merged their pages while they ran, and every count returns to zero once
 # the files are gone.  A run in which a guest never booted (infrastructure)
 # is retried once; a verification failure never is.  Prints TAP.
 # Env: OVC_MNT, OVC_BUILD, OVC_VMLINUX, OVC_GUEST_TIMEOUT (240 s here: two
 # guests share the test VM's CPUs with the scanner).
 set -u
+# shellcheck source=selftests/lib/nested.sh
+source "$(dirname "$0")/lib/nested.sh"
 mnt=${OVC_MNT:-/run/ovc}
 initrd=${OVC_BUILD:?}/guest/initramfs.cpio
 kernel=${OVC_VMLINUX:-}
@@ -55,7 +58,7 @@ guests() {
 	peak=0
 	for g in 1 2; do
 		rm -f "$mnt/share$g" "/tmp/share$g.log"
-		timeout -k 5 "${OVC_GUEST_TIMEOUT:-240}" qemu-system-x86_64 \
+		"${nested_pin[@]}" timeout -k 5 "${OVC_GUEST_TIMEOUT:-240}" qemu-system-x86_64 \
 			-accel kvm -cpu host -m 256M -smp 1 -nographic -no-reboot \
 			-net none -machine q35,memory-backend=ram \
 			-object memory-backend-file,id=ram,size=256M,share=on,mem-path="$mnt/share$g" \
@@ -65,14 +68,6 @@ guests() {
 		pids+=($!)
 	done
 	while kill -0 "${pids[@]}" 2>/dev/null; do
-		# The scanner starts once both guests filled their memory and
-		# hold it, re-verifying it every second: merging during the fill
-		# would turn every guest write into a COW break, very slow under
-		# nested KVM on TCG.  (QEMU writes the logs unbuffered.)
-		if (($(val run) == 0)) &&
-		   (($(grep -l OVC-GUEST-HOLD /tmp/share[12].log | wc -l) == 2)); then
-			echo 1 >"$sys/run"
-		fi
 		s=$(($(val pages_sharing) + $(val pages_zero)))
 		((s > peak)) && peak=$s
 		sleep 0.5
@@ -87,11 +82,11 @@ guests() {
 base=$(val pages_resident)
 echo 4000 >"$sys/pages_to_scan"
 echo 5 >"$sys/sleep_millisecs"
+echo 1 >"$sys/run"
 t0=$SECONDS
 guests
 if (($? == 2)); then
 	echo "# retry: a guest did not boot (infrastructure)"
-	echo 0 >"$sys/run"
 	guests
 fi
 for g in 1 2; do

@@ -85,3 +85,13 @@ nested_pages_to_scan_max() {
 	echo "$old" >"$sys/pages_to_scan"
 	echo "$v"
 }
+
+# "${nested_pin[@]}" <command...>: run a nested guest's QEMU on one CPU of
+# the test VM (the last), whatever other work runs.  Nested KVM on TCG's
+# emulated SVM loses guests (triple faults at boot), and sometimes the test
+# VM itself, when nested vCPUs run on several of its CPUs at once, with or
+# without ovc (docs/nested-kvm-on-tcg.md); pinned, none did.  An array, not
+# a function, so that "$!" of a guest started with & is its QEMU's.
+# OVC_NESTED_PIN=0 turns it off (to measure).
+nested_pin=(taskset -c "$(($(nproc) - 1))")
+[[ ${OVC_NESTED_PIN:-1} == 0 ]] && nested_pin=(env)
