@@ -59,6 +59,6 @@ vm_boot() {
 		-append "console=ttyS0 panic=-1 ovc_cmd=$script ovc_keep=$OVC_REPO,$BUILD,${VMLINUX%/*}" \
 		-serial "file:$VM_CONSOLE" -serial stdio \
 		-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
-		</dev/null | tr -d '\r'
+		</dev/null | stdbuf -oL tr -d '\r'
 	return "${PIPESTATUS[0]}"
 }
