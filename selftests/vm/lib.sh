@@ -48,13 +48,14 @@ vm_initramfs() {
 # $BUILD and the cached kernel keep their paths in the VM (paths without
 # spaces or commas).  The script's output (ttyS1) goes to stdout, the kernel
 # console (ttyS0) to $VM_CONSOLE.  Returns timeout(1)'s status: 124 or 137
-# when the VM hung.  OVC_VM_MEM sets the VM's memory (QEMU -m, default 2G).
+# when the VM hung.  QEMU's pid is in $VM_CONSOLE.pid while it runs (to
+# stop a crashed VM early).  OVC_VM_MEM sets the VM's memory (QEMU -m, default 2G).
 vm_boot() {
 	local secs=$1 script=$2
 	vm_kernel && vm_initramfs || return 1
 	mkdir -p "$BUILD"
 	timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg -cpu max -m "${OVC_VM_MEM:-2G}" -smp 2 \
-		-nodefaults -display none -monitor none -no-reboot \
+		-nodefaults -display none -monitor none -no-reboot -pidfile "$VM_CONSOLE.pid" \
 		-kernel "$VMLINUX" -initrd "$INITRAMFS" \
 		-append "console=ttyS0 panic=-1 ovc_cmd=$script ovc_keep=$OVC_REPO,$BUILD,${VMLINUX%/*}" \
 		-serial "file:$VM_CONSOLE" -serial stdio \
