@@ -53,7 +53,7 @@ crash_re='soft lockup|rcu: INFO: .* stall|BUG: |Oops|Kernel panic|general protec
 # console's first crash or stall report is its start), or hung (status
 # 124/137: the last test started and not ended); fail if none.
 crashed_nested() {
-	local con=$1 rc=$2 hit mark
+	local con=$1 rc=$2 hit mark=
 	hit=$(grep -nE -m1 -- "$crash_re" "$con" 2>/dev/null | cut -d: -f1)
 	if [[ -n $hit ]]; then
 		mark=$(head -n "$hit" "$con" | grep -oE 'ovc-vm: (start|end) [^ ]*' | tail -n1)
