@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # check.sh (make check): deps, build, KUnit under UML, the userspace tools'
 # TAP tests, selftests in the test VM.  Sums the results; the last line is
-# "N passed, N failed".  A step that fails without reporting results (a
-# build, a crashed runner) counts as one failure.  Exit status non-zero on
-# any failure.
+# "N passed, N failed, N skipped".  A step that fails without reporting
+# results (a build, a crashed runner) counts as one failure.  A skip is
+# allowed only when it names a machine condition ("# SKIP machine: ...",
+# counted by tap.awk); any other skip is listed before the last line.
+# Exit status non-zero on any failure or disallowed skip.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 : "${BUILD:=$PWD/build}"
 mkdir -p "$BUILD"
-passed=0 failed=0 skipped=0
+passed=0 failed=0 skipped=0 disallowed=0 badskips=''
 
 # step <name> <command...>: a step without a count of its own.
 step() {
@@ -23,9 +25,10 @@ step() {
 }
 
 # tests <name> <summary-prefix> <command...>: a step whose output ends in a
-# "<prefix> N passed, N failed[, N skipped]" line; counts that line.
+# "<prefix> N passed, N failed[, N skipped[ (N not allowed)]]" line; counts
+# that line.  Skips without a "(N not allowed)" count are all disallowed.
 tests() {
-	local name=$1 prefix=$2 log=$BUILD/check-$1.log rc line p f s
+	local name=$1 prefix=$2 log=$BUILD/check-$1.log rc line p f s d
 	shift 2
 	echo "=== $name"
 	"$@" 2>&1 | tee "$log"
@@ -36,9 +39,17 @@ tests() {
 		failed=$((failed + 1))
 		return
 	fi
-	read -r p f s < <(sed -E 's/^[^0-9]*([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/' <<<"$line")
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
-	if ((rc != 0 && f == 0)); then
+	read -r p f s d < <(sed -E 's/^[^0-9]*([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?( \(([0-9]+) not allowed\))?.*/\1 \2 \4 \6/' <<<"$line")
+	s=${s:-0}
+	d=${d:-$s}
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	disallowed=$((disallowed + d))
+	if ((d)); then
+		badskips+=$(grep '^# skip not allowed: ' "$log" | sed "s/^# skip not allowed: /check: $name: skip not allowed: /" |
+			grep . || echo "check: $name: $d skip(s) not allowed")
+		badskips+=$'\n'
+	fi
+	if ((rc != 0 && f == 0 && d == 0)); then
 		echo "check: $name exited with rc=$rc"
 		failed=$((failed + 1))
 	fi
@@ -59,6 +70,9 @@ else
 	echo "=== vm-test skipped: the build failed"
 fi
 
-((skipped == 0)) || echo "check: $skipped skipped"
-echo "$passed passed, $failed failed"
-((failed == 0))
+if ((disallowed)); then
+	echo "check: $disallowed of $skipped skip(s) not allowed (a skip must say \"# SKIP machine: <condition>\"):"
+	printf '%s' "$badskips"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+((failed == 0 && disallowed == 0))

@@ -85,12 +85,12 @@ static inline bool ovc_share_present(void)
 	return !access(path, F_OK);
 }
 
-/* In a fixture setup: skip without ovc.ko or without its page sharing. */
+/* In a fixture setup: fail without ovc.ko or without its page sharing. */
 #define OVC_SHARE_SETUP_REQUIRE() do {					\
 	if (!ovc_module_present())					\
-		OVC_SETUP_SKIP(OVC_NO_MODULE_MSG);			\
+		OVC_SETUP_FAIL(OVC_NO_MODULE_MSG);			\
 	if (!ovc_share_present())					\
-		OVC_SETUP_SKIP("no page sharing in this ovc.ko (%s/run absent)", \
+		OVC_SETUP_FAIL("%s/run absent: no page sharing in this ovc.ko", \
 			       OVC_SYSFS_ROOT);				\
 } while (0)
 

@@ -328,7 +328,7 @@ FIXTURE(perm) {
 FIXTURE_SETUP(perm)
 {
 	if (!ovc_module_present())
-		OVC_SETUP_SKIP(OVC_NO_MODULE_MSG);
+		OVC_SETUP_FAIL(OVC_NO_MODULE_MSG);
 	ASSERT_TRUE(ovc_is_ovcfs(ovc_mnt()));
 	ASSERT_EQ(0, ovc_counters_open(&self->cnt));
 	snprintf(self->dir, sizeof(self->dir), "%s/ovcst-%d-%.64s",

@@ -9,8 +9,8 @@
  * back.  Its write must break copy-on-write: the guest sees its own byte,
  * the other file keeps the old one, and ovc counts a COW break.
  *
- * Needs /dev/kvm (in the test VM: kvm-amd on TCG's emulated SVM); skips
- * without it.  Saves and restores the scanner knobs it changes.
+ * Needs /dev/kvm (in the test VM: kvm-amd on TCG's emulated SVM); a
+ * machine skip without it.  Saves and restores the scanner knobs it changes.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -80,16 +80,20 @@ FIXTURE_SETUP(kvm)
 	self->b_fd = self->kvm = self->vm = self->vcpu = -1;
 	self->run = MAP_FAILED;
 	self->knobs_saved = false;
-	ovc_vmfile_setup(_metadata, &self->a);
-	snprintf(self->b_path, sizeof(self->b_path), "%s.b", self->a.path);
+	/* Before the VM file exists: neither ends in the teardown. */
+	if (!ovc_module_present())
+		OVC_SETUP_FAIL(OVC_NO_MODULE_MSG);
 	if (ovc_sysfs_value("run") < 0)
-		OVC_SETUP_SKIP("no sharing knobs in this module");
+		OVC_SETUP_FAIL("%s/run absent or unreadable: no page sharing",
+			       OVC_SYSFS_ROOT);
 	if (access("/dev/kvm", F_OK) &&
 	    system("modprobe -q kvm_amd || modprobe -q kvm_intel"))
-		OVC_SETUP_SKIP("no KVM module loads here");
+		OVC_MACHINE_SKIP("no /dev/kvm (neither kvm_amd nor kvm_intel loads)");
 	self->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (self->kvm < 0)
-		OVC_SETUP_SKIP("/dev/kvm: %m");
+		OVC_MACHINE_SKIP("no usable /dev/kvm (open: %m)");
+	ovc_vmfile_setup(_metadata, &self->a);
+	snprintf(self->b_path, sizeof(self->b_path), "%s.b", self->a.path);
 	for (i = 0; i < 3; i++) {
 		int fd = ovc_sysfs_open("%s", knobs[i]);
 

@@ -25,7 +25,7 @@ FIXTURE(global) {
 FIXTURE_SETUP(global)
 {
 	if (!ovc_module_present())
-		OVC_SETUP_SKIP(OVC_NO_MODULE_MSG);
+		OVC_SETUP_FAIL(OVC_NO_MODULE_MSG);
 }
 
 FIXTURE_TEARDOWN(global)
@@ -70,7 +70,7 @@ struct tmpmnt {
 static void tmpmnt_setup(struct __test_metadata *_metadata, struct tmpmnt *t)
 {
 	if (!ovc_module_present())
-		OVC_SETUP_SKIP(OVC_NO_MODULE_MSG);
+		OVC_SETUP_FAIL(OVC_NO_MODULE_MSG);
 	ASSERT_EQ(0, ovc_counters_open(&t->cnt));
 	strcpy(t->dir, "/tmp/ovcst-mnt-XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(t->dir)) TH_LOG("mkdtemp: %m");
@@ -309,13 +309,13 @@ TEST_F(global, unload_refused_while_mounted)
 	struct stat st;
 	int dfd, fd, ret, err;
 
-	if (stat("/sys/module/ovc", &st))
-		SKIP(return, "%s: /sys/module/ovc absent", _metadata->name);
+	ASSERT_EQ(0, stat("/sys/module/ovc", &st))
+		TH_LOG("/sys/module/ovc absent: ovc.ko not loaded");
 	/* Pin the mount (and through its superblock, the module). */
 	dfd = open(ovc_mnt(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || !ovc_is_ovcfs(ovc_mnt()))
-		SKIP(return, "%s: no ovcfs at %s, an unload could succeed",
-		     _metadata->name, ovc_mnt());
+	ASSERT_LE(0, dfd) TH_LOG("open %s: %m", ovc_mnt());
+	ASSERT_TRUE(ovc_is_ovcfs(ovc_mnt()))
+		TH_LOG("no ovcfs at %s, an unload could succeed", ovc_mnt());
 	fd = open("/sys/module/ovc/refcnt", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	refcnt = ovc_counter(fd);

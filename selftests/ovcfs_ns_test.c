@@ -17,7 +17,7 @@ FIXTURE(ns) {
 FIXTURE_SETUP(ns)
 {
 	if (!ovc_module_present())
-		OVC_SETUP_SKIP(OVC_NO_MODULE_MSG);
+		OVC_SETUP_FAIL(OVC_NO_MODULE_MSG);
 	ASSERT_TRUE(ovc_is_ovcfs(ovc_mnt()))
 		TH_LOG("%s is not an ovcfs mount", ovc_mnt());
 	ASSERT_EQ(0, ovc_counters_open(&self->cnt));

@@ -53,19 +53,20 @@ vm_initramfs() {
 # $BUILD and the cached kernel keep their paths in the VM (paths without
 # spaces or commas).  The script's output (ttyS1) goes to stdout, the kernel
 # console (ttyS0) to $VM_CONSOLE.  Returns timeout(1)'s status: 124 or 137
-# when the VM hung.  OVC_VM_MEM sets the VM's memory (QEMU -m, default 2G),
-# OVC_VM_SMP its CPUs (2), OVC_VM_CPU its CPU model (see below).
+# when the VM hung.  QEMU's pid is in $VM_CONSOLE.pid while it runs (to
+# stop a crashed VM early).  OVC_VM_MEM sets the VM's memory (QEMU -m,
+# default 2G), OVC_VM_SMP its CPUs (2), OVC_VM_CPU its CPU model (above).
 vm_boot() {
 	local secs=$1 script=$2
 	vm_kernel && vm_initramfs || return 1
 	mkdir -p "$BUILD"
 	timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg -cpu "$OVC_VM_CPU" -m "${OVC_VM_MEM:-2G}" \
-		-smp "${OVC_VM_SMP:-2}" \
-		-nodefaults -display none -monitor none -no-reboot \
+		-smp "${OVC_VM_SMP:-2}" -nodefaults -display none -monitor none -no-reboot \
+		-pidfile "$VM_CONSOLE.pid" \
 		-kernel "$VMLINUX" -initrd "$INITRAMFS" \
 		-append "console=ttyS0 panic=-1 ovc_cmd=$script ovc_keep=$OVC_REPO,$BUILD,${VMLINUX%/*}" \
 		-serial "file:$VM_CONSOLE" -serial stdio \
 		-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
-		</dev/null | tr -d '\r'
+		</dev/null | stdbuf -oL tr -d '\r'
 	return "${PIPESTATUS[0]}"
 }

@@ -3,10 +3,22 @@
 # Every "ok"/"not ok" line counts once ("# SKIP" as skipped).  A test program
 # framed by "# ovc-vm: begin/end" also fails if it printed no plan, fewer
 # results than its plan, or exited non-zero without a failed result.
-# Prints "<label>: N passed, N failed, N skipped" (awk -v label=..., default
-# "vm"); exit status 1 on any failure.
+# A skip is allowed only when it names a machine condition: "# SKIP
+# machine: <condition>" (e.g. "# SKIP machine: no /dev/kvm"); any other
+# skip is listed as "# skip not allowed: <test>: <line>" at the end.
+# Prints "<label>: N passed, N failed, N skipped (N not allowed)" (awk -v
+# label=..., default "vm"); exit status 1 on any failure or disallowed skip.
+# Strips a trailing CR from every line and flushes every line.
 
 function synth(msg) { print "not ok - " name ": " msg; failed++ }
+
+# A skipped result or a skipped program: allowed or not.
+function skip(line) {
+	skipped++
+	if (toupper(line) ~ /# *SKIP +MACHINE: *[^ ]/)
+		return
+	bad[++nbad] = (inbin ? name : "-") ": " line
+}
 
 function finish(rc) {
 	if (rc == 124 || rc == 137)
@@ -29,7 +41,7 @@ function finish(rc) {
 /^1\.\.[0-9]+/ && inbin {
 	plan = substr($1, 4) + 0
 	if (plan == 0 && toupper($0) ~ /# *SKIP/)
-		skipped++
+		skip($0)
 	next
 }
 
@@ -41,7 +53,7 @@ function finish(rc) {
 		if (inbin)
 			nfail++
 	} else if (toupper($0) ~ /# *SKIP/)
-		skipped++
+		skip($0)
 	else
 		passed++
 }
@@ -51,7 +63,12 @@ function finish(rc) {
 END {
 	if (inbin)
 		synth("did not finish (VM died or hung)")
-	printf "%s: %d passed, %d failed, %d skipped\n", label ? label : "vm",
-	       passed, failed, skipped
-	exit failed > 0
+	for (i = 1; i <= nbad; i++)
+		print "# skip not allowed: " bad[i]
+	if (nbad)
+		print "# " nbad " skip(s) not allowed: a skip must name a machine condition (\"# SKIP machine: <condition>\")"
+	printf "%s: %d passed, %d failed, %d skipped (%d not allowed)\n",
+	       label ? label : "vm", passed, failed, skipped, nbad
+	fflush()
+	exit failed > 0 || nbad > 0
 }

@@ -30,7 +30,7 @@ jq_ok() {	# jq_ok DESCRIPTION FILTER: FILTER must be true on status --json
 	if command -v jq >/dev/null; then
 		ok "$1" jq -es "length == 1 and (.[0] | $2)" "$tmp/status.json"
 	else
-		n=$((n + 1)); echo "ok $n - $1 # SKIP no jq"
+		n=$((n + 1)); echo "ok $n - $1 # SKIP machine: no jq"
 	fi
 }
 

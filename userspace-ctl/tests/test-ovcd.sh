@@ -46,8 +46,8 @@ ok() {		# ok DESCRIPTION COMMAND...: one TAP line from a command's status
 	fi
 }
 
-skip() {	# skip DESCRIPTION REASON
-	n=$((n + 1)); echo "ok $n - $1 # SKIP $2"
+skip() {	# skip DESCRIPTION CONDITION: a machine skip (a tool not installed)
+	n=$((n + 1)); echo "ok $n - $1 # SKIP machine: $2"
 }
 
 wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
