@@ -15,6 +15,9 @@
 # OVC_DEMO_GUEST_TIMEOUT (per guest, 300 s).
 set -u
 mnt=/run/ovc
+# nested_pin: the nested guests share one CPU (docs/nested-kvm-on-tcg.md).
+# shellcheck source=selftests/lib/nested.sh
+source "$OVC_REPO/selftests/lib/nested.sh"
 ctl=$OVC_REPO/userspace-ctl/ovcctl
 ko=${OVC_KO:-$OVC_REPO/ovc.ko}
 kernel=${OVC_VMLINUX:-}
@@ -58,7 +61,7 @@ status() {
 pids=()
 for vm in vm1 vm2; do
 	{
-		timeout -k 5 "${OVC_DEMO_GUEST_TIMEOUT:-300}" qemu-system-x86_64 \
+		"${nested_pin[@]}" timeout -k 5 "${OVC_DEMO_GUEST_TIMEOUT:-300}" qemu-system-x86_64 \
 			-accel kvm -cpu host -m 256M -smp 1 \
 			-nographic -no-reboot -net none -device virtio-balloon-pci \
 			-object memory-backend-file,id=ram,size=256M,share=on,mem-path=$mnt/$vm \
