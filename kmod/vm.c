@@ -603,7 +603,7 @@ static void ovc_vm_zero_partial(struct ovc_vm *vm, pgoff_t index,
  * @offset:	first byte
  * @len:	length in bytes
  *
- * Whole pages are freed and later read as zero; the bytes of partially
+ * Whole pages are freed and read as zero from then on; the bytes of partially
  * covered pages are zeroed in place.  Bytes past the end of the file are
  * ignored, as the file size does not change.
  *

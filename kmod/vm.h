@@ -59,8 +59,8 @@ struct ovc_guest_report;
 /**
  * struct ovc_vm - one VM's RAM
  * @slots:	one entry per guest page, see slot.h
- * @lock:	serialises slot transitions (empty <-> private, later
- *		shared/zero/swapped); lookups use RCU and the page lock
+ * @lock:	serialises slot transitions (empty, private, shared,
+ *		ballooned); lookups use RCU and the page lock
  * @inode:	the ovcfs inode; its i_mapping is this VM's address_space
  * @resident:	pages held in @slots
  * @ballooned:	slots released by a hole punch and not touched since

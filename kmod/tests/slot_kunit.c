@@ -2,8 +2,7 @@
 /*
  * KUnit tests of the slot encoding (kmod/slot.h): every kind of entry is
  * built, decoded and stored in a real xarray, with real pages from
- * alloc_pages(), fake but aligned frame pointers, the ballooned marker and
- * swap indices up to OVC_SLOT_SWAP_MAX.
+ * alloc_pages(), fake but aligned frame pointers and the ballooned marker.
  */
 #include <kunit/test.h>
 #include <linux/gfp.h>
@@ -22,7 +21,6 @@ enum slot_src {
 	SRC_FRAME_OBJ,	/* a real kmalloc()ed object of @val bytes */
 	SRC_FRAME_FAKE,	/* the address @val, never dereferenced */
 	SRC_BALLOON,	/* the ballooned marker */
-	SRC_SWAP,	/* the swap index @val */
 };
 
 struct slot_case {
@@ -52,21 +50,6 @@ static const struct slot_case slot_cases[] = {
 	{ "shared: fake frame at the highest aligned address",
 	  SRC_FRAME_FAKE, 0, 0, ULONG_MAX & ~3UL, OVC_SLOT_SHARED },
 	{ "ballooned", SRC_BALLOON, 0, 0, 0, OVC_SLOT_BALLOONED },
-	{ "swapped: index 0", SRC_SWAP, 0, 0, 0, OVC_SLOT_SWAPPED },
-	{ "swapped: index 1", SRC_SWAP, 0, 0, 1, OVC_SLOT_SWAPPED },
-	{ "swapped: index 2", SRC_SWAP, 0, 0, 2, OVC_SLOT_SWAPPED },
-	{ "swapped: index 3", SRC_SWAP, 0, 0, 3, OVC_SLOT_SWAPPED },
-	{ "swapped: index 4096", SRC_SWAP, 0, 0, 4096, OVC_SLOT_SWAPPED },
-	{ "swapped: index with only the top usable bit", SRC_SWAP, 0, 0,
-	  OVC_SLOT_SWAP_MAX / 2 + 1, OVC_SLOT_SWAPPED },
-	{ "swapped: index with alternating bits", SRC_SWAP, 0, 0,
-	  (ULONG_MAX / 3) & OVC_SLOT_SWAP_MAX, OVC_SLOT_SWAPPED },
-	{ "swapped: index with the other alternating bits", SRC_SWAP, 0, 0,
-	  (ULONG_MAX / 3 * 2) & OVC_SLOT_SWAP_MAX, OVC_SLOT_SWAPPED },
-	{ "swapped: index OVC_SLOT_SWAP_MAX - 1", SRC_SWAP, 0, 0,
-	  OVC_SLOT_SWAP_MAX - 1, OVC_SLOT_SWAPPED },
-	{ "swapped: index OVC_SLOT_SWAP_MAX", SRC_SWAP, 0, 0,
-	  OVC_SLOT_SWAP_MAX, OVC_SLOT_SWAPPED },
 };
 
 static void slot_case_desc(const struct slot_case *c, char *desc)
@@ -101,11 +84,6 @@ static void slot_check_decode(struct kunit *test, const struct slot_case *c,
 	case OVC_SLOT_BALLOONED:
 		/* Reads as zero like an empty slot, but is not one. */
 		KUNIT_EXPECT_NOT_NULL(test, entry);
-		KUNIT_EXPECT_NULL(test, ovc_slot_page(entry));
-		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
-		break;
-	case OVC_SLOT_SWAPPED:
-		KUNIT_EXPECT_EQ(test, ovc_slot_swap_index(entry), c->val);
 		KUNIT_EXPECT_NULL(test, ovc_slot_page(entry));
 		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
 		break;
@@ -146,9 +124,6 @@ static void slot_round_trip_test(struct kunit *test)
 		break;
 	case SRC_BALLOON:
 		entry = ovc_slot_mk_ballooned();
-		break;
-	case SRC_SWAP:
-		entry = ovc_slot_mk_swapped(c->val);
 		break;
 	}
 
@@ -194,26 +169,22 @@ static void slot_private_never_other_test(struct kunit *test)
 }
 
 /*
- * OVC_SLOT_SWAP_MAX is exact: the largest index uses every bit of the
- * entry, so one more would not fit.  Swap index 0 is not the ballooned
- * marker.
+ * The ballooned marker is the one value entry ovc uses: tag 3 and nothing
+ * else, never an xarray internal entry (tag 2), never a pointer.
  */
-static void slot_swap_max_test(struct kunit *test)
+static void slot_ballooned_marker_test(struct kunit *test)
 {
-	void *entry = ovc_slot_mk_swapped(OVC_SLOT_SWAP_MAX);
+	void *entry = ovc_slot_mk_ballooned();
 
-	KUNIT_EXPECT_EQ(test, (unsigned long)entry, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, (unsigned long)entry, OVC_SLOT_TAG_SPECIAL);
 	KUNIT_EXPECT_FALSE(test, xa_is_internal(entry));
-	KUNIT_EXPECT_PTR_NE(test, ovc_slot_mk_swapped(0),
-			    ovc_slot_mk_ballooned());
-	KUNIT_EXPECT_EQ(test, ovc_slot_kind(ovc_slot_mk_ballooned()),
-			OVC_SLOT_BALLOONED);
+	KUNIT_EXPECT_EQ(test, ovc_slot_kind(entry), OVC_SLOT_BALLOONED);
 }
 
 static struct kunit_case slot_test_cases[] = {
 	KUNIT_CASE_PARAM(slot_round_trip_test, slot_gen_params),
 	KUNIT_CASE(slot_private_never_other_test),
-	KUNIT_CASE(slot_swap_max_test),
+	KUNIT_CASE(slot_ballooned_marker_test),
 	{}
 };
 
