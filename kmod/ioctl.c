@@ -7,26 +7,8 @@
 #include <linux/uaccess.h>
 #include <linux/ovc.h>
 
-#include "range.h"
+#include "uarg.h"
 #include "vm.h"
-
-/*
- * Copy an ioctl argument in: every one starts with a __u32 size that must
- * be the size this module knows (the other fields are checked by the
- * ovc_*_check() helpers of range.c).
- */
-static int ovc_copy_uarg(void *karg, const void __user *uarg, size_t ksize)
-{
-	u32 usize;
-
-	if (get_user(usize, (const u32 __user *)uarg))
-		return -EFAULT;
-	if (usize != ksize)
-		return -EINVAL;
-	if (copy_from_user(karg, uarg, ksize))
-		return -EFAULT;
-	return 0;
-}
 
 static long ovc_ioctl_vm_info(struct ovc_vm *vm,
 			      struct ovc_vm_info __user *uinfo)

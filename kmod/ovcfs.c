@@ -23,6 +23,7 @@
 
 #include "compat.h"
 #include "range.h"
+#include "uarg.h"
 #include "vm.h"
 
 #define OVCFS_DEFAULT_MODE	0755

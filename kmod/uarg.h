@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Checks of userspace arguments (uarg.c): the ioctl structs of
+ * uapi/linux/ovc.h and the fallocate() mode.
+ */
+#ifndef _OVC_UARG_H
+#define _OVC_UARG_H
+
+#include <linux/types.h>
+
+struct ovc_vm_info;
+struct ovc_balloon_target;
+struct ovc_guest_report;
+struct ovc_share_domain;
+
+int ovc_copy_uarg(void *karg, const void __user *uarg, size_t ksize);
+int ovc_fallocate_mode_check(int mode);
+int ovc_vm_info_check(const struct ovc_vm_info *info, u32 usize);
+int ovc_balloon_target_check(const struct ovc_balloon_target *t, u32 usize);
+int ovc_guest_report_check(const struct ovc_guest_report *r, u32 usize);
+int ovc_share_domain_check(const struct ovc_share_domain *d, u32 usize);
+
+#endif /* _OVC_UARG_H */
