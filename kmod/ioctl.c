@@ -16,9 +16,9 @@ static long ovc_ioctl_vm_info(struct ovc_vm *vm,
 	struct ovc_vm_info info;
 	int err;
 
-	err = ovc_copy_uarg(&info, uinfo, sizeof(info));
+	err = ovc_uarg_copy(&info, uinfo, sizeof(info));
 	if (!err)
-		err = ovc_vm_info_check(&info, info.size);
+		err = ovc_uarg_vm_info(&info, info.size);
 	if (err)
 		return err;
 	ovc_vm_fill_info(vm, &info);
@@ -33,9 +33,9 @@ static long ovc_ioctl_balloon_target(struct ovc_vm *vm,
 	struct ovc_balloon_target t;
 	int err;
 
-	err = ovc_copy_uarg(&t, ut, sizeof(t));
+	err = ovc_uarg_copy(&t, ut, sizeof(t));
 	if (!err)
-		err = ovc_balloon_target_check(&t, t.size);
+		err = ovc_uarg_balloon_target(&t, t.size);
 	if (err)
 		return err;
 	return ovc_vm_set_balloon_target(vm, t.target_pages);
@@ -47,9 +47,9 @@ static long ovc_ioctl_guest_report(struct ovc_vm *vm,
 	struct ovc_guest_report r;
 	int err;
 
-	err = ovc_copy_uarg(&r, ur, sizeof(r));
+	err = ovc_uarg_copy(&r, ur, sizeof(r));
 	if (!err)
-		err = ovc_guest_report_check(&r, r.size);
+		err = ovc_uarg_guest_report(&r, r.size);
 	if (err)
 		return err;
 	return ovc_vm_guest_report(vm, &r);
@@ -61,9 +61,9 @@ static long ovc_ioctl_share_domain(struct ovc_vm *vm,
 	struct ovc_share_domain d;
 	int err;
 
-	err = ovc_copy_uarg(&d, ud, sizeof(d));
+	err = ovc_uarg_copy(&d, ud, sizeof(d));
 	if (!err)
-		err = ovc_share_domain_check(&d, d.size);
+		err = ovc_uarg_share_domain(&d, d.size);
 	if (err)
 		return err;
 	if (d.domain > U32_MAX)

@@ -203,7 +203,7 @@ static long ovcfs_fallocate(struct file *file, int mode, loff_t offset,
 	struct inode *inode = file_inode(file);
 	int err;
 
-	err = ovc_fallocate_mode_check(mode);
+	err = ovc_uarg_fallocate_mode(mode);
 	if (err)
 		return err;
 	inode_lock(inode);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Checks of the arguments userspace passes: the ioctl structs of
- * uapi/linux/ovc.h (copied in by ovc_copy_uarg(), then their flags and
+ * uapi/linux/ovc.h (copied in by ovc_uarg_copy(), then their flags and
  * reserved fields checked) and the fallocate() mode.  Pure functions but
  * the copy-in; KUnit tests them (kmod/tests/uarg_kunit.c).
  */
@@ -15,7 +15,7 @@
 #include "uarg.h"
 
 /**
- * ovc_copy_uarg() - copy an ioctl argument in
+ * ovc_uarg_copy() - copy an ioctl argument in
  * @karg:	the kernel copy
  * @uarg:	the caller's struct
  * @ksize:	its size as this module knows it
@@ -25,7 +25,7 @@
  *
  * Return: 0, -EFAULT, or -EINVAL for another size.
  */
-int ovc_copy_uarg(void *karg, const void __user *uarg, size_t ksize)
+int ovc_uarg_copy(void *karg, const void __user *uarg, size_t ksize)
 {
 	u32 usize;
 
@@ -39,7 +39,7 @@ int ovc_copy_uarg(void *karg, const void __user *uarg, size_t ksize)
 }
 
 /**
- * ovc_fallocate_mode_check() - which fallocate() modes ovcfs supports
+ * ovc_uarg_fallocate_mode() - which fallocate() modes ovcfs supports
  * @mode:	the mode argument of fallocate()
  *
  * Only FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE (what QEMU's balloon and
@@ -47,7 +47,7 @@ int ovc_copy_uarg(void *karg, const void __user *uarg, size_t ksize)
  *
  * Return: 0 if supported, else -EOPNOTSUPP.
  */
-int ovc_fallocate_mode_check(int mode)
+int ovc_uarg_fallocate_mode(int mode)
 {
 	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
 		return 0;
@@ -55,7 +55,7 @@ int ovc_fallocate_mode_check(int mode)
 }
 
 /* Return: 0, or -EINVAL unless the size matches and @reserved is zero. */
-static int ovc_uarg_check(u32 usize, size_t ksize, u32 flags,
+static int ovc_uarg_fields(u32 usize, size_t ksize, u32 flags,
 			  const u64 *reserved, size_t n)
 {
 	size_t i;
@@ -69,21 +69,21 @@ static int ovc_uarg_check(u32 usize, size_t ksize, u32 flags,
 }
 
 /**
- * ovc_vm_info_check() - validate a struct ovc_vm_info from userspace
+ * ovc_uarg_vm_info() - validate a struct ovc_vm_info from userspace
  * @info:	the copy of the caller's struct
  * @usize:	the size the caller claimed in @info->size
  *
  * Return: 0, or -EINVAL if the size is not the one this module knows or a
  * reserved field is not zero.
  */
-int ovc_vm_info_check(const struct ovc_vm_info *info, u32 usize)
+int ovc_uarg_vm_info(const struct ovc_vm_info *info, u32 usize)
 {
-	return ovc_uarg_check(usize, sizeof(*info), info->reserved32,
+	return ovc_uarg_fields(usize, sizeof(*info), info->reserved32,
 			      info->reserved, ARRAY_SIZE(info->reserved));
 }
 
 /**
- * ovc_balloon_target_check() - validate a struct ovc_balloon_target
+ * ovc_uarg_balloon_target() - validate a struct ovc_balloon_target
  * @t:		the copy of the caller's struct
  * @usize:	the size the caller claimed in @t->size
  *
@@ -91,34 +91,34 @@ int ovc_vm_info_check(const struct ovc_vm_info *info, u32 usize)
  *
  * Return: 0, or -EINVAL for a wrong size, flags or a non-zero reserved field.
  */
-int ovc_balloon_target_check(const struct ovc_balloon_target *t, u32 usize)
+int ovc_uarg_balloon_target(const struct ovc_balloon_target *t, u32 usize)
 {
-	return ovc_uarg_check(usize, sizeof(*t), t->flags, t->reserved,
+	return ovc_uarg_fields(usize, sizeof(*t), t->flags, t->reserved,
 			      ARRAY_SIZE(t->reserved));
 }
 
 /**
- * ovc_guest_report_check() - validate a struct ovc_guest_report
+ * ovc_uarg_guest_report() - validate a struct ovc_guest_report
  * @r:		the copy of the caller's struct
  * @usize:	the size the caller claimed in @r->size
  *
  * Return: 0, or -EINVAL for a wrong size, flags or a non-zero reserved field.
  */
-int ovc_guest_report_check(const struct ovc_guest_report *r, u32 usize)
+int ovc_uarg_guest_report(const struct ovc_guest_report *r, u32 usize)
 {
-	return ovc_uarg_check(usize, sizeof(*r), r->flags, r->reserved,
+	return ovc_uarg_fields(usize, sizeof(*r), r->flags, r->reserved,
 			      ARRAY_SIZE(r->reserved));
 }
 
 /**
- * ovc_share_domain_check() - validate a struct ovc_share_domain
+ * ovc_uarg_share_domain() - validate a struct ovc_share_domain
  * @d:		the copy of the caller's struct
  * @usize:	the size the caller claimed in @d->size
  *
  * Return: 0, or -EINVAL for a wrong size, flags or a non-zero reserved field.
  */
-int ovc_share_domain_check(const struct ovc_share_domain *d, u32 usize)
+int ovc_uarg_share_domain(const struct ovc_share_domain *d, u32 usize)
 {
-	return ovc_uarg_check(usize, sizeof(*d), d->flags, d->reserved,
+	return ovc_uarg_fields(usize, sizeof(*d), d->flags, d->reserved,
 			      ARRAY_SIZE(d->reserved));
 }

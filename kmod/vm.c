@@ -742,7 +742,7 @@ ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
 /**
  * ovc_vm_fill_info() - fill the output fields of struct ovc_vm_info
  * @vm:		the VM
- * @info:	checked by ovc_vm_info_check(); reserved fields stay zero
+ * @info:	checked by ovc_uarg_vm_info(); reserved fields stay zero
  */
 void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info)
 {
@@ -782,7 +782,7 @@ int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages)
 /**
  * ovc_vm_guest_report() - record what ovcd learnt from QEMU
  * @vm:		the VM
- * @r:		checked by ovc_guest_report_check(); OVC_UNKNOWN fields are
+ * @r:		checked by ovc_uarg_guest_report(); OVC_UNKNOWN fields are
  *		left as they were
  *
  * Return: 0, or -ERANGE if a size exceeds the VM's size or the report

@@ -16,7 +16,7 @@
 #include "../uarg.h"
 #include "ovc_kunit.h"
 
-/* ---- ovc_fallocate_mode_check() ---- */
+/* ---- ovc_uarg_fallocate_mode() ---- */
 
 /*
  * Every combination of the seven FALLOC_FL_* bits of Linux 6.1, then
@@ -93,11 +93,11 @@ static void fallocate_mode_test(struct kunit *test)
 	int mode = fl_mode(test->param_value);
 	int want = mode == FL_SUPPORTED ? 0 : -EOPNOTSUPP;
 
-	KUNIT_EXPECT_EQ_MSG(test, ovc_fallocate_mode_check(mode), want,
+	KUNIT_EXPECT_EQ_MSG(test, ovc_uarg_fallocate_mode(mode), want,
 			    "mode %#x", mode);
 }
 
-/* ---- ovc_vm_info_check() and the other ioctl argument checks ---- */
+/* ---- ovc_uarg_vm_info() and the other ioctl argument checks ---- */
 
 /*
  * Every ioctl argument starts with a __u32 size and ends with reserved
@@ -116,22 +116,22 @@ struct uarg_type {
 
 static int uarg_vm_info(const void *arg, u32 usize)
 {
-	return ovc_vm_info_check(arg, usize);
+	return ovc_uarg_vm_info(arg, usize);
 }
 
 static int uarg_balloon_target(const void *arg, u32 usize)
 {
-	return ovc_balloon_target_check(arg, usize);
+	return ovc_uarg_balloon_target(arg, usize);
 }
 
 static int uarg_guest_report(const void *arg, u32 usize)
 {
-	return ovc_guest_report_check(arg, usize);
+	return ovc_uarg_guest_report(arg, usize);
 }
 
 static int uarg_share_domain(const void *arg, u32 usize)
 {
-	return ovc_share_domain_check(arg, usize);
+	return ovc_uarg_share_domain(arg, usize);
 }
 
 #define UARG_TYPE(t, abi, nr, fl, fn) {					\
