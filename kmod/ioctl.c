@@ -18,7 +18,7 @@ static long ovc_ioctl_vm_info(struct ovc_vm *vm,
 
 	err = ovc_uarg_copy(&info, uinfo, sizeof(info));
 	if (!err)
-		err = ovc_uarg_vm_info(&info, info.size);
+		err = ovc_uarg_vm_info(&info);
 	if (err)
 		return err;
 	ovc_vm_fill_info(vm, &info);
@@ -35,7 +35,7 @@ static long ovc_ioctl_balloon_target(struct ovc_vm *vm,
 
 	err = ovc_uarg_copy(&t, ut, sizeof(t));
 	if (!err)
-		err = ovc_uarg_balloon_target(&t, t.size);
+		err = ovc_uarg_balloon_target(&t);
 	if (err)
 		return err;
 	return ovc_vm_set_balloon_target(vm, t.target_pages);
@@ -49,7 +49,7 @@ static long ovc_ioctl_guest_report(struct ovc_vm *vm,
 
 	err = ovc_uarg_copy(&r, ur, sizeof(r));
 	if (!err)
-		err = ovc_uarg_guest_report(&r, r.size);
+		err = ovc_uarg_guest_report(&r);
 	if (err)
 		return err;
 	return ovc_vm_guest_report(vm, &r);
@@ -63,7 +63,7 @@ static long ovc_ioctl_share_domain(struct ovc_vm *vm,
 
 	err = ovc_uarg_copy(&d, ud, sizeof(d));
 	if (!err)
-		err = ovc_uarg_share_domain(&d, d.size);
+		err = ovc_uarg_share_domain(&d);
 	if (err)
 		return err;
 	if (d.domain > U32_MAX)

@@ -54,13 +54,16 @@ int ovc_uarg_fallocate_mode(int mode)
 	return -EOPNOTSUPP;
 }
 
-/* Return: 0, or -EINVAL unless the size matches and @reserved is zero. */
-static int ovc_uarg_fields(u32 usize, size_t ksize, u32 flags,
-			  const u64 *reserved, size_t n)
+/*
+ * The size was checked on copy-in (ovc_uarg_copy()), so only the flags and
+ * the reserved fields are left.
+ * Return: 0, or -EINVAL unless @flags and @reserved are zero.
+ */
+static int ovc_uarg_fields(u32 flags, const u64 *reserved, size_t n)
 {
 	size_t i;
 
-	if (usize != ksize || flags)
+	if (flags)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
 		if (reserved[i])
@@ -70,55 +73,47 @@ static int ovc_uarg_fields(u32 usize, size_t ksize, u32 flags,
 
 /**
  * ovc_uarg_vm_info() - validate a struct ovc_vm_info from userspace
- * @info:	the copy of the caller's struct
- * @usize:	the size the caller claimed in @info->size
+ * @info:	the copy of the caller's struct, from ovc_uarg_copy()
  *
- * Return: 0, or -EINVAL if the size is not the one this module knows or a
- * reserved field is not zero.
+ * Return: 0, or -EINVAL if reserved32 or a reserved field is not zero.
  */
-int ovc_uarg_vm_info(const struct ovc_vm_info *info, u32 usize)
+int ovc_uarg_vm_info(const struct ovc_vm_info *info)
 {
-	return ovc_uarg_fields(usize, sizeof(*info), info->reserved32,
-			      info->reserved, ARRAY_SIZE(info->reserved));
+	return ovc_uarg_fields(info->reserved32, info->reserved,
+			       ARRAY_SIZE(info->reserved));
 }
 
 /**
  * ovc_uarg_balloon_target() - validate a struct ovc_balloon_target
- * @t:		the copy of the caller's struct
- * @usize:	the size the caller claimed in @t->size
+ * @t:		the copy of the caller's struct, from ovc_uarg_copy()
  *
  * The target itself is checked against the VM's size by the caller.
  *
- * Return: 0, or -EINVAL for a wrong size, flags or a non-zero reserved field.
+ * Return: 0, or -EINVAL for non-zero flags or a non-zero reserved field.
  */
-int ovc_uarg_balloon_target(const struct ovc_balloon_target *t, u32 usize)
+int ovc_uarg_balloon_target(const struct ovc_balloon_target *t)
 {
-	return ovc_uarg_fields(usize, sizeof(*t), t->flags, t->reserved,
-			      ARRAY_SIZE(t->reserved));
+	return ovc_uarg_fields(t->flags, t->reserved, ARRAY_SIZE(t->reserved));
 }
 
 /**
  * ovc_uarg_guest_report() - validate a struct ovc_guest_report
- * @r:		the copy of the caller's struct
- * @usize:	the size the caller claimed in @r->size
+ * @r:		the copy of the caller's struct, from ovc_uarg_copy()
  *
- * Return: 0, or -EINVAL for a wrong size, flags or a non-zero reserved field.
+ * Return: 0, or -EINVAL for non-zero flags or a non-zero reserved field.
  */
-int ovc_uarg_guest_report(const struct ovc_guest_report *r, u32 usize)
+int ovc_uarg_guest_report(const struct ovc_guest_report *r)
 {
-	return ovc_uarg_fields(usize, sizeof(*r), r->flags, r->reserved,
-			      ARRAY_SIZE(r->reserved));
+	return ovc_uarg_fields(r->flags, r->reserved, ARRAY_SIZE(r->reserved));
 }
 
 /**
  * ovc_uarg_share_domain() - validate a struct ovc_share_domain
- * @d:		the copy of the caller's struct
- * @usize:	the size the caller claimed in @d->size
+ * @d:		the copy of the caller's struct, from ovc_uarg_copy()
  *
- * Return: 0, or -EINVAL for a wrong size, flags or a non-zero reserved field.
+ * Return: 0, or -EINVAL for non-zero flags or a non-zero reserved field.
  */
-int ovc_uarg_share_domain(const struct ovc_share_domain *d, u32 usize)
+int ovc_uarg_share_domain(const struct ovc_share_domain *d)
 {
-	return ovc_uarg_fields(usize, sizeof(*d), d->flags, d->reserved,
-			      ARRAY_SIZE(d->reserved));
+	return ovc_uarg_fields(d->flags, d->reserved, ARRAY_SIZE(d->reserved));
 }

@@ -15,9 +15,9 @@ struct ovc_share_domain;
 
 int ovc_uarg_copy(void *karg, const void __user *uarg, size_t ksize);
 int ovc_uarg_fallocate_mode(int mode);
-int ovc_uarg_vm_info(const struct ovc_vm_info *info, u32 usize);
-int ovc_uarg_balloon_target(const struct ovc_balloon_target *t, u32 usize);
-int ovc_uarg_guest_report(const struct ovc_guest_report *r, u32 usize);
-int ovc_uarg_share_domain(const struct ovc_share_domain *d, u32 usize);
+int ovc_uarg_vm_info(const struct ovc_vm_info *info);
+int ovc_uarg_balloon_target(const struct ovc_balloon_target *t);
+int ovc_uarg_guest_report(const struct ovc_guest_report *r);
+int ovc_uarg_share_domain(const struct ovc_share_domain *d);
 
 #endif /* _OVC_UARG_H */
