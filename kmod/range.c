@@ -11,7 +11,7 @@
 #include "range.h"
 
 /**
- * ovc_punch_range() - split a hole punch into whole pages and partial edges
+ * ovc_range_punch() - split a hole punch into whole pages and partial edges
  * @offset:	first byte of the hole
  * @len:	length of the hole in bytes
  * @p:		filled in on success
@@ -23,7 +23,7 @@
  * Return: 0, or -EINVAL for a negative offset, a non-positive length or a
  * range that overflows loff_t or MAX_LFS_FILESIZE.
  */
-int ovc_punch_range(loff_t offset, loff_t len, struct ovc_punch *p)
+int ovc_range_punch(loff_t offset, loff_t len, struct ovc_punch *p)
 {
 	loff_t end, first_full, end_full;
 
@@ -77,12 +77,12 @@ int ovc_punch_range(loff_t offset, loff_t len, struct ovc_punch *p)
 }
 
 /**
- * ovc_size_to_pages() - number of pages that back a file of @size bytes
+ * ovc_range_pages() - number of pages that back a file of @size bytes
  * @size:	file size in bytes, not negative
  *
  * Return: @size rounded up to whole pages, in pages.
  */
-pgoff_t ovc_size_to_pages(loff_t size)
+pgoff_t ovc_range_pages(loff_t size)
 {
 	if (size <= 0)
 		return 0;

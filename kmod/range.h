@@ -29,7 +29,7 @@ struct ovc_punch {
 	unsigned int tail_len;
 };
 
-int ovc_punch_range(loff_t offset, loff_t len, struct ovc_punch *p);
-pgoff_t ovc_size_to_pages(loff_t size);
+int ovc_range_punch(loff_t offset, loff_t len, struct ovc_punch *p);
+pgoff_t ovc_range_pages(loff_t size);
 
 #endif /* _OVC_RANGE_H */

@@ -275,7 +275,7 @@ static ssize_t vm_size_pages_show(struct kobject *kobj,
 {
 	struct inode *inode = kobj_to_vm(kobj)->inode;
 
-	return sysfs_emit(buf, "%lu\n", ovc_size_to_pages(i_size_read(inode)));
+	return sysfs_emit(buf, "%lu\n", ovc_range_pages(i_size_read(inode)));
 }
 OVC_VM_ATTR_RO(size_pages);
 

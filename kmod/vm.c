@@ -223,7 +223,7 @@ void ovc_vm_destroy(struct ovc_vm *vm)
 /* Return: whether @index lies inside the file. */
 static bool ovc_vm_index_valid(struct ovc_vm *vm, pgoff_t index)
 {
-	return index < ovc_size_to_pages(i_size_read(vm->inode));
+	return index < ovc_range_pages(i_size_read(vm->inode));
 }
 
 /**
@@ -614,7 +614,7 @@ int ovc_vm_punch(struct ovc_vm *vm, loff_t offset, loff_t len)
 	struct ovc_punch p;
 	int err;
 
-	err = ovc_punch_range(offset, len, &p);
+	err = ovc_range_punch(offset, len, &p);
 	if (err)
 		return err;
 	if (p.head_page >= 0)
@@ -642,10 +642,10 @@ void ovc_vm_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize)
 		ovc_vm_zero_partial(vm, newsize >> PAGE_SHIFT,
 				    newsize & ~PAGE_MASK,
 				    PAGE_SIZE - (newsize & ~PAGE_MASK));
-	ovc_vm_drop_range(vm, ovc_size_to_pages(newsize), ULONG_MAX, false);
+	ovc_vm_drop_range(vm, ovc_range_pages(newsize), ULONG_MAX, false);
 	/* A target larger than the VM makes no sense any more. */
-	if (READ_ONCE(vm->balloon_target) > ovc_size_to_pages(newsize))
-		ovc_vm_set_balloon_target(vm, ovc_size_to_pages(newsize));
+	if (READ_ONCE(vm->balloon_target) > ovc_range_pages(newsize))
+		ovc_vm_set_balloon_target(vm, ovc_range_pages(newsize));
 }
 
 /**
@@ -733,7 +733,7 @@ ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
 	if (pos > i_size_read(vm->inode))
 		i_size_write(vm->inode, pos);
 	if (err)	/* a page allocated past the end may be left */
-		ovc_vm_drop_range(vm, ovc_size_to_pages(i_size_read(vm->inode)),
+		ovc_vm_drop_range(vm, ovc_range_pages(i_size_read(vm->inode)),
 				  ULONG_MAX, false);
 	iocb->ki_pos = pos;
 	return done ? done : err;
@@ -748,7 +748,7 @@ void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info)
 {
 	info->api_version = OVC_API_VERSION;
 	info->id = vm->id;
-	info->size_pages = ovc_size_to_pages(i_size_read(vm->inode));
+	info->size_pages = ovc_range_pages(i_size_read(vm->inode));
 	info->resident_pages = atomic_long_read(&vm->resident);
 	info->owner_uid = from_kuid_munged(current_user_ns(), vm->inode->i_uid);
 	info->owner_pid = READ_ONCE(vm->owner_pid);
@@ -772,7 +772,7 @@ void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info)
  */
 int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages)
 {
-	if (pages > ovc_size_to_pages(i_size_read(vm->inode)))
+	if (pages > ovc_range_pages(i_size_read(vm->inode)))
 		return -ERANGE;
 	if (xchg(&vm->balloon_target, pages) != pages)
 		ovc_sysfs_notify_target(vm);
@@ -790,7 +790,7 @@ int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages)
  */
 int ovc_vm_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r)
 {
-	u64 size = ovc_size_to_pages(i_size_read(vm->inode));
+	u64 size = ovc_range_pages(i_size_read(vm->inode));
 	u64 actual = r->balloon_actual_pages, free = r->guest_free_pages;
 	u64 total = r->guest_total_pages;
 	int err = -ERANGE;

@@ -21,7 +21,7 @@
 #define LASTPG	(MAX_LFS_FILESIZE >> PAGE_SHIFT)
 #define LASTPG_BYTES	(MAX_LFS_FILESIZE - LASTPG * P)
 
-/* ---- ovc_punch_range() ---- */
+/* ---- ovc_range_punch() ---- */
 
 struct punch_case {
 	const char *name;
@@ -120,7 +120,7 @@ static void punch_range_test(struct kunit *test)
 	loff_t covered;
 
 	memset(&p, 0x5a, sizeof(p));
-	KUNIT_ASSERT_EQ(test, ovc_punch_range(c->offset, c->len, &p), c->ret);
+	KUNIT_ASSERT_EQ(test, ovc_range_punch(c->offset, c->len, &p), c->ret);
 	if (c->ret)
 		return;
 
@@ -157,7 +157,7 @@ static void punch_range_test(struct kunit *test)
 	}
 }
 
-/* ---- ovc_size_to_pages() ---- */
+/* ---- ovc_range_pages() ---- */
 
 struct size_case {
 	const char *name;
@@ -192,7 +192,7 @@ static void size_to_pages_test(struct kunit *test)
 {
 	const struct size_case *c = test->param_value;
 
-	KUNIT_EXPECT_EQ(test, ovc_size_to_pages(c->size), c->pages);
+	KUNIT_EXPECT_EQ(test, ovc_range_pages(c->size), c->pages);
 }
 
 static struct kunit_case range_test_cases[] = {
