@@ -7,6 +7,7 @@
 #include <linux/uaccess.h>
 #include <linux/ovc.h>
 
+#include "balloon.h"
 #include "uarg.h"
 #include "vm.h"
 

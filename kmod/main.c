@@ -15,9 +15,6 @@
 #include "share.h"
 #include "vm.h"
 
-#define CREATE_TRACE_POINTS
-#include "trace.h"
-
 static int __init ovc_init(void)
 {
 	int err;

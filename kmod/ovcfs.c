@@ -22,6 +22,8 @@
 #include <linux/ovc.h>
 
 #include "compat.h"
+#include "fault.h"
+#include "file.h"
 #include "range.h"
 #include "uarg.h"
 #include "vm.h"

@@ -17,9 +17,11 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "balloon.h"
 #include "range.h"
 #include "scan.h"
 #include "share.h"
+#include "slot.h"
 #include "vm.h"
 
 static struct kobject *ovc_kobj;

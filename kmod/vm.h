@@ -53,8 +53,9 @@
 #include <linux/mutex.h>
 #include <linux/xarray.h>
 
+#include "range.h"
+
 struct ovc_vm_info;
-struct ovc_guest_report;
 
 /**
  * struct ovc_vm - one VM's RAM
@@ -108,38 +109,20 @@ struct ovc_vm {
  */
 extern struct list_head ovc_vms;
 extern struct mutex ovc_vms_lock;
-/* Pages held by all VMs; slots ballooned in all VMs. */
-extern atomic_long_t ovc_pages_resident;
-extern atomic_long_t ovc_pages_ballooned;
-extern atomic_long_t ovc_cow_breaks;
 extern unsigned long ovc_nr_vms;
 
 struct ovc_vm *ovc_vm_create(struct inode *inode);
 void ovc_vm_destroy(struct ovc_vm *vm);
-
-int ovc_vm_mmap(struct ovc_vm *vm, struct vm_area_struct *vma);
-/* ovc_vm_get_page() flags */
-#define OVC_GET_EXTEND	0x1	/* may be past EOF: write() extending it */
-#define OVC_GET_PRIVATE	0x2	/* break sharing: the caller writes */
-#define OVC_GET_NOALLOC	0x4	/* NULL for an empty slot */
-
-struct page *ovc_vm_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp);
-struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index,
-			     unsigned int flags);
-int ovc_vm_unshare_page(struct ovc_vm *vm, pgoff_t index, struct page *page);
-struct ovc_frame;
-int ovc_vm_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
-		      struct ovc_frame *frame, bool insert, u32 hash);
-int ovc_vm_punch(struct ovc_vm *vm, loff_t offset, loff_t len);
-void ovc_vm_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize);
-ssize_t ovc_vm_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to);
-ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
-		     struct iov_iter *from);
 void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info);
-int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages);
-int ovc_vm_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r);
+
+/* Return: whether @index lies inside the file. */
+static inline bool ovc_vm_index_valid(struct ovc_vm *vm, pgoff_t index)
+{
+	return index < ovc_range_pages(i_size_read(vm->inode));
+}
 
 /* merge.c */
+struct ovc_frame;
 struct ovc_rmap;
 int ovc_vm_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
 			struct ovc_frame *frame);
