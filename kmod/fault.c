@@ -22,7 +22,7 @@ static vm_fault_t ovc_vm_fault(struct vm_fault *vmf)
 
 	if (!ovc_vm_index_valid(vm, vmf->pgoff))
 		return VM_FAULT_SIGBUS;
-	page = ovc_vm_get_page(vm, vmf->pgoff, 0);
+	page = ovc_slot_get_page(vm, vmf->pgoff, 0);
 	if (IS_ERR(page))
 		return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM :
 						 VM_FAULT_SIGBUS;
@@ -30,7 +30,7 @@ static vm_fault_t ovc_vm_fault(struct vm_fault *vmf)
 	/* See vm.h: the PTE is installed with the page locked. */
 	lock_page(page);
 	rcu_read_lock();
-	same = ovc_entry_page(xa_load(&vm->slots, vmf->pgoff)) == page;
+	same = ovc_slot_entry_page(xa_load(&vm->slots, vmf->pgoff)) == page;
 	rcu_read_unlock();
 	if (!same) {
 		unlock_page(page);
@@ -62,13 +62,13 @@ static vm_fault_t ovc_vm_page_mkwrite(struct vm_fault *vmf)
 	if (ovc_slot_page(entry) == page &&
 	    ovc_vm_index_valid(vm, vmf->pgoff))
 		return VM_FAULT_LOCKED;
-	/* As in ovc_vm_unshare_page(). */
+	/* As in ovc_slot_unshare(). */
 	rcu_read_lock();
 	frame = ovc_slot_frame(xa_load(&vm->slots, vmf->pgoff));
 	ours = frame && frame->page == page;
 	rcu_read_unlock();
 	if (ours)
-		return ovc_vm_cow_locked(vm, vmf->pgoff, frame) ?
+		return ovc_slot_cow_locked(vm, vmf->pgoff, frame) ?
 			VM_FAULT_OOM : VM_FAULT_NOPAGE;
 	unlock_page(page);
 	return VM_FAULT_NOPAGE;

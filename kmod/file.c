@@ -21,7 +21,7 @@
  * the scanner from merging the page under the write (it isolates pages
  * with their lock held), and the slot is checked again under it.
  *
- * Return: as ovc_vm_get_page() with OVC_GET_PRIVATE | @flags.
+ * Return: as ovc_slot_get_page() with OVC_GET_PRIVATE | @flags.
  */
 static struct page *ovc_vm_lock_private(struct ovc_vm *vm, pgoff_t index,
 					unsigned int flags)
@@ -29,7 +29,7 @@ static struct page *ovc_vm_lock_private(struct ovc_vm *vm, pgoff_t index,
 	struct page *page;
 
 	for (;;) {
-		page = ovc_vm_get_page(vm, index, flags | OVC_GET_PRIVATE);
+		page = ovc_slot_get_page(vm, index, flags | OVC_GET_PRIVATE);
 		if (IS_ERR_OR_NULL(page))
 			return page;
 		lock_page(page);
@@ -80,7 +80,7 @@ int ovc_vm_punch(struct ovc_vm *vm, loff_t offset, loff_t len)
 		ovc_vm_zero_partial(vm, p.head_page, p.head_off, p.head_len);
 	if (p.tail_page >= 0)
 		ovc_vm_zero_partial(vm, p.tail_page, 0, p.tail_len);
-	ovc_vm_drop_range(vm, p.first, p.end, true);
+	ovc_slot_drop_range(vm, p.first, p.end, true);
 	return 0;
 }
 
@@ -101,7 +101,7 @@ void ovc_vm_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize)
 		ovc_vm_zero_partial(vm, newsize >> PAGE_SHIFT,
 				    newsize & ~PAGE_MASK,
 				    PAGE_SIZE - (newsize & ~PAGE_MASK));
-	ovc_vm_drop_range(vm, ovc_range_pages(newsize), ULONG_MAX, false);
+	ovc_slot_drop_range(vm, ovc_range_pages(newsize), ULONG_MAX, false);
 	/* A target larger than the VM makes no sense any more. */
 	if (READ_ONCE(vm->balloon_target) > ovc_range_pages(newsize))
 		ovc_vm_set_balloon_target(vm, ovc_range_pages(newsize));
@@ -128,7 +128,7 @@ ssize_t ovc_vm_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to)
 		void *entry;
 
 		n = min(n, iov_iter_count(to));
-		page = ovc_vm_slot_get(vm, pos >> PAGE_SHIFT, &entry);
+		page = ovc_slot_get(vm, pos >> PAGE_SHIFT, &entry);
 		if (page) {
 			copied = copy_page_to_iter(page, off, n, to);
 			put_page(page);
@@ -192,7 +192,7 @@ ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
 	if (pos > i_size_read(vm->inode))
 		i_size_write(vm->inode, pos);
 	if (err)	/* a page allocated past the end may be left */
-		ovc_vm_drop_range(vm, ovc_range_pages(i_size_read(vm->inode)),
+		ovc_slot_drop_range(vm, ovc_range_pages(i_size_read(vm->inode)),
 				  ULONG_MAX, false);
 	iocb->ki_pos = pos;
 	return done ? done : err;

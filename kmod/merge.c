@@ -3,7 +3,7 @@
  * ovc merge: the page-sharing transitions the scanner drives.  A private
  * page joins an existing frame, or two private pages become a new frame;
  * and a whole VM is unshared (run=2, a domain change).  The design is in
- * share.h; the slot-level steps (ovc_vm_slot_share(), copy-on-write) live
+ * share.h; the slot-level steps (ovc_slot_share(), copy-on-write) live
  * in vm.c.
  */
 #include <linux/mm.h>
@@ -67,7 +67,7 @@ int ovc_vm_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	err = -EAGAIN;
 	if (!ovc_frame_add_sharer(frame))
 		goto out;
-	err = ovc_vm_slot_share(vm, index, page, frame, false, 0);
+	err = ovc_slot_share(vm, index, page, frame, false, 0);
 	if (err) {
 		ovc_frame_drop_sharer(frame);
 		goto out;
@@ -101,7 +101,7 @@ int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	void *entry;
 	int err;
 
-	hpage = ovc_vm_slot_get(hvm, hint->index, &entry);
+	hpage = ovc_slot_get(hvm, hint->index, &entry);
 	if (!hpage)
 		return -ESTALE;
 	err = -ESTALE;
@@ -122,7 +122,7 @@ int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	err = -ESTALE;
 	if (!ovc_pages_same(page, hpage))
 		goto out_unlock;
-	err = ovc_vm_slot_share(hvm, hint->index, hpage, frame, true, hash);
+	err = ovc_slot_share(hvm, hint->index, hpage, frame, true, hash);
 	if (err)
 		goto out_unlock;
 	/*
@@ -132,7 +132,7 @@ int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	live = frame;
 	frame = NULL;
 	if (ovc_frame_add_sharer(live)) {
-		if (!ovc_vm_slot_share(vm, index, page, live, false, 0))
+		if (!ovc_slot_share(vm, index, page, live, false, 0))
 			put_page(page);	/* the slot's reference */
 		else
 			ovc_frame_drop_sharer(live);
@@ -170,13 +170,13 @@ int ovc_vm_unshare_all(struct ovc_vm *vm, bool keep_zero)
 	xa_for_each(&vm->slots, index, entry) {
 		if (ovc_slot_kind(entry) != OVC_SLOT_SHARED)
 			continue;
-		page = ovc_vm_slot_get(vm, index, &entry);
+		page = ovc_slot_get(vm, index, &entry);
 		if (!page)
 			continue;
 		/* The reference on the frame's page keeps it readable. */
 		frame = ovc_slot_frame(entry);
 		if (frame && !(keep_zero && page == ovc_zero_frame->page))
-			err = ovc_vm_unshare_page(vm, index, page);
+			err = ovc_slot_unshare(vm, index, page);
 		put_page(page);
 		if (!err && signal_pending(current))
 			err = -EINTR;

@@ -109,7 +109,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 	u32 hash;
 	int err;
 
-	page = ovc_vm_slot_get(vm, index, &entry);
+	page = ovc_slot_get(vm, index, &entry);
 	if (!page)
 		return;
 	if (!ovc_slot_page(entry))

@@ -25,23 +25,23 @@ atomic_long_t ovc_pages_resident = ATOMIC_LONG_INIT(0);
 atomic_long_t ovc_pages_ballooned = ATOMIC_LONG_INIT(0);
 atomic_long_t ovc_cow_breaks = ATOMIC_LONG_INIT(0);
 
-/* Slots dropped per pass of ovc_vm_drop_range(), i.e. per vm->lock hold. */
+/* Slots dropped per pass of ovc_slot_drop_range(), i.e. per vm->lock hold. */
 #define OVC_DROP_BATCH	32
 
-static void ovc_vm_ballooned_add(struct ovc_vm *vm, long n)
+static void ovc_slot_ballooned_add(struct ovc_vm *vm, long n)
 {
 	atomic_long_add(n, &vm->ballooned);
 	atomic_long_add(n, &ovc_pages_ballooned);
 }
 
-static void ovc_vm_resident_add(struct ovc_vm *vm, long n)
+static void ovc_slot_resident_add(struct ovc_vm *vm, long n)
 {
 	atomic_long_add(n, &vm->resident);
 	atomic_long_add(n, &ovc_pages_resident);
 }
 
 /* The slot counter a shared slot is counted in. */
-static atomic_long_t *ovc_vm_shared_counter(struct ovc_vm *vm,
+static atomic_long_t *ovc_slot_shared_counter(struct ovc_vm *vm,
 					    struct ovc_frame *frame)
 {
 	return frame->zero ? &vm->zero : &vm->shared;
@@ -52,24 +52,24 @@ static atomic_long_t *ovc_vm_shared_counter(struct ovc_vm *vm,
  * Context: under RCU or with the entry pinned (vm->lock, or the frame
  * page's lock while the slot holds the frame).
  */
-struct page *ovc_entry_page(void *entry)
+struct page *ovc_slot_entry_page(void *entry)
 {
 	struct ovc_frame *frame = ovc_slot_frame(entry);
 
 	return frame ? frame->page : ovc_slot_page(entry);
 }
 
-struct ovc_drop {
+struct ovc_slot_drop {
 	void *entry;
 	pgoff_t index;
 };
 
 /* Unmap and release one dropped slot; vm->lock is not held. */
-static void ovc_vm_release_slot(struct ovc_vm *vm, struct ovc_drop *d)
+static void ovc_slot_release(struct ovc_vm *vm, struct ovc_slot_drop *d)
 {
 	struct address_space *mapping = vm->inode->i_mapping;
 	struct ovc_frame *frame = ovc_slot_frame(d->entry);
-	struct page *page = ovc_entry_page(d->entry);
+	struct page *page = ovc_slot_entry_page(d->entry);
 
 	/* Wait for a racing fault that may have mapped it. */
 	lock_page(page);
@@ -89,11 +89,11 @@ static void ovc_vm_release_slot(struct ovc_vm *vm, struct ovc_drop *d)
  * is touched again; else (truncate, teardown) every slot is erased.  Works
  * in batches so that vm->lock is never held for long.
  */
-void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
+void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 		       bool balloon)
 {
 	struct address_space *mapping = vm->inode->i_mapping;
-	struct ovc_drop batch[OVC_DROP_BATCH];
+	struct ovc_slot_drop batch[OVC_DROP_BATCH];
 	unsigned long index, next;
 	long ballooned, resident;
 	unsigned int n, i;
@@ -127,7 +127,7 @@ void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 				xa_erase(&vm->slots, index);
 			}
 			if (frame)
-				atomic_long_dec(ovc_vm_shared_counter(vm, frame));
+				atomic_long_dec(ovc_slot_shared_counter(vm, frame));
 			else if (ovc_slot_page(entry))
 				resident--;
 			else
@@ -140,18 +140,18 @@ void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 			}
 		}
 		mutex_unlock(&vm->lock);
-		ovc_vm_ballooned_add(vm, ballooned);
-		ovc_vm_resident_add(vm, resident);
+		ovc_slot_ballooned_add(vm, ballooned);
+		ovc_slot_resident_add(vm, resident);
 		if (!n)
 			break;
 		unmap_mapping_pages(mapping, first, next - first, false);
 		for (i = 0; i < n; i++)
-			ovc_vm_release_slot(vm, &batch[i]);
+			ovc_slot_release(vm, &batch[i]);
 	}
 }
 
 /**
- * ovc_vm_slot_get() - the page a slot maps, with a reference
+ * ovc_slot_get() - the page a slot maps, with a reference
  * @vm:		the VM
  * @index:	the slot
  * @entryp:	set to the slot entry the page was found in
@@ -163,7 +163,7 @@ void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
  * Return: the private page or the shared frame's page, referenced; NULL
  * for a slot without memory (empty, ballooned).
  */
-struct page *ovc_vm_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp)
+struct page *ovc_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp)
 {
 	struct page *page;
 	void *entry;
@@ -171,7 +171,7 @@ struct page *ovc_vm_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp)
 	rcu_read_lock();
 repeat:
 	entry = xa_load(&vm->slots, index);
-	page = ovc_entry_page(entry);
+	page = ovc_slot_entry_page(entry);
 	if (page) {
 		if (!get_page_unless_zero(page))
 			goto repeat;
@@ -186,7 +186,7 @@ repeat:
 }
 
 /**
- * ovc_vm_get_page() - the page of a slot, allocated if empty
+ * ovc_slot_get_page() - the page of a slot, allocated if empty
  * @vm:		the VM
  * @index:	the slot
  * @flags:	OVC_GET_EXTEND: allow @index past the end of the file
@@ -204,7 +204,7 @@ repeat:
  * OVC_GET_NOALLOC), or ERR_PTR: -EFAULT if @index is past the end of the
  * file, -ENOMEM.
  */
-struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index,
+struct page *ovc_slot_get_page(struct ovc_vm *vm, pgoff_t index,
 			     unsigned int flags)
 {
 	struct page *page, *new;
@@ -212,11 +212,11 @@ struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index,
 	int err;
 
 again:
-	page = ovc_vm_slot_get(vm, index, &entry);
+	page = ovc_slot_get(vm, index, &entry);
 	if (page) {
 		if (!(flags & OVC_GET_PRIVATE) || ovc_slot_page(entry))
 			return page;
-		err = ovc_vm_unshare_page(vm, index, page);
+		err = ovc_slot_unshare(vm, index, page);
 		put_page(page);
 		if (err)
 			return ERR_PTR(err);
@@ -236,7 +236,7 @@ again:
 		goto out_unlock;
 	}
 	entry = xa_load(&vm->slots, index);
-	if (ovc_entry_page(entry)) {	/* a racing fault filled it */
+	if (ovc_slot_entry_page(entry)) {	/* a racing fault filled it */
 		mutex_unlock(&vm->lock);
 		__free_page(new);
 		goto again;
@@ -248,8 +248,8 @@ again:
 		goto out_unlock;
 	}
 	if (ovc_slot_kind(entry) == OVC_SLOT_BALLOONED)
-		ovc_vm_ballooned_add(vm, -1);	/* deflated: touched again */
-	ovc_vm_resident_add(vm, 1);
+		ovc_slot_ballooned_add(vm, -1);	/* deflated: touched again */
+	ovc_slot_resident_add(vm, 1);
 	page = new;
 	new = NULL;
 	get_page(page);
@@ -267,7 +267,7 @@ out_unlock:
  *
  * Return: 0 (the caller retries its access), or -ENOMEM.
  */
-int ovc_vm_cow_locked(struct ovc_vm *vm, pgoff_t index,
+int ovc_slot_cow_locked(struct ovc_vm *vm, pgoff_t index,
 		      struct ovc_frame *frame)
 {
 	struct page *fpage = frame->page, *new;
@@ -281,7 +281,7 @@ int ovc_vm_cow_locked(struct ovc_vm *vm, pgoff_t index,
 			xa_store(&vm->slots, index, ovc_slot_mk_private(fpage),
 				 GFP_NOWAIT);
 			atomic_long_dec(&vm->shared);
-			ovc_vm_resident_add(vm, 1);
+			ovc_slot_resident_add(vm, 1);
 			mutex_unlock(&vm->lock);
 			unlock_page(fpage);
 			trace_ovc_cow(vm->id, index, true);
@@ -309,8 +309,8 @@ int ovc_vm_cow_locked(struct ovc_vm *vm, pgoff_t index,
 		return 0;
 	}
 	xa_store(&vm->slots, index, ovc_slot_mk_private(new), GFP_NOWAIT);
-	atomic_long_dec(ovc_vm_shared_counter(vm, frame));
-	ovc_vm_resident_add(vm, 1);
+	atomic_long_dec(ovc_slot_shared_counter(vm, frame));
+	ovc_slot_resident_add(vm, 1);
 	mutex_unlock(&vm->lock);
 
 	unmap_mapping_pages(vm->inode->i_mapping, index, 1, false);
@@ -324,7 +324,7 @@ counted:
 }
 
 /**
- * ovc_vm_unshare_page() - break sharing of a slot
+ * ovc_slot_unshare() - break sharing of a slot
  * @vm:		the VM
  * @index:	the slot
  * @page:	the frame page the caller found there, referenced
@@ -334,7 +334,7 @@ counted:
  * Context: process context, may sleep; no page lock held.
  * Return: 0 or -ENOMEM.
  */
-int ovc_vm_unshare_page(struct ovc_vm *vm, pgoff_t index, struct page *page)
+int ovc_slot_unshare(struct ovc_vm *vm, pgoff_t index, struct page *page)
 {
 	struct ovc_frame *frame;
 
@@ -353,11 +353,11 @@ int ovc_vm_unshare_page(struct ovc_vm *vm, pgoff_t index, struct page *page)
 		unlock_page(page);
 		return 0;
 	}
-	return ovc_vm_cow_locked(vm, index, frame);
+	return ovc_slot_cow_locked(vm, index, frame);
 }
 
 /**
- * ovc_vm_slot_share() - point a private slot at a shared frame
+ * ovc_slot_share() - point a private slot at a shared frame
  * @vm:		the VM
  * @index:	the slot
  * @page:	its private page, locked, unmapped and unpinned by the caller
@@ -372,7 +372,7 @@ int ovc_vm_unshare_page(struct ovc_vm *vm, pgoff_t index, struct page *page)
  *
  * Return: 0, or -EAGAIN if the slot no longer holds @page.
  */
-int ovc_vm_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
+int ovc_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		      struct ovc_frame *frame, bool insert, u32 hash)
 {
 	mutex_lock(&vm->lock);
@@ -383,8 +383,8 @@ int ovc_vm_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	if (insert)
 		ovc_frame_insert(frame, page, vm->share_domain, hash, 1);
 	xa_store(&vm->slots, index, ovc_slot_mk_shared(frame), GFP_NOWAIT);
-	ovc_vm_resident_add(vm, -1);
-	atomic_long_inc(ovc_vm_shared_counter(vm, frame));
+	ovc_slot_resident_add(vm, -1);
+	atomic_long_inc(ovc_slot_shared_counter(vm, frame));
 	mutex_unlock(&vm->lock);
 	trace_ovc_merge(vm->id, index, frame->hash, frame->zero, insert);
 	return 0;

@@ -87,21 +87,21 @@ extern atomic_long_t ovc_pages_resident;
 extern atomic_long_t ovc_pages_ballooned;
 extern atomic_long_t ovc_cow_breaks;
 
-/* ovc_vm_get_page() flags */
+/* ovc_slot_get_page() flags */
 #define OVC_GET_EXTEND	0x1	/* may be past EOF: write() extending it */
 #define OVC_GET_PRIVATE	0x2	/* break sharing: the caller writes */
 #define OVC_GET_NOALLOC	0x4	/* NULL for an empty slot */
 
-struct page *ovc_entry_page(void *entry);
-struct page *ovc_vm_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp);
-struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index,
+struct page *ovc_slot_entry_page(void *entry);
+struct page *ovc_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp);
+struct page *ovc_slot_get_page(struct ovc_vm *vm, pgoff_t index,
 			     unsigned int flags);
-int ovc_vm_cow_locked(struct ovc_vm *vm, pgoff_t index,
+int ovc_slot_cow_locked(struct ovc_vm *vm, pgoff_t index,
 		      struct ovc_frame *frame);
-int ovc_vm_unshare_page(struct ovc_vm *vm, pgoff_t index, struct page *page);
-int ovc_vm_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
+int ovc_slot_unshare(struct ovc_vm *vm, pgoff_t index, struct page *page);
+int ovc_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		      struct ovc_frame *frame, bool insert, u32 hash);
-void ovc_vm_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
+void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 		       bool balloon);
 
 #endif /* _OVC_SLOT_H */

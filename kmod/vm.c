@@ -75,7 +75,7 @@ void ovc_vm_destroy(struct ovc_vm *vm)
 	/* Waits for a scanner pass that may still use it. */
 	ovc_scan_forget_vm(vm);
 
-	ovc_vm_drop_range(vm, 0, ULONG_MAX, false);
+	ovc_slot_drop_range(vm, 0, ULONG_MAX, false);
 	WARN_ON_ONCE(atomic_long_read(&vm->resident) ||
 		     atomic_long_read(&vm->ballooned) ||
 		     atomic_long_read(&vm->shared) ||
