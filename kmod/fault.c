@@ -14,7 +14,7 @@
 #include "slot.h"
 #include "vm.h"
 
-static vm_fault_t ovc_vm_fault(struct vm_fault *vmf)
+static vm_fault_t ovc_fault_fault(struct vm_fault *vmf)
 {
 	struct ovc_vm *vm = file_inode(vmf->vma->vm_file)->i_private;
 	struct page *page;
@@ -48,7 +48,7 @@ static vm_fault_t ovc_vm_fault(struct vm_fault *vmf)
  * forever.  A shared frame's page is never made writable: copy-on-write
  * replaces the slot, unmaps it and the write is retried.
  */
-static vm_fault_t ovc_vm_page_mkwrite(struct vm_fault *vmf)
+static vm_fault_t ovc_fault_page_mkwrite(struct vm_fault *vmf)
 {
 	struct ovc_vm *vm = file_inode(vmf->vma->vm_file)->i_private;
 	struct page *page = vmf->page;
@@ -74,13 +74,13 @@ static vm_fault_t ovc_vm_page_mkwrite(struct vm_fault *vmf)
 	return VM_FAULT_NOPAGE;
 }
 
-static const struct vm_operations_struct ovc_vm_ops = {
-	.fault		= ovc_vm_fault,
-	.page_mkwrite	= ovc_vm_page_mkwrite,
+static const struct vm_operations_struct ovc_fault_vm_ops = {
+	.fault		= ovc_fault_fault,
+	.page_mkwrite	= ovc_fault_page_mkwrite,
 };
 
 /**
- * ovc_vm_mmap() - map a VM's RAM
+ * ovc_fault_mmap() - map a VM's RAM
  * @vm:		the VM
  * @vma:	the new mapping
  *
@@ -92,14 +92,14 @@ static const struct vm_operations_struct ovc_vm_ops = {
  *
  * Return: 0, -EINVAL for a private mapping, -EPERM for an executable one.
  */
-int ovc_vm_mmap(struct ovc_vm *vm, struct vm_area_struct *vma)
+int ovc_fault_mmap(struct ovc_vm *vm, struct vm_area_struct *vma)
 {
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
 	ovc_vma_clear_flags(vma, VM_MAYEXEC);
-	vma->vm_ops = &ovc_vm_ops;
+	vma->vm_ops = &ovc_fault_vm_ops;
 	WRITE_ONCE(vm->owner_pid, task_tgid_nr(current));
 	return 0;
 }

@@ -8,6 +8,6 @@
 struct ovc_vm;
 struct vm_area_struct;
 
-int ovc_vm_mmap(struct ovc_vm *vm, struct vm_area_struct *vma);
+int ovc_fault_mmap(struct ovc_vm *vm, struct vm_area_struct *vma);
 
 #endif /* _OVC_FAULT_H */

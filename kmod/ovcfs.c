@@ -166,7 +166,7 @@ static int ovcfs_open(struct inode *inode, struct file *file)
 
 static int ovcfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	int err = ovc_vm_mmap(file_inode(file)->i_private, vma);
+	int err = ovc_fault_mmap(file_inode(file)->i_private, vma);
 
 	if (!err)
 		file_accessed(file);
