@@ -23,7 +23,7 @@
  *
  * Return: as ovc_slot_get_page() with OVC_GET_PRIVATE | @flags.
  */
-static struct page *ovc_vm_lock_private(struct ovc_vm *vm, pgoff_t index,
+static struct page *ovc_file_lock_private(struct ovc_vm *vm, pgoff_t index,
 					unsigned int flags)
 {
 	struct page *page;
@@ -42,12 +42,12 @@ static struct page *ovc_vm_lock_private(struct ovc_vm *vm, pgoff_t index,
 }
 
 /* Zero @len bytes at @off of page @index, if that page holds memory. */
-static void ovc_vm_zero_partial(struct ovc_vm *vm, pgoff_t index,
+static void ovc_file_zero_partial(struct ovc_vm *vm, pgoff_t index,
 				unsigned int off, unsigned int len)
 {
 	struct page *page;
 
-	page = ovc_vm_lock_private(vm, index,
+	page = ovc_file_lock_private(vm, index,
 				   OVC_GET_NOALLOC | OVC_GET_EXTEND);
 	if (IS_ERR_OR_NULL(page))
 		return;	/* -ENOMEM: a shared page stays as it was */
@@ -57,7 +57,7 @@ static void ovc_vm_zero_partial(struct ovc_vm *vm, pgoff_t index,
 }
 
 /**
- * ovc_vm_punch() - free the pages of a byte range (fallocate PUNCH_HOLE)
+ * ovc_file_punch() - free the pages of a byte range (fallocate PUNCH_HOLE)
  * @vm:		the VM; the caller holds the inode's i_rwsem
  * @offset:	first byte
  * @len:	length in bytes
@@ -68,7 +68,7 @@ static void ovc_vm_zero_partial(struct ovc_vm *vm, pgoff_t index,
  *
  * Return: 0, or -EINVAL for a bad range.
  */
-int ovc_vm_punch(struct ovc_vm *vm, loff_t offset, loff_t len)
+int ovc_file_punch(struct ovc_vm *vm, loff_t offset, loff_t len)
 {
 	struct ovc_punch p;
 	int err;
@@ -77,15 +77,15 @@ int ovc_vm_punch(struct ovc_vm *vm, loff_t offset, loff_t len)
 	if (err)
 		return err;
 	if (p.head_page >= 0)
-		ovc_vm_zero_partial(vm, p.head_page, p.head_off, p.head_len);
+		ovc_file_zero_partial(vm, p.head_page, p.head_off, p.head_len);
 	if (p.tail_page >= 0)
-		ovc_vm_zero_partial(vm, p.tail_page, 0, p.tail_len);
+		ovc_file_zero_partial(vm, p.tail_page, 0, p.tail_len);
 	ovc_slot_drop_range(vm, p.first, p.end, true);
 	return 0;
 }
 
 /**
- * ovc_vm_truncate() - the file size changed
+ * ovc_file_truncate() - the file size changed
  * @vm:		the VM; the caller holds i_rwsem and has set the new i_size
  * @oldsize:	the old size in bytes
  * @newsize:	the new size in bytes
@@ -93,12 +93,12 @@ int ovc_vm_punch(struct ovc_vm *vm, loff_t offset, loff_t len)
  * Shrinking frees the pages past the new end and zeroes the tail of the
  * last partial page, so that growing the file again shows zeroes.
  */
-void ovc_vm_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize)
+void ovc_file_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize)
 {
 	if (newsize >= oldsize)
 		return;
 	if (newsize & ~PAGE_MASK)
-		ovc_vm_zero_partial(vm, newsize >> PAGE_SHIFT,
+		ovc_file_zero_partial(vm, newsize >> PAGE_SHIFT,
 				    newsize & ~PAGE_MASK,
 				    PAGE_SIZE - (newsize & ~PAGE_MASK));
 	ovc_slot_drop_range(vm, ovc_range_pages(newsize), ULONG_MAX, false);
@@ -108,14 +108,14 @@ void ovc_vm_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize)
 }
 
 /**
- * ovc_vm_read() - read() of a VM file; holes read as zeroes
+ * ovc_file_read() - read() of a VM file; holes read as zeroes
  * @vm:		the VM
  * @iocb:	position
  * @to:		destination
  *
  * Return: bytes read, or -EFAULT if nothing could be copied.
  */
-ssize_t ovc_vm_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to)
+ssize_t ovc_file_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to)
 {
 	loff_t pos = iocb->ki_pos, size = i_size_read(vm->inode);
 	ssize_t done = 0;
@@ -146,14 +146,14 @@ ssize_t ovc_vm_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to)
 }
 
 /**
- * ovc_vm_write() - write() of a VM file
+ * ovc_file_write() - write() of a VM file
  * @vm:		the VM; the caller holds i_rwsem and ran generic_write_checks()
  * @iocb:	position
  * @from:	source
  *
  * Return: bytes written, or -ENOMEM/-EFAULT if nothing was written.
  */
-ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
+ssize_t ovc_file_write(struct ovc_vm *vm, struct kiocb *iocb,
 		     struct iov_iter *from)
 {
 	loff_t pos = iocb->ki_pos;
@@ -174,7 +174,7 @@ ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
 			err = -EFAULT;
 			break;
 		}
-		page = ovc_vm_lock_private(vm, pos >> PAGE_SHIFT,
+		page = ovc_file_lock_private(vm, pos >> PAGE_SHIFT,
 					   OVC_GET_EXTEND);
 		if (IS_ERR(page)) {
 			err = PTR_ERR(page);

@@ -12,10 +12,10 @@ struct ovc_vm;
 struct kiocb;
 struct iov_iter;
 
-int ovc_vm_punch(struct ovc_vm *vm, loff_t offset, loff_t len);
-void ovc_vm_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize);
-ssize_t ovc_vm_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to);
-ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
+int ovc_file_punch(struct ovc_vm *vm, loff_t offset, loff_t len);
+void ovc_file_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize);
+ssize_t ovc_file_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to);
+ssize_t ovc_file_write(struct ovc_vm *vm, struct kiocb *iocb,
 		     struct iov_iter *from);
 
 #endif /* _OVC_FILE_H */

@@ -140,7 +140,7 @@ static int ovcfs_setattr(OVC_IDMAP_ARG, struct dentry *dentry,
 		loff_t oldsize = inode->i_size;
 
 		i_size_write(inode, attr->ia_size);
-		ovc_vm_truncate(inode->i_private, oldsize, attr->ia_size);
+		ovc_file_truncate(inode->i_private, oldsize, attr->ia_size);
 		ovc_inode_touch(inode);
 	}
 	setattr_copy(OVC_IDMAP, inode, attr);
@@ -178,7 +178,7 @@ static ssize_t ovcfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	struct file *file = iocb->ki_filp;
 	ssize_t ret;
 
-	ret = ovc_vm_read(file_inode(file)->i_private, iocb, to);
+	ret = ovc_file_read(file_inode(file)->i_private, iocb, to);
 	file_accessed(file);
 	return ret;
 }
@@ -193,7 +193,7 @@ static ssize_t ovcfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (ret > 0) {
 		ret = file_update_time(iocb->ki_filp);
 		if (!ret)
-			ret = ovc_vm_write(inode->i_private, iocb, from);
+			ret = ovc_file_write(inode->i_private, iocb, from);
 	}
 	inode_unlock(inode);
 	return ret;
@@ -209,7 +209,7 @@ static long ovcfs_fallocate(struct file *file, int mode, loff_t offset,
 	if (err)
 		return err;
 	inode_lock(inode);
-	err = ovc_vm_punch(inode->i_private, offset, len);
+	err = ovc_file_punch(inode->i_private, offset, len);
 	if (!err)
 		ovc_inode_touch(inode);
 	inode_unlock(inode);
