@@ -12,7 +12,7 @@
 #include "vm.h"
 
 /**
- * ovc_vm_set_balloon_target() - set the balloon size the host asks for
+ * ovc_balloon_set_target() - set the balloon size the host asks for
  * @vm:		the VM
  * @pages:	target in pages, at most the VM's size
  *
@@ -20,7 +20,7 @@
  *
  * Return: 0, or -ERANGE if @pages exceeds the VM's size.
  */
-int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages)
+int ovc_balloon_set_target(struct ovc_vm *vm, u64 pages)
 {
 	if (pages > ovc_range_pages(i_size_read(vm->inode)))
 		return -ERANGE;
@@ -30,7 +30,7 @@ int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages)
 }
 
 /**
- * ovc_vm_guest_report() - record what ovcd learnt from QEMU
+ * ovc_balloon_guest_report() - record what ovcd learnt from QEMU
  * @vm:		the VM
  * @r:		checked by ovc_uarg_guest_report(); OVC_UNKNOWN fields are
  *		left as they were
@@ -38,7 +38,7 @@ int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages)
  * Return: 0, or -ERANGE if a size exceeds the VM's size or the report
  * would leave free memory above total memory; nothing is recorded then.
  */
-int ovc_vm_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r)
+int ovc_balloon_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r)
 {
 	u64 size = ovc_range_pages(i_size_read(vm->inode));
 	u64 actual = r->balloon_actual_pages, free = r->guest_free_pages;

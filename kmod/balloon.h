@@ -10,7 +10,7 @@
 struct ovc_vm;
 struct ovc_guest_report;
 
-int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages);
-int ovc_vm_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r);
+int ovc_balloon_set_target(struct ovc_vm *vm, u64 pages);
+int ovc_balloon_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r);
 
 #endif /* _OVC_BALLOON_H */

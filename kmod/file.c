@@ -104,7 +104,7 @@ void ovc_file_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize)
 	ovc_slot_drop_range(vm, ovc_range_pages(newsize), ULONG_MAX, false);
 	/* A target larger than the VM makes no sense any more. */
 	if (READ_ONCE(vm->balloon_target) > ovc_range_pages(newsize))
-		ovc_vm_set_balloon_target(vm, ovc_range_pages(newsize));
+		ovc_balloon_set_target(vm, ovc_range_pages(newsize));
 }
 
 /**

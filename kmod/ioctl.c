@@ -39,7 +39,7 @@ static long ovc_ioctl_balloon_target(struct ovc_vm *vm,
 		err = ovc_uarg_balloon_target(&t);
 	if (err)
 		return err;
-	return ovc_vm_set_balloon_target(vm, t.target_pages);
+	return ovc_balloon_set_target(vm, t.target_pages);
 }
 
 static long ovc_ioctl_guest_report(struct ovc_vm *vm,
@@ -53,7 +53,7 @@ static long ovc_ioctl_guest_report(struct ovc_vm *vm,
 		err = ovc_uarg_guest_report(&r);
 	if (err)
 		return err;
-	return ovc_vm_guest_report(vm, &r);
+	return ovc_balloon_guest_report(vm, &r);
 }
 
 static long ovc_ioctl_share_domain(struct ovc_vm *vm,

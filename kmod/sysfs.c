@@ -330,7 +330,7 @@ static ssize_t vm_balloon_target_pages_store(struct kobject *kobj,
 	err = kstrtou64(buf, 10, &pages);
 	if (err)
 		return err;
-	err = ovc_vm_set_balloon_target(kobj_to_vm(kobj), pages);
+	err = ovc_balloon_set_target(kobj_to_vm(kobj), pages);
 	return err ? err : count;
 }
 static struct kobj_attribute vm_balloon_target_pages_attr =
