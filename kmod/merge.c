@@ -24,7 +24,7 @@
  * Return: 0 with @page locked, or with @page unlocked -EAGAIN (the slot
  * changed) or -EBUSY (pinned or in use).
  */
-static int ovc_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page)
+static int ovc_merge_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page)
 {
 	lock_page(page);
 	if (xa_load(&vm->slots, index) != page) {
@@ -42,7 +42,7 @@ static int ovc_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page)
 }
 
 /**
- * ovc_vm_merge_frame() - back a private page by an existing frame
+ * ovc_merge_frame() - back a private page by an existing frame
  * @vm:		the VM
  * @index:	the slot
  * @page:	its private page, referenced by the caller
@@ -53,12 +53,12 @@ static int ovc_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page)
  * reference); -EAGAIN (slot or frame changed), -EBUSY (pinned), -ESTALE
  * (contents differ).
  */
-int ovc_vm_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
+int ovc_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		       struct ovc_frame *frame)
 {
 	int err;
 
-	err = ovc_isolate(vm, index, page);
+	err = ovc_merge_isolate(vm, index, page);
 	if (err)
 		return err;
 	err = -ESTALE;
@@ -79,7 +79,7 @@ out:
 }
 
 /**
- * ovc_vm_merge_pair() - make a new frame of a page and a hinted page
+ * ovc_merge_pair() - make a new frame of a page and a hinted page
  * @vm:		the VM
  * @index:	the slot
  * @page:	its private page, referenced by the caller
@@ -92,7 +92,7 @@ out:
  * Return: 0 if merged; -ESTALE (the hint no longer holds those contents),
  * -EAGAIN, -EBUSY, -ENOMEM.
  */
-int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
+int ovc_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		      struct ovc_rmap *hint, u32 hash)
 {
 	struct ovc_vm *hvm = hint->vm;
@@ -113,10 +113,10 @@ int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		goto out_put;
 
 	/* Only the scanner holds two page locks: no ordering needed. */
-	err = ovc_isolate(hvm, hint->index, hpage);
+	err = ovc_merge_isolate(hvm, hint->index, hpage);
 	if (err)
 		goto out_free;
-	err = ovc_isolate(vm, index, page);
+	err = ovc_merge_isolate(vm, index, page);
 	if (err)
 		goto out_unlock_h;
 	err = -ESTALE;
@@ -151,7 +151,7 @@ out_put:
 }
 
 /**
- * ovc_vm_unshare_all() - give every shared slot of a VM a private copy
+ * ovc_merge_unshare_all() - give every shared slot of a VM a private copy
  * @vm:		the VM
  * @keep_zero:	leave slots on the zero frame alone
  *
@@ -159,7 +159,7 @@ out_put:
  * meanwhile.
  * Return: 0, -ENOMEM or -EINTR (a signal; the rest stays shared).
  */
-int ovc_vm_unshare_all(struct ovc_vm *vm, bool keep_zero)
+int ovc_merge_unshare_all(struct ovc_vm *vm, bool keep_zero)
 {
 	struct ovc_frame *frame;
 	unsigned long index;

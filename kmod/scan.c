@@ -121,7 +121,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 		rmap = xa_load(&vm->rmap, index);
 		if (rmap)
 			ovc_hint_del(rmap);
-		ovc_scan_count(ovc_vm_merge_frame(vm, index, page,
+		ovc_scan_count(ovc_merge_frame(vm, index, page,
 						  ovc_zero_frame));
 		goto out;
 	}
@@ -141,7 +141,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 
 	frame = ovc_frame_lookup(vm->share_domain, hash);
 	if (frame) {
-		err = ovc_vm_merge_frame(vm, index, page, frame);
+		err = ovc_merge_frame(vm, index, page, frame);
 		ovc_frame_put(frame);
 		if (!err)
 			ovc_hint_del(rmap);
@@ -155,7 +155,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 		ovc_hint_add(rmap);
 		goto out;
 	}
-	err = ovc_vm_merge_pair(vm, index, page, hint, hash);
+	err = ovc_merge_pair(vm, index, page, hint, hash);
 	if (err == -ESTALE) {
 		ovc_hint_add(rmap);	/* the old hint is dropped */
 	} else if (err) {
@@ -325,7 +325,7 @@ static int ovc_scan_unmerge_all(bool keep_zero)
 
 	mutex_lock(&ovc_vms_lock);
 	list_for_each_entry(vm, &ovc_vms, node) {
-		err = ovc_vm_unshare_all(vm, keep_zero);
+		err = ovc_merge_unshare_all(vm, keep_zero);
 		if (err)
 			break;
 		ovc_scan_drop_rmaps(vm);
@@ -396,7 +396,7 @@ int ovc_vm_set_share_domain(struct ovc_vm *vm, u32 domain)
 
 	mutex_lock(&ovc_scan_mutex);
 	if (vm->share_domain != domain) {
-		err = ovc_vm_unshare_all(vm, true);
+		err = ovc_merge_unshare_all(vm, true);
 		if (!err) {
 			ovc_scan_drop_rmaps(vm);
 			WRITE_ONCE(vm->share_domain, domain);

@@ -124,11 +124,11 @@ static inline bool ovc_vm_index_valid(struct ovc_vm *vm, pgoff_t index)
 /* merge.c */
 struct ovc_frame;
 struct ovc_rmap;
-int ovc_vm_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
+int ovc_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
 			struct ovc_frame *frame);
-int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
+int ovc_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		      struct ovc_rmap *hint, u32 hash);
-int ovc_vm_unshare_all(struct ovc_vm *vm, bool keep_zero);
+int ovc_merge_unshare_all(struct ovc_vm *vm, bool keep_zero);
 
 /* scan.c */
 extern struct mutex ovc_scan_mutex;
