@@ -69,7 +69,7 @@ static long ovc_ioctl_share_domain(struct ovc_vm *vm,
 		return err;
 	if (d.domain > U32_MAX)
 		return -ERANGE;
-	return ovc_vm_set_share_domain(vm, d.domain);
+	return ovc_scan_set_domain(vm, d.domain);
 }
 
 /**

@@ -380,7 +380,7 @@ int ovc_scan_set_zero_only(unsigned int on)
 }
 
 /**
- * ovc_vm_set_share_domain() - move a VM to another sharing domain
+ * ovc_scan_set_domain() - move a VM to another sharing domain
  * @vm:		the VM
  * @domain:	the new domain
  *
@@ -390,7 +390,7 @@ int ovc_scan_set_zero_only(unsigned int on)
  * Return: 0, or the unmerge error (-ENOMEM, -EINTR): the domain is
  * unchanged then.
  */
-int ovc_vm_set_share_domain(struct ovc_vm *vm, u32 domain)
+int ovc_scan_set_domain(struct ovc_vm *vm, u32 domain)
 {
 	int err = 0;
 

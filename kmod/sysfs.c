@@ -378,7 +378,7 @@ static ssize_t vm_share_domain_store(struct kobject *kobj,
 
 	err = kstrtou32(buf, 10, &domain);
 	if (!err)
-		err = ovc_vm_set_share_domain(kobj_to_vm(kobj), domain);
+		err = ovc_scan_set_domain(kobj_to_vm(kobj), domain);
 	return err ? err : count;
 }
 static struct kobj_attribute vm_share_domain_attr =

@@ -136,7 +136,7 @@ int ovc_scan_init(void);
 void ovc_scan_exit(void);
 void ovc_scan_wake(void);
 void ovc_scan_forget_vm(struct ovc_vm *vm);
-int ovc_vm_set_share_domain(struct ovc_vm *vm, u32 domain);
+int ovc_scan_set_domain(struct ovc_vm *vm, u32 domain);
 
 /* sysfs.c */
 int ovc_sysfs_init(void);
