@@ -25,7 +25,7 @@ int ovc_balloon_set_target(struct ovc_vm *vm, u64 pages)
 	if (pages > ovc_range_pages(i_size_read(vm->inode)))
 		return -ERANGE;
 	if (xchg(&vm->balloon_target, pages) != pages)
-		ovc_sysfs_notify_target(vm);
+		ovc_vm_target_changed(vm);
 	return 0;
 }
 

@@ -305,17 +305,21 @@ static void ovc_scan_drop_rmaps(struct ovc_vm *vm)
 	}
 }
 
-/**
- * ovc_scan_forget_vm() - drop a VM the scanner will never see again
- * @vm:	a VM already removed from ovc_vms
+/*
+ * ovc_vm_ops.destroy: drop a VM the scanner will never see again (it is
+ * off ovc_vms); waits for a pass that may still use it.
  */
-void ovc_scan_forget_vm(struct ovc_vm *vm)
+static void ovc_scan_forget_vm(struct ovc_vm *vm)
 {
 	mutex_lock(&ovc_scan_mutex);
 	ovc_scan_drop_rmaps(vm);
 	xa_destroy(&vm->rmap);
 	mutex_unlock(&ovc_scan_mutex);
 }
+
+static struct ovc_vm_ops ovc_scan_vm_ops = {
+	.destroy	= ovc_scan_forget_vm,
+};
 
 /* Unshare every VM (non-zero frames only with @keep_zero), drop hints. */
 static int ovc_scan_unmerge_all(bool keep_zero)
@@ -421,12 +425,14 @@ int ovc_scan_init(void)
 		kmem_cache_destroy(ovc_rmap_cache);
 		return PTR_ERR(ovc_scand);
 	}
+	ovc_vm_register_ops(&ovc_scan_vm_ops);
 	return 0;
 }
 
 /** ovc_scan_exit() - stop ovc_scand; every record was freed with its VM */
 void ovc_scan_exit(void)
 {
+	ovc_vm_unregister_ops(&ovc_scan_vm_ops);
 	kthread_stop(ovc_scand);
 	kmem_cache_destroy(ovc_rmap_cache);
 }

@@ -385,14 +385,15 @@ static struct kobj_attribute vm_share_domain_attr =
 	__ATTR(share_domain, 0644, vm_share_domain_show,
 	       vm_share_domain_store);
 
-/**
- * ovc_sysfs_notify_target() - wake pollers of balloon_target_pages
- * @vm:	the VM whose target changed
- */
-void ovc_sysfs_notify_target(struct ovc_vm *vm)
+/* A VM's balloon target changed: wake pollers of balloon_target_pages. */
+static void ovc_sysfs_notify_target(struct ovc_vm *vm)
 {
 	sysfs_notify(&vm->kobj, NULL, "balloon_target_pages");
 }
+
+static struct ovc_vm_ops ovc_sysfs_vm_ops = {
+	.target_changed	= ovc_sysfs_notify_target,
+};
 
 static struct attribute *ovc_vm_attrs[] = {
 	&vm_name_attr.attr,
@@ -475,6 +476,7 @@ int ovc_sysfs_init(void)
 		err = -ENOMEM;
 		goto out_group;
 	}
+	ovc_vm_register_ops(&ovc_sysfs_vm_ops);
 	return 0;
 
 out_group:
@@ -487,6 +489,7 @@ out_put:
 /** ovc_sysfs_exit() - remove /sys/kernel/mm/ovc; no VM may be left */
 void ovc_sysfs_exit(void)
 {
+	ovc_vm_unregister_ops(&ovc_sysfs_vm_ops);
 	kset_unregister(ovc_vms_kset);
 	sysfs_remove_group(ovc_kobj, &ovc_attr_group);
 	kobject_put(ovc_kobj);

@@ -19,6 +19,48 @@ unsigned long ovc_nr_vms;
 
 static atomic64_t ovc_next_vm_id = ATOMIC64_INIT(0);
 
+/*
+ * Registered struct ovc_vm_ops.  They are registered at module init before
+ * ovcfs is, and unregistered after it is gone: the list never changes
+ * while a VM exists, so it is walked without a lock.
+ */
+static LIST_HEAD(ovc_vm_ops_list);
+
+/**
+ * ovc_vm_register_ops() - hear of every VM's destruction and target changes
+ * @ops:	the callbacks, see struct ovc_vm_ops
+ *
+ * Context: module init, before ovcfs is registered.
+ */
+void ovc_vm_register_ops(struct ovc_vm_ops *ops)
+{
+	list_add_tail(&ops->node, &ovc_vm_ops_list);
+}
+
+/**
+ * ovc_vm_unregister_ops() - undo ovc_vm_register_ops()
+ * @ops:	the callbacks
+ *
+ * Context: module init or exit, while no VM exists.
+ */
+void ovc_vm_unregister_ops(struct ovc_vm_ops *ops)
+{
+	list_del(&ops->node);
+}
+
+/**
+ * ovc_vm_target_changed() - tell the ops that @vm's balloon target changed
+ * @vm:	the VM
+ */
+void ovc_vm_target_changed(struct ovc_vm *vm)
+{
+	struct ovc_vm_ops *ops;
+
+	list_for_each_entry(ops, &ovc_vm_ops_list, node)
+		if (ops->target_changed)
+			ops->target_changed(vm);
+}
+
 /**
  * ovc_vm_create() - set up the VM object of a new ovcfs regular file
  * @inode:	the new inode, not yet visible to anyone
@@ -67,13 +109,17 @@ struct ovc_vm *ovc_vm_create(struct inode *inode)
  */
 void ovc_vm_destroy(struct ovc_vm *vm)
 {
+	struct ovc_vm_ops *ops;
+
 	/* Out of the list first: the scanner then never finds it again. */
 	mutex_lock(&ovc_vms_lock);
 	list_del(&vm->node);
 	WRITE_ONCE(ovc_nr_vms, ovc_nr_vms - 1);
 	mutex_unlock(&ovc_vms_lock);
-	/* Waits for a scanner pass that may still use it. */
-	ovc_scan_forget_vm(vm);
+	/* Each destroy callback waits for its users in flight (the scanner). */
+	list_for_each_entry(ops, &ovc_vm_ops_list, node)
+		if (ops->destroy)
+			ops->destroy(vm);
 
 	ovc_slot_drop_range(vm, 0, ULONG_MAX, false);
 	WARN_ON_ONCE(atomic_long_read(&vm->resident) ||

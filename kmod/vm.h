@@ -111,6 +111,31 @@ extern struct list_head ovc_vms;
 extern struct mutex ovc_vms_lock;
 extern unsigned long ovc_nr_vms;
 
+/**
+ * struct ovc_vm_ops - what the layers above the VM object hear of its life
+ * @destroy:	@vm is being destroyed: it is off ovc_vms already, so no new
+ *		user finds it, and its slots are still there.  Drop every
+ *		reference to it, waiting for users in flight (the scanner
+ *		frees its records of @vm).  Process context, may sleep.
+ * @target_changed: the balloon target of @vm changed (sysfs wakes the
+ *		pollers of balloon_target_pages).  Process context, the
+ *		inode's i_rwsem may be held.
+ * @node:	in the list of registered ops, see ovc_vm_register_ops()
+ *
+ * As the core never calls the interfaces above it (sysfs) nor another
+ * core file that calls it back (the scanner), these callbacks are how they
+ * hear of a VM's life.  Either callback may be NULL.
+ */
+struct ovc_vm_ops {
+	void (*destroy)(struct ovc_vm *vm);
+	void (*target_changed)(struct ovc_vm *vm);
+	struct list_head node;
+};
+
+void ovc_vm_register_ops(struct ovc_vm_ops *ops);
+void ovc_vm_unregister_ops(struct ovc_vm_ops *ops);
+void ovc_vm_target_changed(struct ovc_vm *vm);
+
 struct ovc_vm *ovc_vm_create(struct inode *inode);
 void ovc_vm_destroy(struct ovc_vm *vm);
 void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info);
@@ -135,7 +160,6 @@ extern struct mutex ovc_scan_mutex;
 int ovc_scan_init(void);
 void ovc_scan_exit(void);
 void ovc_scan_wake(void);
-void ovc_scan_forget_vm(struct ovc_vm *vm);
 int ovc_scan_set_domain(struct ovc_vm *vm, u32 domain);
 
 /* sysfs.c */
@@ -143,7 +167,6 @@ int ovc_sysfs_init(void);
 void ovc_sysfs_exit(void);
 int ovc_sysfs_add_vm(struct ovc_vm *vm);
 void ovc_sysfs_del_vm(struct ovc_vm *vm);
-void ovc_sysfs_notify_target(struct ovc_vm *vm);
 
 /* ovcfs.c */
 int ovcfs_init(void);
