@@ -57,6 +57,7 @@ static struct inode *ovcfs_get_inode(struct super_block *sb,
 {
 	struct inode *inode = new_inode(sb);
 	struct ovc_vm *vm;
+	int err;
 
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
@@ -74,7 +75,14 @@ static struct inode *ovcfs_get_inode(struct super_block *sb,
 			iput(inode);
 			return ERR_CAST(vm);
 		}
+		err = ovc_sysfs_add_vm(vm);
+		if (err) {
+			ovc_vm_destroy(vm);
+			iput(inode);
+			return ERR_PTR(err);
+		}
 		inode->i_private = vm;
+		ovc_scan_wake();	/* a VM appeared */
 		break;
 	case S_IFDIR:
 		inode->i_op = &ovcfs_dir_iops;

@@ -216,7 +216,7 @@ static const struct attribute_group ovc_attr_group = {
 };
 
 /*
- * Per-VM files.  A show can run until ovc_sysfs_del_vm() has removed the
+ * Per-VM files.  A show can run until ovc_vm_destroy() has removed the
  * directory (kernfs drains active readers), so vm and vm->inode are valid.
  */
 static inline struct ovc_vm *kobj_to_vm(struct kobject *kobj)
@@ -415,45 +415,24 @@ static struct attribute *ovc_vm_attrs[] = {
 };
 ATTRIBUTE_GROUPS(ovc_vm);
 
-static void ovc_vm_release(struct kobject *kobj)
-{
-	kfree(kobj_to_vm(kobj));
-}
-
-static const struct kobj_type ovc_vm_ktype = {
-	.release	= ovc_vm_release,
-	.sysfs_ops	= &kobj_sysfs_ops,
-	.default_groups	= ovc_vm_groups,
-};
-
 /**
  * ovc_sysfs_add_vm() - create vms/<id>/ for a new VM
- * @vm:	the VM, with its id set
+ * @vm:	the VM from ovc_vm_create(), whose kobject is initialised
  *
- * On failure the kobject is dropped and its release frees @vm.
+ * The directory goes away with the VM (ovc_vm_destroy()), which on
+ * failure also removes whatever was added.
  *
- * Return: 0 or the error of kobject_init_and_add().
+ * Return: 0 or the error of kobject_add() or sysfs_create_groups().
  */
 int ovc_sysfs_add_vm(struct ovc_vm *vm)
 {
 	int err;
 
 	vm->kobj.kset = ovc_vms_kset;
-	err = kobject_init_and_add(&vm->kobj, &ovc_vm_ktype, NULL, "%llu",
-				   vm->id);
-	if (err)
-		kobject_put(&vm->kobj);
+	err = kobject_add(&vm->kobj, NULL, "%llu", vm->id);
+	if (!err)
+		err = sysfs_create_groups(&vm->kobj, ovc_vm_groups);
 	return err;
-}
-
-/**
- * ovc_sysfs_del_vm() - remove vms/<id>/ and drop the VM's last reference
- * @vm:	the VM; freed on return
- */
-void ovc_sysfs_del_vm(struct ovc_vm *vm)
-{
-	kobject_del(&vm->kobj);
-	kobject_put(&vm->kobj);
 }
 
 /**

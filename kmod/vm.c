@@ -4,6 +4,7 @@
  * lifetime.  The design and the lock order are described in vm.h; the
  * slots in slot.h, sharing in share.h.
  */
+#include <linux/kobject.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -61,18 +62,32 @@ void ovc_vm_target_changed(struct ovc_vm *vm)
 			ops->target_changed(vm);
 }
 
+/* The last reference to the VM's kobject is gone: the VM dies here. */
+static void ovc_vm_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct ovc_vm, kobj));
+}
+
+/* sysfs.c adds the kobject and its files (ovc_sysfs_add_vm()). */
+static const struct kobj_type ovc_vm_ktype = {
+	.release	= ovc_vm_release,
+	.sysfs_ops	= &kobj_sysfs_ops,
+};
+
 /**
  * ovc_vm_create() - set up the VM object of a new ovcfs regular file
  * @inode:	the new inode, not yet visible to anyone
  *
+ * The VM is on ovc_vms on return; ovcfs then registers it with sysfs and
+ * wakes the scanner.  Its kobject holds the one reference to it, dropped
+ * by ovc_vm_destroy().
+ *
  * Context: process context, may sleep.
- * Return: the VM, or an ERR_PTR: -ENOMEM, or the error of the sysfs
- * registration.
+ * Return: the VM, or ERR_PTR(-ENOMEM).
  */
 struct ovc_vm *ovc_vm_create(struct inode *inode)
 {
 	struct ovc_vm *vm;
-	int err;
 
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
 	if (!vm)
@@ -83,18 +98,12 @@ struct ovc_vm *ovc_vm_create(struct inode *inode)
 	vm->inode = inode;
 	vm->share_domain = from_kuid_munged(&init_user_ns, inode->i_uid);
 	vm->id = atomic64_inc_return(&ovc_next_vm_id);
-	INIT_LIST_HEAD(&vm->node);
-
-	/* On failure this drops the kobject, whose release frees @vm. */
-	err = ovc_sysfs_add_vm(vm);
-	if (err)
-		return ERR_PTR(err);
+	kobject_init(&vm->kobj, &ovc_vm_ktype);
 
 	mutex_lock(&ovc_vms_lock);
 	list_add_tail(&vm->node, &ovc_vms);
 	WRITE_ONCE(ovc_nr_vms, ovc_nr_vms + 1);
 	mutex_unlock(&ovc_vms_lock);
-	ovc_scan_wake();
 	return vm;
 }
 
@@ -102,8 +111,11 @@ struct ovc_vm *ovc_vm_create(struct inode *inode)
  * ovc_vm_destroy() - free a VM whose inode is being evicted
  * @vm:	the VM; no mapping of it can exist any more
  *
- * Frees every page and scanner record, removes the sysfs directory and
- * drops the last reference, which frees @vm.
+ * Takes it off ovc_vms, runs the destroy callbacks (the scanner frees its
+ * records), frees every slot, removes the sysfs directory (kernfs waits
+ * for the readers of its files) and drops the last reference: the kobject
+ * release, ovc_vm_release(), frees @vm.  Also undoes a failed
+ * ovc_sysfs_add_vm().
  *
  * Context: process context, may sleep.
  */
@@ -127,7 +139,9 @@ void ovc_vm_destroy(struct ovc_vm *vm)
 		     atomic_long_read(&vm->shared) ||
 		     atomic_long_read(&vm->zero));
 	xa_destroy(&vm->slots);
-	ovc_sysfs_del_vm(vm);
+	if (vm->kobj.state_in_sysfs)
+		kobject_del(&vm->kobj);
+	kobject_put(&vm->kobj);
 }
 
 /**

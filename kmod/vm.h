@@ -80,7 +80,8 @@ struct ovc_vm_info;
  * @owner_pid:	tgid of the last process that mapped the file, 0 if none
  * @id:		unique id, never reused while the module is loaded
  * @node:	entry in ovc_vms, under ovc_vms_lock
- * @kobj:	the vms/<id>/ sysfs directory; its release frees the VM
+ * @kobj:	the vms/<id>/ sysfs directory (added by sysfs.c); it holds
+ *		the one reference to the VM, whose release frees it (vm.c)
  */
 struct ovc_vm {
 	struct xarray slots;
@@ -166,7 +167,6 @@ int ovc_scan_set_domain(struct ovc_vm *vm, u32 domain);
 int ovc_sysfs_init(void);
 void ovc_sysfs_exit(void);
 int ovc_sysfs_add_vm(struct ovc_vm *vm);
-void ovc_sysfs_del_vm(struct ovc_vm *vm);
 
 /* ovcfs.c */
 int ovcfs_init(void);
