@@ -10,6 +10,7 @@
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 
+#include "merge.h"
 #include "share.h"
 #include "slot.h"
 #include "vm.h"

@@ -24,7 +24,10 @@
 #include "compat.h"
 #include "fault.h"
 #include "file.h"
+#include "ioctl.h"
 #include "range.h"
+#include "scan.h"
+#include "sysfs.h"
 #include "uarg.h"
 #include "vm.h"
 

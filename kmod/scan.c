@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 
+#include "merge.h"
 #include "scan.h"
 #include "share.h"
 #include "slot.h"

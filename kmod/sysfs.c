@@ -22,6 +22,7 @@
 #include "scan.h"
 #include "share.h"
 #include "slot.h"
+#include "sysfs.h"
 #include "vm.h"
 
 static struct kobject *ovc_kobj;

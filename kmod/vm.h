@@ -23,20 +23,37 @@
  * whoever removes a slot takes the page lock after removing it and unmaps
  * the page again if a racing fault had mapped it.
  *
- * Lock ordering (outermost first):
+ * Lock ordering (outermost first; a lock may be taken with any of its
+ * ancestors held).  This is the only lock-order tree of ovc:
  *
  *   inode->i_rwsem			(write, fallocate, truncate)
  *     mm->mmap_lock			(page faults)
- *       vm->lock			(slot transitions)
- *         xa_lock(&vm->slots)		(inside the xarray API)
- *   page lock				(never taken with vm->lock held)
- *     mapping->i_mmap_rwsem		(unmap_mapping_range)
+ *       page lock			(fault, mkwrite, COW, write, zeroing,
+ *					 slot release; never taken with
+ *					 vm->lock held)
+ *         vm->lock			(slot transitions)
+ *           xa_lock(&vm->slots)	(inside the xarray API)
+ *           ovc_share_lock		(spinlock: frame and hint table)
+ *         mapping->i_mmap_rwsem	(unmap_mapping_range)
  *
  *   ovc_scan_mutex			(scanner work, rmap records, domains)
- *     page lock			(the scanner: two at most, only it)
- *       vm->lock
- *         ovc_share_lock		(spinlock: frame and hint table)
- *     ovc_vms_lock			(list of all VMs)
+ *     ovc_vms_lock			(list of all VMs; held across the
+ *					 unmerging of run=2 and zero_only)
+ *       page lock			(the scanner: two at most, only it)
+ *         vm->lock
+ *           ovc_share_lock
+ *
+ * Files (kmod/), each with a header of its own (no internal.h: a file's
+ * includes say what it depends on).  Calls go one way, down:
+ *
+ *   interfaces  main.c, ovcfs.c, ioctl.c, uarg.c, sysfs.c
+ *   core        vm.c (this object and its lifetime), scan.c, fault.c,
+ *               file.c, balloon.c
+ *   mechanisms  merge.c, slot.c + slot.h, share.c, range.c
+ *
+ * The core calls no interface and vm.c calls no other core file; the
+ * scanner and sysfs hear of a VM's destruction and balloon target changes
+ * through struct ovc_vm_ops below.
  *
  * Shared slots: a slot pointing at a frame holds one of the frame's
  * sharers.  Whoever changes such a slot holds the frame page's lock,
@@ -146,33 +163,5 @@ static inline bool ovc_vm_index_valid(struct ovc_vm *vm, pgoff_t index)
 {
 	return index < ovc_range_pages(i_size_read(vm->inode));
 }
-
-/* merge.c */
-struct ovc_frame;
-struct ovc_rmap;
-int ovc_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
-			struct ovc_frame *frame);
-int ovc_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
-		      struct ovc_rmap *hint, u32 hash);
-int ovc_merge_unshare_all(struct ovc_vm *vm, bool keep_zero);
-
-/* scan.c */
-extern struct mutex ovc_scan_mutex;
-int ovc_scan_init(void);
-void ovc_scan_exit(void);
-void ovc_scan_wake(void);
-int ovc_scan_set_domain(struct ovc_vm *vm, u32 domain);
-
-/* sysfs.c */
-int ovc_sysfs_init(void);
-void ovc_sysfs_exit(void);
-int ovc_sysfs_add_vm(struct ovc_vm *vm);
-
-/* ovcfs.c */
-int ovcfs_init(void);
-void ovcfs_exit(void);
-
-/* ioctl.c */
-long ovc_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 #endif /* _OVC_VM_H */
