@@ -4,7 +4,7 @@
  * page joins an existing frame, or two private pages become a new frame;
  * and a whole VM is unshared (run=2, a domain change).  The design is in
  * share.h; the slot-level steps (ovc_slot_share(), copy-on-write) live
- * in vm.c.
+ * in slot.c.
  */
 #include <linux/mm.h>
 #include <linux/pagemap.h>
