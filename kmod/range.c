@@ -88,3 +88,7 @@ pgoff_t ovc_range_pages(loff_t size)
 		return 0;
 	return (pgoff_t)((size - 1) >> PAGE_SHIFT) + 1;
 }
+
+#if IS_ENABLED(CONFIG_OVC_KUNIT_TEST)
+#include "tests/range_kunit.h"
+#endif

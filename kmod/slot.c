@@ -389,3 +389,7 @@ int ovc_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	trace_ovc_merge(vm->id, index, frame->hash, frame->zero, insert);
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_OVC_KUNIT_TEST)
+#include "tests/slot_kunit.h"
+#endif

@@ -117,3 +117,7 @@ int ovc_uarg_share_domain(const struct ovc_share_domain *d)
 {
 	return ovc_uarg_fields(d->flags, d->reserved, ARRAY_SIZE(d->reserved));
 }
+
+#if IS_ENABLED(CONFIG_OVC_KUNIT_TEST)
+#include "tests/uarg_kunit.h"
+#endif

@@ -1,9 +1,15 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * KUnit tests of the argument checks (kmod/uarg.c): fallocate() modes, the
  * flags and reserved fields of every ioctl argument in uapi/linux/ovc.h,
  * and its frozen layout.
+ *
+ * Included at the end of kmod/uarg.c (as DAMON includes its tests), so
+ * static functions stay static; built only with CONFIG_OVC_KUNIT_TEST.
  */
+#ifndef _OVC_UARG_KUNIT_H
+#define _OVC_UARG_KUNIT_H
+
 #include <kunit/test.h>
 #include <linux/types.h>
 #include <linux/falloc.h>
@@ -334,3 +340,5 @@ static struct kunit_suite uarg_test_suite = {
 kunit_test_suites(&uarg_test_suite);
 
 MODULE_LICENSE("GPL");
+
+#endif /* _OVC_UARG_KUNIT_H */

@@ -1,8 +1,14 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * KUnit tests of the pure range helpers (kmod/range.c): hole punches and
  * file sizes.
+ *
+ * Included at the end of kmod/range.c (as DAMON includes its tests), so
+ * static functions stay static; built only with CONFIG_OVC_KUNIT_TEST.
  */
+#ifndef _OVC_RANGE_KUNIT_H
+#define _OVC_RANGE_KUNIT_H
+
 #include <kunit/test.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
@@ -211,3 +217,5 @@ static struct kunit_suite range_test_suite = {
 kunit_test_suites(&range_test_suite);
 
 MODULE_LICENSE("GPL");
+
+#endif /* _OVC_RANGE_KUNIT_H */

@@ -1,10 +1,16 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * KUnit tests of the page-sharing table (kmod/share.c): frame insert,
  * lookup and removal, the sharer/refcount lifecycle, taking the last
  * sharer's page back, hints (self-exclusion, staleness, domains), zero
  * detection and the page hash.
+ *
+ * Included at the end of kmod/share.c (as DAMON includes its tests), so
+ * static functions stay static; built only with CONFIG_OVC_KUNIT_TEST.
  */
+#ifndef _OVC_SHARE_KUNIT_H
+#define _OVC_SHARE_KUNIT_H
+
 #include <kunit/test.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -226,3 +232,5 @@ static struct kunit_suite share_suite = {
 kunit_test_suite(share_suite);
 
 MODULE_LICENSE("GPL");
+
+#endif /* _OVC_SHARE_KUNIT_H */

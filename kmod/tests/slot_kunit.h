@@ -1,9 +1,15 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * KUnit tests of the slot encoding (kmod/slot.h): every kind of entry is
  * built, decoded and stored in a real xarray, with real pages from
  * alloc_pages(), fake but aligned frame pointers and the ballooned marker.
+ *
+ * Included at the end of kmod/slot.c (as DAMON includes its tests), so
+ * static functions stay static; built only with CONFIG_OVC_KUNIT_TEST.
  */
+#ifndef _OVC_SLOT_KUNIT_H
+#define _OVC_SLOT_KUNIT_H
+
 #include <kunit/test.h>
 #include <linux/gfp.h>
 #include <linux/limits.h>
@@ -198,3 +204,5 @@ static struct kunit_suite slot_test_suite = {
 kunit_test_suites(&slot_test_suite);
 
 MODULE_LICENSE("GPL");
+
+#endif /* _OVC_SLOT_KUNIT_H */
