@@ -122,16 +122,16 @@ int ovc_parse_size(const char *s, uint64_t page_size, uint64_t *bytes);
 
 /*
  * A VM reached through its ovcfs file.  The operations are the uapi
- * ioctls; with OVC_FAKE_IOCTL=1 in the environment (tests only) they are
- * emulated on the fake sysfs tree at $OVC_SYSFS instead, the VM being the
- * vms/<id>/ whose name file holds the file's absolute path.
+ * ioctls.  Only the test binaries (tests/bin/ovcctl, tests/bin/ovcd, linked with
+ * tests/libovc-fake.o) can emulate them on a sysfs tree instead, with
+ * OVC_FAKE_IOCTL=1 in the environment; ovcctl and ovcd cannot.
  */
 struct ovc_file_ops;
 
 struct ovc_file {
 	int fd;				/* the open file */
-	int vm_dir;			/* fake: vms/<id>/ of the fake tree; else -1 */
-	uint64_t fake_id;		/* fake: that <id> */
+	int vm_dir;			/* test build: vms/<id>/ of the tree; else -1 */
+	uint64_t vm_id;			/* test build: that <id> */
 	const struct ovc_file_ops *ops;
 };
 
@@ -143,8 +143,8 @@ struct ovc_file_ops {
 };
 
 /*
- * Open @path with @flags.  EMEDIUMTYPE if it is not on ovcfs; in fake
- * mode ENXIO if the fake tree has no VM of that name.
+ * Open @path with @flags.  EMEDIUMTYPE if it is not on ovcfs; in the test
+ * build's emulation ENXIO if the tree has no VM of that name.
  */
 int ovc_file_open(struct ovc_file *f, const char *path, int flags);
 
@@ -160,10 +160,13 @@ int ovc_file_report(struct ovc_file *f, const struct ovc_guest_report *rep);
 /* Close what ovc_file_open() opened; safe on a closed ovc_file. */
 void ovc_file_close(struct ovc_file *f);
 
-/* Emulated operations (libovc-fake.c); NULL unless OVC_FAKE_IOCTL=1. */
-const struct ovc_file_ops *ovc_fake_ops(void);
-
-/* Find the fake tree's vms/<id>/ whose name is @path: a directory fd. */
-int ovc_fake_find_vm(const char *path, uint64_t *id);
+/*
+ * The test seam: NULL in ovcctl and ovcd.  The test build's
+ * tests/libovc-fake.c sets it from a constructor.  Called by
+ * ovc_file_open() once @path is open as f->fd, with f->ops the ioctls:
+ * returns 1 to go on as usual, 0 having set f->ops (and f->vm_dir,
+ * f->vm_id) to its own, or -1/errno.
+ */
+extern int (*ovc_file_open_hook)(struct ovc_file *f, const char *path);
 
 #endif /* OVC_LIBOVC_H */
