@@ -14,7 +14,7 @@
 
 #include <linux/ovc.h>
 
-/* Bits of struct ovc_vm::known: which fields were read. */
+/* Bits of struct ovc_vm_stat::known: which fields were read. */
 enum {
 	OVC_VM_NAME	= 1 << 0,
 	OVC_VM_UID	= 1 << 1,
@@ -32,9 +32,9 @@ enum {
 };
 
 /* One VM as the module describes it; a field is valid if its bit is set. */
-struct ovc_vm {
+struct ovc_vm_stat {
 	uint64_t id;
-	char *name;			/* malloc'ed; freed by ovc_vm_clear() */
+	char *name;			/* malloc'ed; freed by ovc_vm_stat_clear() */
 	uint64_t owner_uid;
 	uint64_t owner_pid;
 	uint64_t size_pages;
@@ -87,16 +87,16 @@ int ovc_list_vms(int root, uint64_t **ids, size_t *nr);
  * Read vms/<id>/.  A missing file leaves its field unknown; ENOENT for
  * the directory itself means the VM went away since it was listed.
  */
-int ovc_read_vm(int root, uint64_t id, struct ovc_vm *vm);
+int ovc_read_vm_stat(int root, uint64_t id, struct ovc_vm_stat *vm);
 
 /* Issue OVC_IOC_VM_INFO on an open ovcfs file. */
 int ovc_get_vm_info(int fd, struct ovc_vm_info *info);
 
 /* Fill @vm from an ioctl answer (name left unknown). */
-void ovc_vm_from_info(struct ovc_vm *vm, const struct ovc_vm_info *info);
+void ovc_vm_stat_from_info(struct ovc_vm_stat *vm, const struct ovc_vm_info *info);
 
 /* Free what @vm holds and reset it. */
-void ovc_vm_clear(struct ovc_vm *vm);
+void ovc_vm_stat_clear(struct ovc_vm_stat *vm);
 
 /* Read one decimal value from @path relative to directory @dir. */
 int ovc_read_u64(int dir, const char *path, uint64_t *val);
