@@ -82,12 +82,62 @@ static void ovc_slot_release(struct ovc_vm *vm, struct ovc_slot_drop *d)
 		put_page(page);
 }
 
+/**
+ * struct ovc_slot_step - what dropping one slot does (ovc_slot_drop_step())
+ * @change:	the slot changes at all
+ * @next:	the entry it holds afterwards; NULL: it is erased
+ * @ballooned:	change of the VM's ballooned count
+ * @resident:	change of the VM's resident count
+ * @shared:	change of the VM's shared or zero count (the frame's kind
+ *		says which)
+ * @release:	the old entry held memory: unmap it and drop the reference
+ */
+struct ovc_slot_step {
+	bool change;
+	void *next;
+	int ballooned;
+	int resident;
+	int shared;
+	bool release;
+};
+
+/*
+ * The transition of one slot holding @entry when a hole punch (@balloon)
+ * or a truncate or teardown (!@balloon) drops it: a slot holding memory
+ * becomes ballooned or is erased; a ballooned slot stays so on a punch
+ * and is erased otherwise.  A pure function (KUnit tests it).
+ */
+static void ovc_slot_drop_step(const void *entry, bool balloon,
+			       struct ovc_slot_step *st)
+{
+	*st = (struct ovc_slot_step){ .change = true };
+	switch (ovc_slot_kind(entry)) {
+	case OVC_SLOT_EMPTY:
+		st->change = false;
+		return;
+	case OVC_SLOT_BALLOONED:
+		st->change = !balloon;
+		st->ballooned = balloon ? 0 : -1;
+		return;
+	case OVC_SLOT_PRIVATE:
+		st->resident = -1;
+		break;
+	case OVC_SLOT_SHARED:
+		st->shared = -1;
+		break;
+	}
+	st->release = true;
+	if (balloon) {
+		st->next = ovc_slot_mk_ballooned();
+		st->ballooned = 1;
+	}
+}
+
 /*
  * Remove the slots of [@first, @end) from @vm, unmap them from every
- * mapping of the VM and drop the slots' references.  With @balloon (a hole
- * punch) a slot holding memory becomes a ballooned one, counted until it
- * is touched again; else (truncate, teardown) every slot is erased.  Works
- * in batches so that vm->lock is never held for long.
+ * mapping of the VM and drop the slots' references: each slot as
+ * ovc_slot_drop_step() says.  Works in batches so that vm->lock is never
+ * held for long.
  */
 void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 		       bool balloon)
@@ -110,27 +160,21 @@ void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 		mutex_lock(&vm->lock);
 		xa_for_each_range(&vm->slots, index, entry, first, end - 1) {
 			struct ovc_frame *frame = ovc_slot_frame(entry);
+			struct ovc_slot_step st;
 
-			if (ovc_slot_kind(entry) == OVC_SLOT_BALLOONED) {
-				if (!balloon) {
-					xa_erase(&vm->slots, index);
-					ballooned--;
-				}
+			ovc_slot_drop_step(entry, balloon, &st);
+			if (!st.change)
 				continue;
-			}
-			if (balloon) {
-				/* Replacing a present entry never allocates. */
-				xa_store(&vm->slots, index,
-					 ovc_slot_mk_ballooned(), GFP_NOWAIT);
-				ballooned++;
-			} else {
-				xa_erase(&vm->slots, index);
-			}
-			if (frame)
-				atomic_long_dec(ovc_slot_shared_counter(vm, frame));
-			else if (ovc_slot_page(entry))
-				resident--;
+			if (st.next)	/* replacing an entry never allocates */
+				xa_store(&vm->slots, index, st.next, GFP_NOWAIT);
 			else
+				xa_erase(&vm->slots, index);
+			ballooned += st.ballooned;
+			resident += st.resident;
+			if (st.shared)
+				atomic_long_add(st.shared,
+						ovc_slot_shared_counter(vm, frame));
+			if (!st.release)
 				continue;
 			batch[n].entry = entry;
 			batch[n++].index = index;

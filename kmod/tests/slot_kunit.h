@@ -2,7 +2,9 @@
 /*
  * KUnit tests of the slot encoding (kmod/slot.h): every kind of entry is
  * built, decoded and stored in a real xarray, with real pages from
- * alloc_pages(), fake but aligned frame pointers and the ballooned marker.
+ * alloc_pages(), fake but aligned frame pointers and the ballooned marker;
+ * and the transition of one slot of each kind when a hole punch or a
+ * truncate drops it (ovc_slot_drop_step()).
  *
  * Included at the end of kmod/slot.c (as DAMON includes its tests), so
  * static functions stay static; built only with CONFIG_OVC_KUNIT_TEST.
@@ -187,10 +189,96 @@ static void slot_ballooned_marker_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ovc_slot_kind(entry), OVC_SLOT_BALLOONED);
 }
 
+/* ---- ovc_slot_drop_step(): punch and truncate, one slot ---- */
+
+enum drop_src { DROP_EMPTY, DROP_PRIVATE, DROP_SHARED, DROP_BALLOONED };
+
+struct drop_case {
+	const char *name;
+	enum drop_src src;
+	bool balloon;		/* a hole punch; else truncate or teardown */
+	bool change;
+	enum ovc_slot_kind next;
+	int ballooned, resident, shared;
+	bool release;
+};
+
+static const struct drop_case drop_cases[] = {
+	{ "punch: empty stays empty", DROP_EMPTY, true, false,
+	  OVC_SLOT_EMPTY, 0, 0, 0, false },
+	{ "truncate: empty stays empty", DROP_EMPTY, false, false,
+	  OVC_SLOT_EMPTY, 0, 0, 0, false },
+	{ "punch: private becomes ballooned", DROP_PRIVATE, true, true,
+	  OVC_SLOT_BALLOONED, 1, -1, 0, true },
+	{ "truncate: private is erased", DROP_PRIVATE, false, true,
+	  OVC_SLOT_EMPTY, 0, -1, 0, true },
+	{ "punch: shared becomes ballooned", DROP_SHARED, true, true,
+	  OVC_SLOT_BALLOONED, 1, 0, -1, true },
+	{ "truncate: shared is erased", DROP_SHARED, false, true,
+	  OVC_SLOT_EMPTY, 0, 0, -1, true },
+	{ "punch: ballooned stays ballooned, counted once", DROP_BALLOONED,
+	  true, false, OVC_SLOT_BALLOONED, 0, 0, 0, false },
+	{ "truncate: ballooned is erased and uncounted", DROP_BALLOONED, false,
+	  true, OVC_SLOT_EMPTY, -1, 0, 0, false },
+};
+
+static void drop_case_desc(const struct drop_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(drop, drop_cases, drop_case_desc);
+
+static void slot_drop_step_test(struct kunit *test)
+{
+	const struct drop_case *c = test->param_value;
+	struct ovc_slot_step st;
+	struct page *page = NULL;
+	void *entry = NULL, *frame;
+	enum ovc_slot_kind next;
+
+	switch (c->src) {
+	case DROP_EMPTY:
+		break;
+	case DROP_PRIVATE:
+		page = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		entry = ovc_slot_mk_private(page);
+		break;
+	case DROP_SHARED:
+		frame = kunit_kzalloc(test, 64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, frame);
+		entry = ovc_slot_mk_shared(frame);
+		break;
+	case DROP_BALLOONED:
+		entry = ovc_slot_mk_ballooned();
+		break;
+	}
+
+	memset(&st, 0x5a, sizeof(st));
+	ovc_slot_drop_step(entry, c->balloon, &st);
+	KUNIT_EXPECT_EQ(test, st.change, c->change);
+	next = st.change ? ovc_slot_kind(st.next) : ovc_slot_kind(entry);
+	KUNIT_EXPECT_EQ(test, next, c->next);
+	KUNIT_EXPECT_EQ(test, st.ballooned, c->ballooned);
+	KUNIT_EXPECT_EQ(test, st.resident, c->resident);
+	KUNIT_EXPECT_EQ(test, st.shared, c->shared);
+	KUNIT_EXPECT_EQ(test, st.release, c->release);
+	/* Whatever the row, the slot holds no memory afterwards. */
+	KUNIT_EXPECT_NULL(test, ovc_slot_page(st.change ? st.next : entry));
+	KUNIT_EXPECT_NULL(test, ovc_slot_frame(st.change ? st.next : entry));
+	/* Memory is released exactly when a counter of memory drops. */
+	KUNIT_EXPECT_EQ(test, st.release, st.resident + st.shared == -1);
+
+	if (page)
+		__free_page(page);
+}
+
 static struct kunit_case slot_test_cases[] = {
 	KUNIT_CASE_PARAM(slot_round_trip_test, slot_gen_params),
 	KUNIT_CASE(slot_private_never_other_test),
 	KUNIT_CASE(slot_ballooned_marker_test),
+	KUNIT_CASE_PARAM(slot_drop_step_test, drop_gen_params),
 	{}
 };
 
