@@ -138,7 +138,7 @@ OVC_SCAN_STAT(hint_stale, hint_stale);
 OVC_SCAN_STAT(pages_pinned, pinned);
 
 /* A share table statistic, read under ovc_share_lock. */
-static unsigned long ovc_share_stat(unsigned long *field)
+static unsigned long ovc_sysfs_share_stat(unsigned long *field)
 {
 	unsigned long v;
 
@@ -152,7 +152,7 @@ static ssize_t pages_shared_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lu\n",
-			  ovc_share_stat(&ovc_share_stats.frames));
+			  ovc_sysfs_share_stat(&ovc_share_stats.frames));
 }
 OVC_ATTR_RO(pages_shared);
 
@@ -172,7 +172,7 @@ OVC_ATTR_RO(pages_sharing);
 static ssize_t pages_zero_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lu\n", ovc_share_stat(&ovc_share_stats.zero));
+	return sysfs_emit(buf, "%lu\n", ovc_sysfs_share_stat(&ovc_share_stats.zero));
 }
 OVC_ATTR_RO(pages_zero);
 
@@ -180,7 +180,7 @@ static ssize_t pages_unshared_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lu\n",
-			  ovc_share_stat(&ovc_share_stats.hints));
+			  ovc_sysfs_share_stat(&ovc_share_stats.hints));
 }
 OVC_ATTR_RO(pages_unshared);
 
