@@ -59,8 +59,8 @@ bench-balloon: all
 	bash bench/balloon
 
 checkpatch:
-	$(KDIR)/scripts/checkpatch.pl --no-tree -f kmod/*.c kmod/*.h kmod/tests/*.c 2>/dev/null || \
-	  $(OVC_CACHE)/linux-source-6.1/scripts/checkpatch.pl --no-tree -f kmod/*.c kmod/*.h kmod/tests/*.c
+	$(KDIR)/scripts/checkpatch.pl --no-tree -f kmod/*.c kmod/*.h kmod/tests/*.h 2>/dev/null || \
+	  $(OVC_CACHE)/linux-source-6.1/scripts/checkpatch.pl --no-tree -f kmod/*.c kmod/*.h kmod/tests/*.h
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -7,26 +7,10 @@
 #include <linux/uaccess.h>
 #include <linux/ovc.h>
 
-#include "range.h"
+#include "balloon.h"
+#include "scan.h"
+#include "uarg.h"
 #include "vm.h"
-
-/*
- * Copy an ioctl argument in: every one starts with a __u32 size that must
- * be the size this module knows (the other fields are checked by the
- * ovc_*_check() helpers of range.c).
- */
-static int ovc_copy_uarg(void *karg, const void __user *uarg, size_t ksize)
-{
-	u32 usize;
-
-	if (get_user(usize, (const u32 __user *)uarg))
-		return -EFAULT;
-	if (usize != ksize)
-		return -EINVAL;
-	if (copy_from_user(karg, uarg, ksize))
-		return -EFAULT;
-	return 0;
-}
 
 static long ovc_ioctl_vm_info(struct ovc_vm *vm,
 			      struct ovc_vm_info __user *uinfo)
@@ -34,9 +18,9 @@ static long ovc_ioctl_vm_info(struct ovc_vm *vm,
 	struct ovc_vm_info info;
 	int err;
 
-	err = ovc_copy_uarg(&info, uinfo, sizeof(info));
+	err = ovc_uarg_copy(&info, uinfo, sizeof(info));
 	if (!err)
-		err = ovc_vm_info_check(&info, info.size);
+		err = ovc_uarg_vm_info(&info);
 	if (err)
 		return err;
 	ovc_vm_fill_info(vm, &info);
@@ -51,12 +35,12 @@ static long ovc_ioctl_balloon_target(struct ovc_vm *vm,
 	struct ovc_balloon_target t;
 	int err;
 
-	err = ovc_copy_uarg(&t, ut, sizeof(t));
+	err = ovc_uarg_copy(&t, ut, sizeof(t));
 	if (!err)
-		err = ovc_balloon_target_check(&t, t.size);
+		err = ovc_uarg_balloon_target(&t);
 	if (err)
 		return err;
-	return ovc_vm_set_balloon_target(vm, t.target_pages);
+	return ovc_balloon_set_target(vm, t.target_pages);
 }
 
 static long ovc_ioctl_guest_report(struct ovc_vm *vm,
@@ -65,12 +49,12 @@ static long ovc_ioctl_guest_report(struct ovc_vm *vm,
 	struct ovc_guest_report r;
 	int err;
 
-	err = ovc_copy_uarg(&r, ur, sizeof(r));
+	err = ovc_uarg_copy(&r, ur, sizeof(r));
 	if (!err)
-		err = ovc_guest_report_check(&r, r.size);
+		err = ovc_uarg_guest_report(&r);
 	if (err)
 		return err;
-	return ovc_vm_guest_report(vm, &r);
+	return ovc_balloon_guest_report(vm, &r);
 }
 
 static long ovc_ioctl_share_domain(struct ovc_vm *vm,
@@ -79,14 +63,14 @@ static long ovc_ioctl_share_domain(struct ovc_vm *vm,
 	struct ovc_share_domain d;
 	int err;
 
-	err = ovc_copy_uarg(&d, ud, sizeof(d));
+	err = ovc_uarg_copy(&d, ud, sizeof(d));
 	if (!err)
-		err = ovc_share_domain_check(&d, d.size);
+		err = ovc_uarg_share_domain(&d);
 	if (err)
 		return err;
 	if (d.domain > U32_MAX)
 		return -ERANGE;
-	return ovc_vm_set_share_domain(vm, d.domain);
+	return ovc_scan_set_domain(vm, d.domain);
 }
 
 /**

@@ -9,14 +9,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/ovc.h>
 
+#include "ovcfs.h"
+#include "scan.h"
 #include "share.h"
-#include "vm.h"
-
-#define CREATE_TRACE_POINTS
-#include "trace.h"
+#include "sysfs.h"
 
 static int __init ovc_init(void)
 {

@@ -3,13 +3,14 @@
  * ovc merge: the page-sharing transitions the scanner drives.  A private
  * page joins an existing frame, or two private pages become a new frame;
  * and a whole VM is unshared (run=2, a domain change).  The design is in
- * share.h; the slot-level steps (ovc_vm_slot_share(), copy-on-write) live
- * in vm.c.
+ * share.h; the slot-level steps (ovc_slot_share(), copy-on-write) live
+ * in slot.c.
  */
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 
+#include "merge.h"
 #include "share.h"
 #include "slot.h"
 #include "vm.h"
@@ -24,7 +25,7 @@
  * Return: 0 with @page locked, or with @page unlocked -EAGAIN (the slot
  * changed) or -EBUSY (pinned or in use).
  */
-static int ovc_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page)
+static int ovc_merge_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page)
 {
 	lock_page(page);
 	if (xa_load(&vm->slots, index) != page) {
@@ -42,7 +43,7 @@ static int ovc_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page)
 }
 
 /**
- * ovc_vm_merge_frame() - back a private page by an existing frame
+ * ovc_merge_frame() - back a private page by an existing frame
  * @vm:		the VM
  * @index:	the slot
  * @page:	its private page, referenced by the caller
@@ -53,12 +54,12 @@ static int ovc_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page)
  * reference); -EAGAIN (slot or frame changed), -EBUSY (pinned), -ESTALE
  * (contents differ).
  */
-int ovc_vm_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
+int ovc_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		       struct ovc_frame *frame)
 {
 	int err;
 
-	err = ovc_isolate(vm, index, page);
+	err = ovc_merge_isolate(vm, index, page);
 	if (err)
 		return err;
 	err = -ESTALE;
@@ -67,7 +68,7 @@ int ovc_vm_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	err = -EAGAIN;
 	if (!ovc_frame_add_sharer(frame))
 		goto out;
-	err = ovc_vm_slot_share(vm, index, page, frame, false, 0);
+	err = ovc_slot_share(vm, index, page, frame, false, 0);
 	if (err) {
 		ovc_frame_drop_sharer(frame);
 		goto out;
@@ -79,7 +80,7 @@ out:
 }
 
 /**
- * ovc_vm_merge_pair() - make a new frame of a page and a hinted page
+ * ovc_merge_pair() - make a new frame of a page and a hinted page
  * @vm:		the VM
  * @index:	the slot
  * @page:	its private page, referenced by the caller
@@ -92,7 +93,7 @@ out:
  * Return: 0 if merged; -ESTALE (the hint no longer holds those contents),
  * -EAGAIN, -EBUSY, -ENOMEM.
  */
-int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
+int ovc_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		      struct ovc_rmap *hint, u32 hash)
 {
 	struct ovc_vm *hvm = hint->vm;
@@ -101,7 +102,7 @@ int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	void *entry;
 	int err;
 
-	hpage = ovc_vm_slot_get(hvm, hint->index, &entry);
+	hpage = ovc_slot_get(hvm, hint->index, &entry);
 	if (!hpage)
 		return -ESTALE;
 	err = -ESTALE;
@@ -113,16 +114,16 @@ int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		goto out_put;
 
 	/* Only the scanner holds two page locks: no ordering needed. */
-	err = ovc_isolate(hvm, hint->index, hpage);
+	err = ovc_merge_isolate(hvm, hint->index, hpage);
 	if (err)
 		goto out_free;
-	err = ovc_isolate(vm, index, page);
+	err = ovc_merge_isolate(vm, index, page);
 	if (err)
 		goto out_unlock_h;
 	err = -ESTALE;
 	if (!ovc_pages_same(page, hpage))
 		goto out_unlock;
-	err = ovc_vm_slot_share(hvm, hint->index, hpage, frame, true, hash);
+	err = ovc_slot_share(hvm, hint->index, hpage, frame, true, hash);
 	if (err)
 		goto out_unlock;
 	/*
@@ -132,7 +133,7 @@ int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	live = frame;
 	frame = NULL;
 	if (ovc_frame_add_sharer(live)) {
-		if (!ovc_vm_slot_share(vm, index, page, live, false, 0))
+		if (!ovc_slot_share(vm, index, page, live, false, 0))
 			put_page(page);	/* the slot's reference */
 		else
 			ovc_frame_drop_sharer(live);
@@ -151,7 +152,7 @@ out_put:
 }
 
 /**
- * ovc_vm_unshare_all() - give every shared slot of a VM a private copy
+ * ovc_merge_unshare_all() - give every shared slot of a VM a private copy
  * @vm:		the VM
  * @keep_zero:	leave slots on the zero frame alone
  *
@@ -159,7 +160,7 @@ out_put:
  * meanwhile.
  * Return: 0, -ENOMEM or -EINTR (a signal; the rest stays shared).
  */
-int ovc_vm_unshare_all(struct ovc_vm *vm, bool keep_zero)
+int ovc_merge_unshare_all(struct ovc_vm *vm, bool keep_zero)
 {
 	struct ovc_frame *frame;
 	unsigned long index;
@@ -170,13 +171,13 @@ int ovc_vm_unshare_all(struct ovc_vm *vm, bool keep_zero)
 	xa_for_each(&vm->slots, index, entry) {
 		if (ovc_slot_kind(entry) != OVC_SLOT_SHARED)
 			continue;
-		page = ovc_vm_slot_get(vm, index, &entry);
+		page = ovc_slot_get(vm, index, &entry);
 		if (!page)
 			continue;
 		/* The reference on the frame's page keeps it readable. */
 		frame = ovc_slot_frame(entry);
 		if (frame && !(keep_zero && page == ovc_zero_frame->page))
-			err = ovc_vm_unshare_page(vm, index, page);
+			err = ovc_slot_unshare(vm, index, page);
 		put_page(page);
 		if (!err && signal_pending(current))
 			err = -EINTR;

@@ -22,7 +22,13 @@
 #include <linux/ovc.h>
 
 #include "compat.h"
+#include "fault.h"
+#include "file.h"
+#include "ioctl.h"
 #include "range.h"
+#include "scan.h"
+#include "sysfs.h"
+#include "uarg.h"
 #include "vm.h"
 
 #define OVCFS_DEFAULT_MODE	0755
@@ -54,6 +60,7 @@ static struct inode *ovcfs_get_inode(struct super_block *sb,
 {
 	struct inode *inode = new_inode(sb);
 	struct ovc_vm *vm;
+	int err;
 
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
@@ -71,7 +78,14 @@ static struct inode *ovcfs_get_inode(struct super_block *sb,
 			iput(inode);
 			return ERR_CAST(vm);
 		}
+		err = ovc_sysfs_add_vm(vm);
+		if (err) {
+			ovc_vm_destroy(vm);
+			iput(inode);
+			return ERR_PTR(err);
+		}
 		inode->i_private = vm;
+		ovc_scan_wake();	/* a VM appeared */
 		break;
 	case S_IFDIR:
 		inode->i_op = &ovcfs_dir_iops;
@@ -137,7 +151,7 @@ static int ovcfs_setattr(OVC_IDMAP_ARG, struct dentry *dentry,
 		loff_t oldsize = inode->i_size;
 
 		i_size_write(inode, attr->ia_size);
-		ovc_vm_truncate(inode->i_private, oldsize, attr->ia_size);
+		ovc_file_truncate(inode->i_private, oldsize, attr->ia_size);
 		ovc_inode_touch(inode);
 	}
 	setattr_copy(OVC_IDMAP, inode, attr);
@@ -163,7 +177,7 @@ static int ovcfs_open(struct inode *inode, struct file *file)
 
 static int ovcfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	int err = ovc_vm_mmap(file_inode(file)->i_private, vma);
+	int err = ovc_fault_mmap(file_inode(file)->i_private, vma);
 
 	if (!err)
 		file_accessed(file);
@@ -175,7 +189,7 @@ static ssize_t ovcfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	struct file *file = iocb->ki_filp;
 	ssize_t ret;
 
-	ret = ovc_vm_read(file_inode(file)->i_private, iocb, to);
+	ret = ovc_file_read(file_inode(file)->i_private, iocb, to);
 	file_accessed(file);
 	return ret;
 }
@@ -190,7 +204,7 @@ static ssize_t ovcfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (ret > 0) {
 		ret = file_update_time(iocb->ki_filp);
 		if (!ret)
-			ret = ovc_vm_write(inode->i_private, iocb, from);
+			ret = ovc_file_write(inode->i_private, iocb, from);
 	}
 	inode_unlock(inode);
 	return ret;
@@ -202,11 +216,11 @@ static long ovcfs_fallocate(struct file *file, int mode, loff_t offset,
 	struct inode *inode = file_inode(file);
 	int err;
 
-	err = ovc_fallocate_mode_check(mode);
+	err = ovc_uarg_fallocate_mode(mode);
 	if (err)
 		return err;
 	inode_lock(inode);
-	err = ovc_vm_punch(inode->i_private, offset, len);
+	err = ovc_file_punch(inode->i_private, offset, len);
 	if (!err)
 		ovc_inode_touch(inode);
 	inode_unlock(inode);

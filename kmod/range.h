@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Pure helpers: byte ranges to page ranges, and checks of userspace
- * arguments.  No locks, no allocation: KUnit tests them exhaustively
+ * Pure helpers: byte ranges to page ranges (hole punches, file sizes).
+ * No locks, no allocation: KUnit tests them exhaustively
  * (kmod/tests/range_kunit.c).
  */
 #ifndef _OVC_RANGE_H
 #define _OVC_RANGE_H
 
 #include <linux/types.h>
-
-struct ovc_vm_info;
-struct ovc_balloon_target;
-struct ovc_guest_report;
-struct ovc_share_domain;
 
 /**
  * struct ovc_punch - what a hole punch does to a file
@@ -34,12 +29,7 @@ struct ovc_punch {
 	unsigned int tail_len;
 };
 
-int ovc_punch_range(loff_t offset, loff_t len, struct ovc_punch *p);
-int ovc_fallocate_mode_check(int mode);
-pgoff_t ovc_size_to_pages(loff_t size);
-int ovc_vm_info_check(const struct ovc_vm_info *info, u32 usize);
-int ovc_balloon_target_check(const struct ovc_balloon_target *t, u32 usize);
-int ovc_guest_report_check(const struct ovc_guest_report *r, u32 usize);
-int ovc_share_domain_check(const struct ovc_share_domain *d, u32 usize);
+int ovc_range_punch(loff_t offset, loff_t len, struct ovc_punch *p);
+pgoff_t ovc_range_pages(loff_t size);
 
 #endif /* _OVC_RANGE_H */

@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 
+#include "merge.h"
 #include "scan.h"
 #include "share.h"
 #include "slot.h"
@@ -109,7 +110,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 	u32 hash;
 	int err;
 
-	page = ovc_vm_slot_get(vm, index, &entry);
+	page = ovc_slot_get(vm, index, &entry);
 	if (!page)
 		return;
 	if (!ovc_slot_page(entry))
@@ -121,7 +122,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 		rmap = xa_load(&vm->rmap, index);
 		if (rmap)
 			ovc_hint_del(rmap);
-		ovc_scan_count(ovc_vm_merge_frame(vm, index, page,
+		ovc_scan_count(ovc_merge_frame(vm, index, page,
 						  ovc_zero_frame));
 		goto out;
 	}
@@ -141,7 +142,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 
 	frame = ovc_frame_lookup(vm->share_domain, hash);
 	if (frame) {
-		err = ovc_vm_merge_frame(vm, index, page, frame);
+		err = ovc_merge_frame(vm, index, page, frame);
 		ovc_frame_put(frame);
 		if (!err)
 			ovc_hint_del(rmap);
@@ -155,7 +156,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 		ovc_hint_add(rmap);
 		goto out;
 	}
-	err = ovc_vm_merge_pair(vm, index, page, hint, hash);
+	err = ovc_merge_pair(vm, index, page, hint, hash);
 	if (err == -ESTALE) {
 		ovc_hint_add(rmap);	/* the old hint is dropped */
 	} else if (err) {
@@ -305,17 +306,21 @@ static void ovc_scan_drop_rmaps(struct ovc_vm *vm)
 	}
 }
 
-/**
- * ovc_scan_forget_vm() - drop a VM the scanner will never see again
- * @vm:	a VM already removed from ovc_vms
+/*
+ * ovc_vm_ops.destroy: drop a VM the scanner will never see again (it is
+ * off ovc_vms); waits for a pass that may still use it.
  */
-void ovc_scan_forget_vm(struct ovc_vm *vm)
+static void ovc_scan_forget_vm(struct ovc_vm *vm)
 {
 	mutex_lock(&ovc_scan_mutex);
 	ovc_scan_drop_rmaps(vm);
 	xa_destroy(&vm->rmap);
 	mutex_unlock(&ovc_scan_mutex);
 }
+
+static struct ovc_vm_ops ovc_scan_vm_ops = {
+	.destroy	= ovc_scan_forget_vm,
+};
 
 /* Unshare every VM (non-zero frames only with @keep_zero), drop hints. */
 static int ovc_scan_unmerge_all(bool keep_zero)
@@ -325,7 +330,7 @@ static int ovc_scan_unmerge_all(bool keep_zero)
 
 	mutex_lock(&ovc_vms_lock);
 	list_for_each_entry(vm, &ovc_vms, node) {
-		err = ovc_vm_unshare_all(vm, keep_zero);
+		err = ovc_merge_unshare_all(vm, keep_zero);
 		if (err)
 			break;
 		ovc_scan_drop_rmaps(vm);
@@ -380,7 +385,7 @@ int ovc_scan_set_zero_only(unsigned int on)
 }
 
 /**
- * ovc_vm_set_share_domain() - move a VM to another sharing domain
+ * ovc_scan_set_domain() - move a VM to another sharing domain
  * @vm:		the VM
  * @domain:	the new domain
  *
@@ -390,13 +395,13 @@ int ovc_scan_set_zero_only(unsigned int on)
  * Return: 0, or the unmerge error (-ENOMEM, -EINTR): the domain is
  * unchanged then.
  */
-int ovc_vm_set_share_domain(struct ovc_vm *vm, u32 domain)
+int ovc_scan_set_domain(struct ovc_vm *vm, u32 domain)
 {
 	int err = 0;
 
 	mutex_lock(&ovc_scan_mutex);
 	if (vm->share_domain != domain) {
-		err = ovc_vm_unshare_all(vm, true);
+		err = ovc_merge_unshare_all(vm, true);
 		if (!err) {
 			ovc_scan_drop_rmaps(vm);
 			WRITE_ONCE(vm->share_domain, domain);
@@ -421,12 +426,14 @@ int ovc_scan_init(void)
 		kmem_cache_destroy(ovc_rmap_cache);
 		return PTR_ERR(ovc_scand);
 	}
+	ovc_vm_register_ops(&ovc_scan_vm_ops);
 	return 0;
 }
 
 /** ovc_scan_exit() - stop ovc_scand; every record was freed with its VM */
 void ovc_scan_exit(void)
 {
+	ovc_vm_unregister_ops(&ovc_scan_vm_ops);
 	kthread_stop(ovc_scand);
 	kmem_cache_destroy(ovc_rmap_cache);
 }

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ovc_scand's knobs and statistics (sysfs.c shows them).
+ * ovc_scand, the page-sharing scanner (scan.c): its knobs and statistics
+ * (sysfs.c shows them), sharing domains, start and stop.
  */
 #ifndef _OVC_SCAN_H
 #define _OVC_SCAN_H
 
+#include <linux/mutex.h>
 #include <linux/types.h>
+
+struct ovc_vm;
 
 enum {
 	OVC_SCAN_STOP,
@@ -50,7 +54,13 @@ struct ovc_scan_stats {
 extern struct ovc_scan_knobs ovc_scan_knobs;
 extern struct ovc_scan_stats ovc_scan_stats;
 
+extern struct mutex ovc_scan_mutex;
+
+int ovc_scan_init(void);
+void ovc_scan_exit(void);
+void ovc_scan_wake(void);
 int ovc_scan_set_run(unsigned int run);
 int ovc_scan_set_zero_only(unsigned int on);
+int ovc_scan_set_domain(struct ovc_vm *vm, u32 domain);
 
 #endif /* _OVC_SCAN_H */

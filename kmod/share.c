@@ -344,3 +344,7 @@ void ovc_share_exit(void)
 	ovc_frame_put(ovc_zero_frame);
 	rcu_barrier();	/* kfree_rcu() callbacks of frames */
 }
+
+#if IS_ENABLED(CONFIG_OVC_KUNIT_TEST)
+#include "tests/share_kunit.h"
+#endif

@@ -11,7 +11,7 @@
  * (domain, hash) to frames and hints.  A hash match is only a candidate:
  * the full contents are compared, with the candidate pages unmapped and
  * locked, before any slot changes.  A write to a shared slot breaks
- * copy-on-write (vm.c).
+ * copy-on-write (slot.c).
  *
  * A frame's page is never mapped writable: faults map it read-only (the
  * mapping has write-notify because of .page_mkwrite), and .page_mkwrite

@@ -8,9 +8,8 @@
  *   NULL                    empty: never touched, or punched; reads as zero
  *   tag 0: struct page *    a private page owned by this VM
  *   tag 1: struct ovc_frame * a shared frame (content sharing, share.h)
- *   tag 3, bit 2 clear      ballooned: released by a hole punch (balloon
+ *   tag 3 (the value 3)     ballooned: released by a hole punch (balloon
  *                           inflation, free page reporting); reads as zero
- *   tag 3, bit 2 set        swapped out, index in bits 3 and up (later)
  *
  * Tag 2 is the xarray's internal-entry tag and is never used.  Per-slot
  * flags that change often (e.g. "sampled out") live in xarray marks, not in
@@ -19,6 +18,7 @@
 #ifndef _OVC_SLOT_H
 #define _OVC_SLOT_H
 
+#include <linux/atomic.h>
 #include <linux/xarray.h>
 #include <linux/mm_types.h>
 
@@ -29,14 +29,10 @@ enum ovc_slot_kind {
 	OVC_SLOT_PRIVATE,
 	OVC_SLOT_SHARED,
 	OVC_SLOT_BALLOONED,
-	OVC_SLOT_SWAPPED,
 };
 
 #define OVC_SLOT_TAG_SHARED	1UL
 #define OVC_SLOT_TAG_SPECIAL	3UL
-#define OVC_SLOT_SWAP_BIT	4UL
-/* Largest swap index a slot can hold (three low bits are taken). */
-#define OVC_SLOT_SWAP_MAX	(ULONG_MAX >> 3)
 
 static inline enum ovc_slot_kind ovc_slot_kind(const void *entry)
 {
@@ -48,8 +44,7 @@ static inline enum ovc_slot_kind ovc_slot_kind(const void *entry)
 	case OVC_SLOT_TAG_SHARED:
 		return OVC_SLOT_SHARED;
 	default:
-		return ((unsigned long)entry & OVC_SLOT_SWAP_BIT) ?
-			OVC_SLOT_SWAPPED : OVC_SLOT_BALLOONED;
+		return OVC_SLOT_BALLOONED;
 	}
 }
 
@@ -68,13 +63,6 @@ static inline void *ovc_slot_mk_ballooned(void)
 	return (void *)OVC_SLOT_TAG_SPECIAL;
 }
 
-/* @index must not exceed OVC_SLOT_SWAP_MAX; callers check it. */
-static inline void *ovc_slot_mk_swapped(unsigned long index)
-{
-	return (void *)((index << 3) | OVC_SLOT_SWAP_BIT |
-			OVC_SLOT_TAG_SPECIAL);
-}
-
 /* Return: the private page of a slot, or NULL if it holds none. */
 static inline struct page *ovc_slot_page(const void *entry)
 {
@@ -89,10 +77,31 @@ static inline struct ovc_frame *ovc_slot_frame(const void *entry)
 		xa_untag_pointer((void *)entry) : NULL;
 }
 
-/* Only meaningful for OVC_SLOT_SWAPPED entries. */
-static inline unsigned long ovc_slot_swap_index(const void *entry)
-{
-	return (unsigned long)entry >> 3;
-}
+struct ovc_vm;
+
+/*
+ * Pages held by all VMs, slots ballooned in all VMs, copy-on-write breaks
+ * so far (slot.c changes them with the per-VM counters).
+ */
+extern atomic_long_t ovc_pages_resident;
+extern atomic_long_t ovc_pages_ballooned;
+extern atomic_long_t ovc_cow_breaks;
+
+/* ovc_slot_get_page() flags */
+#define OVC_GET_EXTEND	0x1	/* may be past EOF: write() extending it */
+#define OVC_GET_PRIVATE	0x2	/* break sharing: the caller writes */
+#define OVC_GET_NOALLOC	0x4	/* NULL for an empty slot */
+
+struct page *ovc_slot_entry_page(void *entry);
+struct page *ovc_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp);
+struct page *ovc_slot_get_page(struct ovc_vm *vm, pgoff_t index,
+			     unsigned int flags);
+int ovc_slot_cow_locked(struct ovc_vm *vm, pgoff_t index,
+		      struct ovc_frame *frame);
+int ovc_slot_unshare(struct ovc_vm *vm, pgoff_t index, struct page *page);
+int ovc_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		      struct ovc_frame *frame, bool insert, u32 hash);
+void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
+		       bool balloon);
 
 #endif /* _OVC_SLOT_H */

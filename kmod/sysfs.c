@@ -17,9 +17,12 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "balloon.h"
 #include "range.h"
 #include "scan.h"
 #include "share.h"
+#include "slot.h"
+#include "sysfs.h"
 #include "vm.h"
 
 static struct kobject *ovc_kobj;
@@ -135,7 +138,7 @@ OVC_SCAN_STAT(hint_stale, hint_stale);
 OVC_SCAN_STAT(pages_pinned, pinned);
 
 /* A share table statistic, read under ovc_share_lock. */
-static unsigned long ovc_share_stat(unsigned long *field)
+static unsigned long ovc_sysfs_share_stat(unsigned long *field)
 {
 	unsigned long v;
 
@@ -149,7 +152,7 @@ static ssize_t pages_shared_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lu\n",
-			  ovc_share_stat(&ovc_share_stats.frames));
+			  ovc_sysfs_share_stat(&ovc_share_stats.frames));
 }
 OVC_ATTR_RO(pages_shared);
 
@@ -169,7 +172,7 @@ OVC_ATTR_RO(pages_sharing);
 static ssize_t pages_zero_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lu\n", ovc_share_stat(&ovc_share_stats.zero));
+	return sysfs_emit(buf, "%lu\n", ovc_sysfs_share_stat(&ovc_share_stats.zero));
 }
 OVC_ATTR_RO(pages_zero);
 
@@ -177,7 +180,7 @@ static ssize_t pages_unshared_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lu\n",
-			  ovc_share_stat(&ovc_share_stats.hints));
+			  ovc_sysfs_share_stat(&ovc_share_stats.hints));
 }
 OVC_ATTR_RO(pages_unshared);
 
@@ -214,7 +217,7 @@ static const struct attribute_group ovc_attr_group = {
 };
 
 /*
- * Per-VM files.  A show can run until ovc_sysfs_del_vm() has removed the
+ * Per-VM files.  A show can run until ovc_vm_destroy() has removed the
  * directory (kernfs drains active readers), so vm and vm->inode are valid.
  */
 static inline struct ovc_vm *kobj_to_vm(struct kobject *kobj)
@@ -275,7 +278,7 @@ static ssize_t vm_size_pages_show(struct kobject *kobj,
 {
 	struct inode *inode = kobj_to_vm(kobj)->inode;
 
-	return sysfs_emit(buf, "%lu\n", ovc_size_to_pages(i_size_read(inode)));
+	return sysfs_emit(buf, "%lu\n", ovc_range_pages(i_size_read(inode)));
 }
 OVC_VM_ATTR_RO(size_pages);
 
@@ -328,7 +331,7 @@ static ssize_t vm_balloon_target_pages_store(struct kobject *kobj,
 	err = kstrtou64(buf, 10, &pages);
 	if (err)
 		return err;
-	err = ovc_vm_set_balloon_target(kobj_to_vm(kobj), pages);
+	err = ovc_balloon_set_target(kobj_to_vm(kobj), pages);
 	return err ? err : count;
 }
 static struct kobj_attribute vm_balloon_target_pages_attr =
@@ -376,21 +379,22 @@ static ssize_t vm_share_domain_store(struct kobject *kobj,
 
 	err = kstrtou32(buf, 10, &domain);
 	if (!err)
-		err = ovc_vm_set_share_domain(kobj_to_vm(kobj), domain);
+		err = ovc_scan_set_domain(kobj_to_vm(kobj), domain);
 	return err ? err : count;
 }
 static struct kobj_attribute vm_share_domain_attr =
 	__ATTR(share_domain, 0644, vm_share_domain_show,
 	       vm_share_domain_store);
 
-/**
- * ovc_sysfs_notify_target() - wake pollers of balloon_target_pages
- * @vm:	the VM whose target changed
- */
-void ovc_sysfs_notify_target(struct ovc_vm *vm)
+/* A VM's balloon target changed: wake pollers of balloon_target_pages. */
+static void ovc_sysfs_notify_target(struct ovc_vm *vm)
 {
 	sysfs_notify(&vm->kobj, NULL, "balloon_target_pages");
 }
+
+static struct ovc_vm_ops ovc_sysfs_vm_ops = {
+	.target_changed	= ovc_sysfs_notify_target,
+};
 
 static struct attribute *ovc_vm_attrs[] = {
 	&vm_name_attr.attr,
@@ -412,45 +416,24 @@ static struct attribute *ovc_vm_attrs[] = {
 };
 ATTRIBUTE_GROUPS(ovc_vm);
 
-static void ovc_vm_release(struct kobject *kobj)
-{
-	kfree(kobj_to_vm(kobj));
-}
-
-static const struct kobj_type ovc_vm_ktype = {
-	.release	= ovc_vm_release,
-	.sysfs_ops	= &kobj_sysfs_ops,
-	.default_groups	= ovc_vm_groups,
-};
-
 /**
  * ovc_sysfs_add_vm() - create vms/<id>/ for a new VM
- * @vm:	the VM, with its id set
+ * @vm:	the VM from ovc_vm_create(), whose kobject is initialised
  *
- * On failure the kobject is dropped and its release frees @vm.
+ * The directory goes away with the VM (ovc_vm_destroy()), which on
+ * failure also removes whatever was added.
  *
- * Return: 0 or the error of kobject_init_and_add().
+ * Return: 0 or the error of kobject_add() or sysfs_create_groups().
  */
 int ovc_sysfs_add_vm(struct ovc_vm *vm)
 {
 	int err;
 
 	vm->kobj.kset = ovc_vms_kset;
-	err = kobject_init_and_add(&vm->kobj, &ovc_vm_ktype, NULL, "%llu",
-				   vm->id);
-	if (err)
-		kobject_put(&vm->kobj);
+	err = kobject_add(&vm->kobj, NULL, "%llu", vm->id);
+	if (!err)
+		err = sysfs_create_groups(&vm->kobj, ovc_vm_groups);
 	return err;
-}
-
-/**
- * ovc_sysfs_del_vm() - remove vms/<id>/ and drop the VM's last reference
- * @vm:	the VM; freed on return
- */
-void ovc_sysfs_del_vm(struct ovc_vm *vm)
-{
-	kobject_del(&vm->kobj);
-	kobject_put(&vm->kobj);
 }
 
 /**
@@ -473,6 +456,7 @@ int ovc_sysfs_init(void)
 		err = -ENOMEM;
 		goto out_group;
 	}
+	ovc_vm_register_ops(&ovc_sysfs_vm_ops);
 	return 0;
 
 out_group:
@@ -485,6 +469,7 @@ out_put:
 /** ovc_sysfs_exit() - remove /sys/kernel/mm/ovc; no VM may be left */
 void ovc_sysfs_exit(void)
 {
+	ovc_vm_unregister_ops(&ovc_sysfs_vm_ops);
 	kset_unregister(ovc_vms_kset);
 	sysfs_remove_group(ovc_kobj, &ovc_attr_group);
 	kobject_put(ovc_kobj);

@@ -23,20 +23,37 @@
  * whoever removes a slot takes the page lock after removing it and unmaps
  * the page again if a racing fault had mapped it.
  *
- * Lock ordering (outermost first):
+ * Lock ordering (outermost first; a lock may be taken with any of its
+ * ancestors held).  This is the only lock-order tree of ovc:
  *
  *   inode->i_rwsem			(write, fallocate, truncate)
  *     mm->mmap_lock			(page faults)
- *       vm->lock			(slot transitions)
- *         xa_lock(&vm->slots)		(inside the xarray API)
- *   page lock				(never taken with vm->lock held)
- *     mapping->i_mmap_rwsem		(unmap_mapping_range)
+ *       page lock			(fault, mkwrite, COW, write, zeroing,
+ *					 slot release; never taken with
+ *					 vm->lock held)
+ *         vm->lock			(slot transitions)
+ *           xa_lock(&vm->slots)	(inside the xarray API)
+ *           ovc_share_lock		(spinlock: frame and hint table)
+ *         mapping->i_mmap_rwsem	(unmap_mapping_range)
  *
  *   ovc_scan_mutex			(scanner work, rmap records, domains)
- *     page lock			(the scanner: two at most, only it)
- *       vm->lock
- *         ovc_share_lock		(spinlock: frame and hint table)
- *     ovc_vms_lock			(list of all VMs)
+ *     ovc_vms_lock			(list of all VMs; held across the
+ *					 unmerging of run=2 and zero_only)
+ *       page lock			(the scanner: two at most, only it)
+ *         vm->lock
+ *           ovc_share_lock
+ *
+ * Files (kmod/), each with a header of its own (no internal.h: a file's
+ * includes say what it depends on).  Calls go one way, down:
+ *
+ *   interfaces  main.c, ovcfs.c, ioctl.c, uarg.c, sysfs.c
+ *   core        vm.c (this object and its lifetime), scan.c, fault.c,
+ *               file.c, balloon.c
+ *   mechanisms  merge.c, slot.c + slot.h, share.c, range.c
+ *
+ * The core calls no interface and vm.c calls no other core file; the
+ * scanner and sysfs hear of a VM's destruction and balloon target changes
+ * through struct ovc_vm_ops below.
  *
  * Shared slots: a slot pointing at a frame holds one of the frame's
  * sharers.  Whoever changes such a slot holds the frame page's lock,
@@ -53,14 +70,15 @@
 #include <linux/mutex.h>
 #include <linux/xarray.h>
 
+#include "range.h"
+
 struct ovc_vm_info;
-struct ovc_guest_report;
 
 /**
  * struct ovc_vm - one VM's RAM
  * @slots:	one entry per guest page, see slot.h
- * @lock:	serialises slot transitions (empty <-> private, later
- *		shared/zero/swapped); lookups use RCU and the page lock
+ * @lock:	serialises slot transitions (empty, private, shared,
+ *		ballooned); lookups use RCU and the page lock
  * @inode:	the ovcfs inode; its i_mapping is this VM's address_space
  * @resident:	pages held in @slots
  * @ballooned:	slots released by a hole punch and not touched since
@@ -79,7 +97,8 @@ struct ovc_guest_report;
  * @owner_pid:	tgid of the last process that mapped the file, 0 if none
  * @id:		unique id, never reused while the module is loaded
  * @node:	entry in ovc_vms, under ovc_vms_lock
- * @kobj:	the vms/<id>/ sysfs directory; its release frees the VM
+ * @kobj:	the vms/<id>/ sysfs directory (added by sysfs.c); it holds
+ *		the one reference to the VM, whose release frees it (vm.c)
  */
 struct ovc_vm {
 	struct xarray slots;
@@ -108,65 +127,41 @@ struct ovc_vm {
  */
 extern struct list_head ovc_vms;
 extern struct mutex ovc_vms_lock;
-/* Pages held by all VMs; slots ballooned in all VMs. */
-extern atomic_long_t ovc_pages_resident;
-extern atomic_long_t ovc_pages_ballooned;
-extern atomic_long_t ovc_cow_breaks;
 extern unsigned long ovc_nr_vms;
+
+/**
+ * struct ovc_vm_ops - what the layers above the VM object hear of its life
+ * @destroy:	@vm is being destroyed: it is off ovc_vms already, so no new
+ *		user finds it, and its slots are still there.  Drop every
+ *		reference to it, waiting for users in flight (the scanner
+ *		frees its records of @vm).  Process context, may sleep.
+ * @target_changed: the balloon target of @vm changed (sysfs wakes the
+ *		pollers of balloon_target_pages).  Process context, the
+ *		inode's i_rwsem may be held.
+ * @node:	in the list of registered ops, see ovc_vm_register_ops()
+ *
+ * As the core never calls the interfaces above it (sysfs) nor another
+ * core file that calls it back (the scanner), these callbacks are how they
+ * hear of a VM's life.  Either callback may be NULL.
+ */
+struct ovc_vm_ops {
+	void (*destroy)(struct ovc_vm *vm);
+	void (*target_changed)(struct ovc_vm *vm);
+	struct list_head node;
+};
+
+void ovc_vm_register_ops(struct ovc_vm_ops *ops);
+void ovc_vm_unregister_ops(struct ovc_vm_ops *ops);
+void ovc_vm_target_changed(struct ovc_vm *vm);
 
 struct ovc_vm *ovc_vm_create(struct inode *inode);
 void ovc_vm_destroy(struct ovc_vm *vm);
-
-int ovc_vm_mmap(struct ovc_vm *vm, struct vm_area_struct *vma);
-/* ovc_vm_get_page() flags */
-#define OVC_GET_EXTEND	0x1	/* may be past EOF: write() extending it */
-#define OVC_GET_PRIVATE	0x2	/* break sharing: the caller writes */
-#define OVC_GET_NOALLOC	0x4	/* NULL for an empty slot */
-
-struct page *ovc_vm_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp);
-struct page *ovc_vm_get_page(struct ovc_vm *vm, pgoff_t index,
-			     unsigned int flags);
-int ovc_vm_unshare_page(struct ovc_vm *vm, pgoff_t index, struct page *page);
-struct ovc_frame;
-int ovc_vm_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
-		      struct ovc_frame *frame, bool insert, u32 hash);
-int ovc_vm_punch(struct ovc_vm *vm, loff_t offset, loff_t len);
-void ovc_vm_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize);
-ssize_t ovc_vm_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to);
-ssize_t ovc_vm_write(struct ovc_vm *vm, struct kiocb *iocb,
-		     struct iov_iter *from);
 void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info);
-int ovc_vm_set_balloon_target(struct ovc_vm *vm, u64 pages);
-int ovc_vm_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r);
 
-/* merge.c */
-struct ovc_rmap;
-int ovc_vm_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
-			struct ovc_frame *frame);
-int ovc_vm_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
-		      struct ovc_rmap *hint, u32 hash);
-int ovc_vm_unshare_all(struct ovc_vm *vm, bool keep_zero);
-
-/* scan.c */
-extern struct mutex ovc_scan_mutex;
-int ovc_scan_init(void);
-void ovc_scan_exit(void);
-void ovc_scan_wake(void);
-void ovc_scan_forget_vm(struct ovc_vm *vm);
-int ovc_vm_set_share_domain(struct ovc_vm *vm, u32 domain);
-
-/* sysfs.c */
-int ovc_sysfs_init(void);
-void ovc_sysfs_exit(void);
-int ovc_sysfs_add_vm(struct ovc_vm *vm);
-void ovc_sysfs_del_vm(struct ovc_vm *vm);
-void ovc_sysfs_notify_target(struct ovc_vm *vm);
-
-/* ovcfs.c */
-int ovcfs_init(void);
-void ovcfs_exit(void);
-
-/* ioctl.c */
-long ovc_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+/* Return: whether @index lies inside the file. */
+static inline bool ovc_vm_index_valid(struct ovc_vm *vm, pgoff_t index)
+{
+	return index < ovc_range_pages(i_size_read(vm->inode));
+}
 
 #endif /* _OVC_VM_H */

@@ -6,7 +6,7 @@
 # prints "userspace: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-make --no-print-directory -C userspace-ctl >/dev/null || exit 1
+make --no-print-directory -C userspace-ctl all tests >/dev/null || exit 1
 for t in userspace-ctl/tests/test-*.sh; do
 	name=$(basename "$t" .sh)
 	echo "# ovc-vm: begin $name"

@@ -14,7 +14,7 @@
 
 #include <linux/ovc.h>
 
-/* Bits of struct ovc_vm::known: which fields were read. */
+/* Bits of struct ovc_vm_stat::known: which fields were read. */
 enum {
 	OVC_VM_NAME	= 1 << 0,
 	OVC_VM_UID	= 1 << 1,
@@ -32,9 +32,9 @@ enum {
 };
 
 /* One VM as the module describes it; a field is valid if its bit is set. */
-struct ovc_vm {
+struct ovc_vm_stat {
 	uint64_t id;
-	char *name;			/* malloc'ed; freed by ovc_vm_clear() */
+	char *name;			/* malloc'ed; freed by ovc_vm_stat_clear() */
 	uint64_t owner_uid;
 	uint64_t owner_pid;
 	uint64_t size_pages;
@@ -87,16 +87,16 @@ int ovc_list_vms(int root, uint64_t **ids, size_t *nr);
  * Read vms/<id>/.  A missing file leaves its field unknown; ENOENT for
  * the directory itself means the VM went away since it was listed.
  */
-int ovc_read_vm(int root, uint64_t id, struct ovc_vm *vm);
+int ovc_read_vm_stat(int root, uint64_t id, struct ovc_vm_stat *vm);
 
 /* Issue OVC_IOC_VM_INFO on an open ovcfs file. */
 int ovc_get_vm_info(int fd, struct ovc_vm_info *info);
 
 /* Fill @vm from an ioctl answer (name left unknown). */
-void ovc_vm_from_info(struct ovc_vm *vm, const struct ovc_vm_info *info);
+void ovc_vm_stat_from_info(struct ovc_vm_stat *vm, const struct ovc_vm_info *info);
 
 /* Free what @vm holds and reset it. */
-void ovc_vm_clear(struct ovc_vm *vm);
+void ovc_vm_stat_clear(struct ovc_vm_stat *vm);
 
 /* Read one decimal value from @path relative to directory @dir. */
 int ovc_read_u64(int dir, const char *path, uint64_t *val);
@@ -122,16 +122,16 @@ int ovc_parse_size(const char *s, uint64_t page_size, uint64_t *bytes);
 
 /*
  * A VM reached through its ovcfs file.  The operations are the uapi
- * ioctls; with OVC_FAKE_IOCTL=1 in the environment (tests only) they are
- * emulated on the fake sysfs tree at $OVC_SYSFS instead, the VM being the
- * vms/<id>/ whose name file holds the file's absolute path.
+ * ioctls.  Only the test binaries (tests/bin/ovcctl, tests/bin/ovcd, linked with
+ * tests/libovc-fake.o) can emulate them on a sysfs tree instead, with
+ * OVC_FAKE_IOCTL=1 in the environment; ovcctl and ovcd cannot.
  */
 struct ovc_file_ops;
 
 struct ovc_file {
 	int fd;				/* the open file */
-	int vm_dir;			/* fake: vms/<id>/ of the fake tree; else -1 */
-	uint64_t fake_id;		/* fake: that <id> */
+	int vm_dir;			/* test build: vms/<id>/ of the tree; else -1 */
+	uint64_t vm_id;			/* test build: that <id> */
 	const struct ovc_file_ops *ops;
 };
 
@@ -143,8 +143,8 @@ struct ovc_file_ops {
 };
 
 /*
- * Open @path with @flags.  EMEDIUMTYPE if it is not on ovcfs; in fake
- * mode ENXIO if the fake tree has no VM of that name.
+ * Open @path with @flags.  EMEDIUMTYPE if it is not on ovcfs; in the test
+ * build's emulation ENXIO if the tree has no VM of that name.
  */
 int ovc_file_open(struct ovc_file *f, const char *path, int flags);
 
@@ -160,10 +160,13 @@ int ovc_file_report(struct ovc_file *f, const struct ovc_guest_report *rep);
 /* Close what ovc_file_open() opened; safe on a closed ovc_file. */
 void ovc_file_close(struct ovc_file *f);
 
-/* Emulated operations (libovc-fake.c); NULL unless OVC_FAKE_IOCTL=1. */
-const struct ovc_file_ops *ovc_fake_ops(void);
-
-/* Find the fake tree's vms/<id>/ whose name is @path: a directory fd. */
-int ovc_fake_find_vm(const char *path, uint64_t *id);
+/*
+ * The test seam: NULL in ovcctl and ovcd.  The test build's
+ * tests/libovc-fake.c sets it from a constructor.  Called by
+ * ovc_file_open() once @path is open as f->fd, with f->ops the ioctls:
+ * returns 1 to go on as usual, 0 having set f->ops (and f->vm_dir,
+ * f->vm_id) to its own, or -1/errno.
+ */
+extern int (*ovc_file_open_hook)(struct ovc_file *f, const char *path);
 
 #endif /* OVC_LIBOVC_H */

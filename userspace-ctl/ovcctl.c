@@ -177,7 +177,7 @@ static void read_comm(uint64_t pid, char *buf, size_t len)
 }
 
 /* Format one cell; an empty cell means the module did not tell. */
-static void format_cell(const struct ctl *ctl, const struct ovc_vm *vm, int col,
+static void format_cell(const struct ctl *ctl, const struct ovc_vm_stat *vm, int col,
 			char *buf, size_t len)
 {
 	struct passwd *pw;
@@ -275,7 +275,7 @@ static struct libscols_table *new_table(const struct ctl *ctl)
 }
 
 static void add_vm_line(const struct ctl *ctl, struct libscols_table *tb,
-			const struct ovc_vm *vm)
+			const struct ovc_vm_stat *vm)
 {
 	struct libscols_line *ln = scols_table_new_line(tb, NULL);
 	char buf[4096];
@@ -358,7 +358,7 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 {
 	struct libscols_table *tb;
 	struct ovc_stat st;
-	struct ovc_vm vm;
+	struct ovc_vm_stat vm;
 	uint64_t *ids;
 	size_t i, n;
 	int root;
@@ -377,14 +377,14 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 
 	tb = new_table(ctl);
 	for (i = 0; i < n; i++) {
-		if (ovc_read_vm(root, ids[i], &vm)) {
+		if (ovc_read_vm_stat(root, ids[i], &vm)) {
 			if (errno == ENOENT)
 				continue;	/* destroyed since listed */
 			err(EXIT_FAILURE, "cannot read %s/vms/%" PRIu64,
 			    ovc_sysfs_root(), ids[i]);
 		}
 		add_vm_line(ctl, tb, &vm);
-		ovc_vm_clear(&vm);
+		ovc_vm_stat_clear(&vm);
 	}
 
 	struct summary sum[10] = {
@@ -421,7 +421,7 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 	struct libscols_table *tb;
 	struct ovc_vm_info info;
 	struct statfs sfs;
-	struct ovc_vm vm;
+	struct ovc_vm_stat vm;
 	int i, fd, rc = EXIT_SUCCESS;
 	uint32_t api = 0;
 
@@ -446,7 +446,7 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 				warnx("%s: module speaks ovc API %u, ovcctl API %d",
 				      argv[i], info.api_version, OVC_API_VERSION);
 			api = info.api_version;
-			ovc_vm_from_info(&vm, &info);
+			ovc_vm_stat_from_info(&vm, &info);
 			vm.name = argv[i];
 			vm.known |= OVC_VM_NAME;
 			add_vm_line(ctl, tb, &vm);
@@ -491,20 +491,20 @@ static void check_balloon_size(const char *arg, const char *vm, uint64_t pages,
 /* VM is an id: write vms/<id>/balloon_target_pages. */
 static void balloon_by_id(const char *id, uint64_t vm_id, const char *arg, uint64_t pages)
 {
-	struct ovc_vm vm;
+	struct ovc_vm_stat vm;
 	int root, dir;
 
 	root = ovc_open_root();
 	if (root < 0)
 		err(EXIT_FAILURE, "cannot open %s", ovc_sysfs_root());
-	if (ovc_read_vm(root, vm_id, &vm)) {
+	if (ovc_read_vm_stat(root, vm_id, &vm)) {
 		if (errno == ENOENT)
 			errx(EXIT_FAILURE, "balloon: no VM %s in %s/vms", id, ovc_sysfs_root());
 		err(EXIT_FAILURE, "balloon: cannot read %s/vms/%s", ovc_sysfs_root(), id);
 	}
 	if (vm.known & OVC_VM_SIZE)
 		check_balloon_size(arg, id, pages, vm.size_pages);
-	ovc_vm_clear(&vm);
+	ovc_vm_stat_clear(&vm);
 	dir = ovc_open_vm_dir(root, vm_id);
 	if (dir < 0 || ovc_write_u64(dir, "balloon_target_pages", pages))
 		err(EXIT_FAILURE, "balloon: cannot write %s/vms/%s/balloon_target_pages",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared by ovc's KUnit suites (kmod/tests/..._kunit.c), which run under
+ * Shared by ovc's KUnit suites (kmod/tests/..._kunit.h), which run under
  * UML through kmod/tests/run-kunit.sh with KASAN and lockdep enabled.
  */
 #ifndef _OVC_KUNIT_H

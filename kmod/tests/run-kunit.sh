@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make kunit: run ovc's KUnit suites (kmod/tests/*_kunit.c) under UML with
+# make kunit: run ovc's KUnit suites (kmod/tests/*_kunit.h) under UML with
 # tools/testing/kunit/kunit.py from Debian's linux-source-6.1.
 #
 # Everything lives in $OVC_CACHE (default ~/.cache/ovc), at fixed paths so

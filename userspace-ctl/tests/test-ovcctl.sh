@@ -6,8 +6,8 @@
 
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-OVCCTL=${OVCCTL:-$here/ovcctl}
-[ -x "$OVCCTL" ] || make -s -C "$here" >&2 || { echo "Bail out! cannot build ovcctl"; exit 1; }
+OVCCTL=${OVCCTL:-$here/tests/bin/ovcctl}
+[ -x "$OVCCTL" ] || make -s -C "$here" tests >&2 || { echo "Bail out! cannot build ovcctl"; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

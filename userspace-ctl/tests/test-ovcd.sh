@@ -3,7 +3,8 @@
 #
 # Test ovcd (and ovcctl balloon) against fake QMP peers (fake-qmp.py) and a
 # fake sysfs tree; prints TAP.  Needs no module and no QEMU: OVC_FAKE_IOCTL=1
-# makes libovc emulate the ovcfs ioctls on the fake tree, whose vms/<id>/name
+# makes the test binaries tests/bin/ovcd and ovcctl (tests/libovc-fake.c)
+# emulate the ovcfs ioctls on the fake tree, whose vms/<id>/name
 # holds the path of an ordinary file standing for the VM's ovcfs file.  The
 # fake tree cannot wake pollers, so target changes are seen by ovcd's
 # periodic re-read (poll_interval_ms): that path is what is tested here.
@@ -11,10 +12,10 @@
 
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-OVCD=${OVCD:-$here/ovcd}
-OVCCTL=${OVCCTL:-$here/ovcctl}
+OVCD=${OVCD:-$here/tests/bin/ovcd}
+OVCCTL=${OVCCTL:-$here/tests/bin/ovcctl}
 PEER=$here/tests/fake-qmp.py
-[ -x "$OVCD" ] && [ -x "$OVCCTL" ] || make -s -C "$here" >&2 ||
+[ -x "$OVCD" ] && [ -x "$OVCCTL" ] || make -s -C "$here" all tests >&2 ||
 	{ echo "Bail out! cannot build ovcd"; exit 1; }
 
 tmp=$(mktemp -d)
@@ -263,6 +264,14 @@ ok "without the emulation, a file outside ovcfs is refused" \
 OVC_FAKE_IOCTL= "$OVCCTL" balloon "$tmp/vm-good" 0 2>"$tmp/err"
 ok "... and so it is by ovcctl balloon" \
 	grep -qxF "ovcctl: balloon: $tmp/vm-good: not a file on ovcfs" <(test $? -eq 1 && cat "$tmp/err")
+"$here/ovcd" -c "$tmp/once.conf" --once 2>"$tmp/once.err"
+ok "the installed ovcd has no emulation: OVC_FAKE_IOCTL=1 changes nothing" \
+	grep -qxF "ovcd: refused: file: $tmp/vm-good is not on ovcfs" <(test $? -eq 1 && cat "$tmp/once.err")
+"$here/ovcctl" balloon "$tmp/vm-good" 0 2>"$tmp/err"
+ok "... nor has the installed ovcctl" \
+	grep -qxF "ovcctl: balloon: $tmp/vm-good: not a file on ovcfs" <(test $? -eq 1 && cat "$tmp/err")
+ok "ovcctl and ovcd hold no fake symbol" \
+	test "$(nm "$here/ovcctl" "$here/ovcd" | grep -ci fake)" = 0
 
 # --- the daemon: one good VM among misbehaving ones --------------------------
 rm -f "$tmp"/*.log

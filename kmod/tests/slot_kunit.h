@@ -1,10 +1,17 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * KUnit tests of the slot encoding (kmod/slot.h): every kind of entry is
  * built, decoded and stored in a real xarray, with real pages from
- * alloc_pages(), fake but aligned frame pointers, the ballooned marker and
- * swap indices up to OVC_SLOT_SWAP_MAX.
+ * alloc_pages(), fake but aligned frame pointers and the ballooned marker;
+ * and the transition of one slot of each kind when a hole punch or a
+ * truncate drops it (ovc_slot_drop_step()).
+ *
+ * Included at the end of kmod/slot.c (as DAMON includes its tests), so
+ * static functions stay static; built only with CONFIG_OVC_KUNIT_TEST.
  */
+#ifndef _OVC_SLOT_KUNIT_H
+#define _OVC_SLOT_KUNIT_H
+
 #include <kunit/test.h>
 #include <linux/gfp.h>
 #include <linux/limits.h>
@@ -22,7 +29,6 @@ enum slot_src {
 	SRC_FRAME_OBJ,	/* a real kmalloc()ed object of @val bytes */
 	SRC_FRAME_FAKE,	/* the address @val, never dereferenced */
 	SRC_BALLOON,	/* the ballooned marker */
-	SRC_SWAP,	/* the swap index @val */
 };
 
 struct slot_case {
@@ -52,21 +58,6 @@ static const struct slot_case slot_cases[] = {
 	{ "shared: fake frame at the highest aligned address",
 	  SRC_FRAME_FAKE, 0, 0, ULONG_MAX & ~3UL, OVC_SLOT_SHARED },
 	{ "ballooned", SRC_BALLOON, 0, 0, 0, OVC_SLOT_BALLOONED },
-	{ "swapped: index 0", SRC_SWAP, 0, 0, 0, OVC_SLOT_SWAPPED },
-	{ "swapped: index 1", SRC_SWAP, 0, 0, 1, OVC_SLOT_SWAPPED },
-	{ "swapped: index 2", SRC_SWAP, 0, 0, 2, OVC_SLOT_SWAPPED },
-	{ "swapped: index 3", SRC_SWAP, 0, 0, 3, OVC_SLOT_SWAPPED },
-	{ "swapped: index 4096", SRC_SWAP, 0, 0, 4096, OVC_SLOT_SWAPPED },
-	{ "swapped: index with only the top usable bit", SRC_SWAP, 0, 0,
-	  OVC_SLOT_SWAP_MAX / 2 + 1, OVC_SLOT_SWAPPED },
-	{ "swapped: index with alternating bits", SRC_SWAP, 0, 0,
-	  (ULONG_MAX / 3) & OVC_SLOT_SWAP_MAX, OVC_SLOT_SWAPPED },
-	{ "swapped: index with the other alternating bits", SRC_SWAP, 0, 0,
-	  (ULONG_MAX / 3 * 2) & OVC_SLOT_SWAP_MAX, OVC_SLOT_SWAPPED },
-	{ "swapped: index OVC_SLOT_SWAP_MAX - 1", SRC_SWAP, 0, 0,
-	  OVC_SLOT_SWAP_MAX - 1, OVC_SLOT_SWAPPED },
-	{ "swapped: index OVC_SLOT_SWAP_MAX", SRC_SWAP, 0, 0,
-	  OVC_SLOT_SWAP_MAX, OVC_SLOT_SWAPPED },
 };
 
 static void slot_case_desc(const struct slot_case *c, char *desc)
@@ -101,11 +92,6 @@ static void slot_check_decode(struct kunit *test, const struct slot_case *c,
 	case OVC_SLOT_BALLOONED:
 		/* Reads as zero like an empty slot, but is not one. */
 		KUNIT_EXPECT_NOT_NULL(test, entry);
-		KUNIT_EXPECT_NULL(test, ovc_slot_page(entry));
-		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
-		break;
-	case OVC_SLOT_SWAPPED:
-		KUNIT_EXPECT_EQ(test, ovc_slot_swap_index(entry), c->val);
 		KUNIT_EXPECT_NULL(test, ovc_slot_page(entry));
 		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
 		break;
@@ -146,9 +132,6 @@ static void slot_round_trip_test(struct kunit *test)
 		break;
 	case SRC_BALLOON:
 		entry = ovc_slot_mk_ballooned();
-		break;
-	case SRC_SWAP:
-		entry = ovc_slot_mk_swapped(c->val);
 		break;
 	}
 
@@ -194,26 +177,108 @@ static void slot_private_never_other_test(struct kunit *test)
 }
 
 /*
- * OVC_SLOT_SWAP_MAX is exact: the largest index uses every bit of the
- * entry, so one more would not fit.  Swap index 0 is not the ballooned
- * marker.
+ * The ballooned marker is the one value entry ovc uses: tag 3 and nothing
+ * else, never an xarray internal entry (tag 2), never a pointer.
  */
-static void slot_swap_max_test(struct kunit *test)
+static void slot_ballooned_marker_test(struct kunit *test)
 {
-	void *entry = ovc_slot_mk_swapped(OVC_SLOT_SWAP_MAX);
+	void *entry = ovc_slot_mk_ballooned();
 
-	KUNIT_EXPECT_EQ(test, (unsigned long)entry, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, (unsigned long)entry, OVC_SLOT_TAG_SPECIAL);
 	KUNIT_EXPECT_FALSE(test, xa_is_internal(entry));
-	KUNIT_EXPECT_PTR_NE(test, ovc_slot_mk_swapped(0),
-			    ovc_slot_mk_ballooned());
-	KUNIT_EXPECT_EQ(test, ovc_slot_kind(ovc_slot_mk_ballooned()),
-			OVC_SLOT_BALLOONED);
+	KUNIT_EXPECT_EQ(test, ovc_slot_kind(entry), OVC_SLOT_BALLOONED);
+}
+
+/* ---- ovc_slot_drop_step(): punch and truncate, one slot ---- */
+
+enum drop_src { DROP_EMPTY, DROP_PRIVATE, DROP_SHARED, DROP_BALLOONED };
+
+struct drop_case {
+	const char *name;
+	enum drop_src src;
+	bool balloon;		/* a hole punch; else truncate or teardown */
+	bool change;
+	enum ovc_slot_kind next;
+	int ballooned, resident, shared;
+	bool release;
+};
+
+static const struct drop_case drop_cases[] = {
+	{ "punch: empty stays empty", DROP_EMPTY, true, false,
+	  OVC_SLOT_EMPTY, 0, 0, 0, false },
+	{ "truncate: empty stays empty", DROP_EMPTY, false, false,
+	  OVC_SLOT_EMPTY, 0, 0, 0, false },
+	{ "punch: private becomes ballooned", DROP_PRIVATE, true, true,
+	  OVC_SLOT_BALLOONED, 1, -1, 0, true },
+	{ "truncate: private is erased", DROP_PRIVATE, false, true,
+	  OVC_SLOT_EMPTY, 0, -1, 0, true },
+	{ "punch: shared becomes ballooned", DROP_SHARED, true, true,
+	  OVC_SLOT_BALLOONED, 1, 0, -1, true },
+	{ "truncate: shared is erased", DROP_SHARED, false, true,
+	  OVC_SLOT_EMPTY, 0, 0, -1, true },
+	{ "punch: ballooned stays ballooned, counted once", DROP_BALLOONED,
+	  true, false, OVC_SLOT_BALLOONED, 0, 0, 0, false },
+	{ "truncate: ballooned is erased and uncounted", DROP_BALLOONED, false,
+	  true, OVC_SLOT_EMPTY, -1, 0, 0, false },
+};
+
+static void drop_case_desc(const struct drop_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(drop, drop_cases, drop_case_desc);
+
+static void slot_drop_step_test(struct kunit *test)
+{
+	const struct drop_case *c = test->param_value;
+	struct ovc_slot_step st;
+	struct page *page = NULL;
+	void *entry = NULL, *frame;
+	enum ovc_slot_kind next;
+
+	switch (c->src) {
+	case DROP_EMPTY:
+		break;
+	case DROP_PRIVATE:
+		page = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		entry = ovc_slot_mk_private(page);
+		break;
+	case DROP_SHARED:
+		frame = kunit_kzalloc(test, 64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, frame);
+		entry = ovc_slot_mk_shared(frame);
+		break;
+	case DROP_BALLOONED:
+		entry = ovc_slot_mk_ballooned();
+		break;
+	}
+
+	memset(&st, 0x5a, sizeof(st));
+	ovc_slot_drop_step(entry, c->balloon, &st);
+	KUNIT_EXPECT_EQ(test, st.change, c->change);
+	next = st.change ? ovc_slot_kind(st.next) : ovc_slot_kind(entry);
+	KUNIT_EXPECT_EQ(test, next, c->next);
+	KUNIT_EXPECT_EQ(test, st.ballooned, c->ballooned);
+	KUNIT_EXPECT_EQ(test, st.resident, c->resident);
+	KUNIT_EXPECT_EQ(test, st.shared, c->shared);
+	KUNIT_EXPECT_EQ(test, st.release, c->release);
+	/* Whatever the row, the slot holds no memory afterwards. */
+	KUNIT_EXPECT_NULL(test, ovc_slot_page(st.change ? st.next : entry));
+	KUNIT_EXPECT_NULL(test, ovc_slot_frame(st.change ? st.next : entry));
+	/* Memory is released exactly when a counter of memory drops. */
+	KUNIT_EXPECT_EQ(test, st.release, st.resident + st.shared == -1);
+
+	if (page)
+		__free_page(page);
 }
 
 static struct kunit_case slot_test_cases[] = {
 	KUNIT_CASE_PARAM(slot_round_trip_test, slot_gen_params),
 	KUNIT_CASE(slot_private_never_other_test),
-	KUNIT_CASE(slot_swap_max_test),
+	KUNIT_CASE(slot_ballooned_marker_test),
+	KUNIT_CASE_PARAM(slot_drop_step_test, drop_gen_params),
 	{}
 };
 
@@ -227,3 +292,5 @@ static struct kunit_suite slot_test_suite = {
 kunit_test_suites(&slot_test_suite);
 
 MODULE_LICENSE("GPL");
+
+#endif /* _OVC_SLOT_KUNIT_H */

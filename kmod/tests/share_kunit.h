@@ -1,10 +1,17 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * KUnit tests of the page-sharing table (kmod/share.c): frame insert,
  * lookup and removal, the sharer/refcount lifecycle, taking the last
- * sharer's page back, hints (self-exclusion, staleness, domains), zero
- * detection and the page hash.
+ * sharer's page back, a table of frame lifecycle decisions, hints
+ * (self-exclusion, staleness, domains), zero detection at every word and
+ * the page hash.
+ *
+ * Included at the end of kmod/share.c (as DAMON includes its tests), so
+ * static functions stay static; built only with CONFIG_OVC_KUNIT_TEST.
  */
+#ifndef _OVC_SHARE_KUNIT_H
+#define _OVC_SHARE_KUNIT_H
+
 #include <kunit/test.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -45,6 +52,49 @@ static void share_zero_detection(struct kunit *test)
 	((u8 *)page_address(page))[PAGE_SIZE - 1] = 0;
 	((u8 *)page_address(page))[0] = 0x80;
 	KUNIT_EXPECT_FALSE(test, ovc_page_is_zero(page));
+	__free_page(page);
+}
+
+/*
+ * A page is zero only if every word is: set each 8-byte word in turn, with
+ * the bits of the row, in an otherwise zero page.
+ */
+struct zero_case {
+	const char *name;
+	u64 word;
+};
+
+static const struct zero_case zero_cases[] = {
+	{ "each word: lowest bit", 0x1 },
+	{ "each word: highest bit", 1ULL << 63 },
+	{ "each word: a middle bit", 1ULL << 31 },
+	{ "each word: all bits", ~0ULL },
+};
+
+static void zero_case_desc(const struct zero_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(zero, zero_cases, zero_case_desc);
+
+static void share_zero_every_word(struct kunit *test)
+{
+	const struct zero_case *c = test->param_value;
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	unsigned int i, missed = 0, first = 0;
+	u64 *words;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	words = page_address(page);
+	for (i = 0; i < PAGE_SIZE / sizeof(u64); i++) {
+		words[i] = c->word;
+		if (ovc_page_is_zero(page) && !missed++)
+			first = i;
+		words[i] = 0;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, missed, 0U, "first missed at word %u", first);
+	KUNIT_EXPECT_TRUE(test, ovc_page_is_zero(page));
 	__free_page(page);
 }
 
@@ -133,6 +183,86 @@ static void share_take_last(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ovc_page_is_zero(ovc_zero_frame->page));
 }
 
+/*
+ * The frame decisions merge and copy-on-write rely on, without a VM: who
+ * may take a frame's page back (the last sharer of a non-zero frame only),
+ * and that a dead frame (last sharer gone, or taken) takes no new sharer,
+ * while the zero frame never dies.
+ */
+struct life_case {
+	const char *name;
+	bool zero;		/* the zero frame, else a new one */
+	unsigned long sharers;	/* sharers to start with */
+	bool drop_all;		/* then every one of them leaves */
+	bool take;		/* ovc_frame_take_last() succeeds */
+	bool add;		/* then ovc_frame_add_sharer() succeeds */
+	bool dead;		/* and the frame is dead */
+};
+
+static const struct life_case life_cases[] = {
+	{ "one sharer: the last sharer takes the page; then dead, no new sharer",
+	  false, 1, false, true, false, true },
+	{ "two sharers: take_last refused, a new sharer joins",
+	  false, 2, false, false, true, false },
+	{ "three sharers: take_last refused",
+	  false, 3, false, false, true, false },
+	{ "the only sharer left: dead, take_last and add_sharer refused",
+	  false, 1, true, false, false, true },
+	{ "two sharers left: dead, take_last and add_sharer refused",
+	  false, 2, true, false, false, true },
+	{ "zero frame with one sharer: take_last refused",
+	  true, 1, false, false, true, false },
+	{ "zero frame, every sharer left: never dies",
+	  true, 1, true, false, true, false },
+};
+
+static void life_case_desc(const struct life_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(life, life_cases, life_case_desc);
+
+static void share_frame_lifecycle(struct kunit *test)
+{
+	const struct life_case *c = test->param_value;
+	struct ovc_share_stats before = ovc_share_stats;
+	struct page *page = NULL;
+	struct ovc_frame *frame;
+	unsigned long i, left;
+	bool took, added;
+
+	if (c->zero) {
+		frame = ovc_zero_frame;
+		for (i = 0; i < c->sharers; i++)
+			KUNIT_ASSERT_TRUE(test, ovc_frame_add_sharer(frame));
+	} else {
+		page = page_filled(test, 0x40 + c->sharers);
+		frame = frame_new(test, page, 4242, c->sharers);
+	}
+	kref_get(&frame->ref);	/* ours: the frame outlives its death */
+	if (c->drop_all)
+		for (i = 0; i < c->sharers; i++)
+			ovc_frame_drop_sharer(frame);
+
+	took = ovc_frame_take_last(frame);
+	KUNIT_EXPECT_EQ(test, took, c->take);
+	if (took)
+		put_page(page);	/* the reference for the slot */
+	added = ovc_frame_add_sharer(frame);
+	KUNIT_EXPECT_EQ(test, added, c->add);
+	KUNIT_EXPECT_EQ(test, frame->dead, c->dead);
+
+	left = (c->drop_all ? 0 : c->sharers) - took + added;
+	for (i = 0; i < left; i++)
+		ovc_frame_drop_sharer(frame);
+	KUNIT_EXPECT_EQ(test, frame->dead, !c->zero);
+	ovc_frame_put(frame);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.frames, before.frames);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.sharers, before.sharers);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.zero, before.zero);
+}
+
 struct hint_case {
 	const char *name;
 	u32 domain_a, domain_b;	/* the two VMs' domains */
@@ -197,10 +327,12 @@ static void share_hint_rules(struct kunit *test)
 
 static struct kunit_case share_cases[] = {
 	KUNIT_CASE(share_zero_detection),
+	KUNIT_CASE_PARAM(share_zero_every_word, zero_gen_params),
 	KUNIT_CASE(share_hash_and_compare),
 	KUNIT_CASE(share_frame_lookup_and_remove),
 	KUNIT_CASE(share_frame_refcount),
 	KUNIT_CASE(share_take_last),
+	KUNIT_CASE_PARAM(share_frame_lifecycle, life_gen_params),
 	KUNIT_CASE_PARAM(share_hint_rules, hint_gen_params),
 	{}
 };
@@ -226,3 +358,5 @@ static struct kunit_suite share_suite = {
 kunit_test_suite(share_suite);
 
 MODULE_LICENSE("GPL");
+
+#endif /* _OVC_SHARE_KUNIT_H */

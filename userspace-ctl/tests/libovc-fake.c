@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libovc-fake - the ovcfs ioctls emulated on a fake sysfs tree, for tests.
+ * Linked only into the test binaries (tests/bin/ovcctl, tests/bin/ovcd), never into
+ * ovcctl and ovcd.
  *
  * A test cannot create ovcfs files without the module, so with
  * OVC_FAKE_IOCTL=1 an ordinary file stands for a VM's ovcfs file: its VM
  * is the directory vms/<id>/ of $OVC_SYSFS whose name file holds the
  * file's absolute path, and the ioctls read and write that directory's
- * files the way the module's sysfs shows its state.
+ * files the way the module's sysfs shows its state.  VM_INFO fills every
+ * field the module's ovc_vm_fill_info() fills.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -17,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libovc.h"
+#include "../libovc.h"
 
 static uint64_t read_or_zero(int dir, const char *file)
 {
@@ -31,7 +34,7 @@ static int fake_info(struct ovc_file *f, struct ovc_vm_info *info)
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	info->api_version = OVC_API_VERSION;
-	info->id = f->fake_id;
+	info->id = f->vm_id;
 	info->size_pages = read_or_zero(f->vm_dir, "size_pages");
 	info->resident_pages = read_or_zero(f->vm_dir, "resident_pages");
 	info->owner_uid = read_or_zero(f->vm_dir, "owner_uid");
@@ -39,6 +42,10 @@ static int fake_info(struct ovc_file *f, struct ovc_vm_info *info)
 	info->balloon_target_pages = read_or_zero(f->vm_dir, "balloon_target_pages");
 	info->balloon_actual_pages = read_or_zero(f->vm_dir, "balloon_actual_pages");
 	info->balloon_pages = read_or_zero(f->vm_dir, "balloon_pages");
+	info->shared_pages = read_or_zero(f->vm_dir, "shared_pages");
+	info->zero_pages = read_or_zero(f->vm_dir, "zero_pages");
+	info->cow_breaks = read_or_zero(f->vm_dir, "cow_breaks");
+	info->share_domain = read_or_zero(f->vm_dir, "share_domain");
 	return 0;
 }
 
@@ -76,13 +83,6 @@ static const struct ovc_file_ops fake_ops = {
 	.report		= fake_report,
 };
 
-const struct ovc_file_ops *ovc_fake_ops(void)
-{
-	const char *env = getenv("OVC_FAKE_IOCTL");
-
-	return env && !strcmp(env, "1") ? &fake_ops : NULL;
-}
-
 /* Does vms/<id>/name (open as @dir) hold @want? */
 static int name_is(int dir, const char *want)
 {
@@ -103,7 +103,8 @@ static int name_is(int dir, const char *want)
 	return !strcmp(name, want);
 }
 
-int ovc_fake_find_vm(const char *path, uint64_t *id)
+/* Find the fake tree's vms/<id>/ whose name is @path: a directory fd. */
+static int fake_find_vm(const char *path, uint64_t *id)
 {
 	char want[PATH_MAX];
 	uint64_t *ids;
@@ -134,4 +135,21 @@ int ovc_fake_find_vm(const char *path, uint64_t *id)
 	if (dir < 0)
 		errno = ENXIO;
 	return dir;
+}
+
+/* ovc_file_open_hook: with OVC_FAKE_IOCTL=1, the VM of the fake tree. */
+static int fake_open(struct ovc_file *f, const char *path)
+{
+	const char *env = getenv("OVC_FAKE_IOCTL");
+
+	if (!env || strcmp(env, "1"))
+		return 1;
+	f->ops = &fake_ops;
+	f->vm_dir = fake_find_vm(path, &f->vm_id);
+	return f->vm_dir < 0 ? -1 : 0;
+}
+
+__attribute__((constructor)) static void fake_init(void)
+{
+	ovc_file_open_hook = fake_open;
 }

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovc slots: the transitions of one guest page's slot (slot.h has the
+ * encoding).  Lookup, allocation of an empty slot, copy-on-write of a
+ * shared slot, pointing a private slot at a frame, and dropping ranges of
+ * slots (punch, truncate, teardown), each with the counters it changes.
+ * The design and the lock order are in vm.h; sharing in share.h.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "range.h"
+#include "share.h"
+#include "slot.h"
+#include "vm.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+/* Pages held by all VMs; slots ballooned in all VMs; COW breaks so far. */
+atomic_long_t ovc_pages_resident = ATOMIC_LONG_INIT(0);
+atomic_long_t ovc_pages_ballooned = ATOMIC_LONG_INIT(0);
+atomic_long_t ovc_cow_breaks = ATOMIC_LONG_INIT(0);
+
+/* Slots dropped per pass of ovc_slot_drop_range(), i.e. per vm->lock hold. */
+#define OVC_DROP_BATCH	32
+
+static void ovc_slot_ballooned_add(struct ovc_vm *vm, long n)
+{
+	atomic_long_add(n, &vm->ballooned);
+	atomic_long_add(n, &ovc_pages_ballooned);
+}
+
+static void ovc_slot_resident_add(struct ovc_vm *vm, long n)
+{
+	atomic_long_add(n, &vm->resident);
+	atomic_long_add(n, &ovc_pages_resident);
+}
+
+/* The slot counter a shared slot is counted in. */
+static atomic_long_t *ovc_slot_shared_counter(struct ovc_vm *vm,
+					    struct ovc_frame *frame)
+{
+	return frame->zero ? &vm->zero : &vm->shared;
+}
+
+/*
+ * The page a slot entry maps: its private page or its frame's page.
+ * Context: under RCU or with the entry pinned (vm->lock, or the frame
+ * page's lock while the slot holds the frame).
+ */
+struct page *ovc_slot_entry_page(void *entry)
+{
+	struct ovc_frame *frame = ovc_slot_frame(entry);
+
+	return frame ? frame->page : ovc_slot_page(entry);
+}
+
+struct ovc_slot_drop {
+	void *entry;
+	pgoff_t index;
+};
+
+/* Unmap and release one dropped slot; vm->lock is not held. */
+static void ovc_slot_release(struct ovc_vm *vm, struct ovc_slot_drop *d)
+{
+	struct address_space *mapping = vm->inode->i_mapping;
+	struct ovc_frame *frame = ovc_slot_frame(d->entry);
+	struct page *page = ovc_slot_entry_page(d->entry);
+
+	/* Wait for a racing fault that may have mapped it. */
+	lock_page(page);
+	if (frame || page_mapped(page))
+		unmap_mapping_pages(mapping, d->index, 1, false);
+	unlock_page(page);
+	if (frame)
+		ovc_frame_drop_sharer(frame);
+	else
+		put_page(page);
+}
+
+/**
+ * struct ovc_slot_step - what dropping one slot does (ovc_slot_drop_step())
+ * @change:	the slot changes at all
+ * @next:	the entry it holds afterwards; NULL: it is erased
+ * @ballooned:	change of the VM's ballooned count
+ * @resident:	change of the VM's resident count
+ * @shared:	change of the VM's shared or zero count (the frame's kind
+ *		says which)
+ * @release:	the old entry held memory: unmap it and drop the reference
+ */
+struct ovc_slot_step {
+	bool change;
+	void *next;
+	int ballooned;
+	int resident;
+	int shared;
+	bool release;
+};
+
+/*
+ * The transition of one slot holding @entry when a hole punch (@balloon)
+ * or a truncate or teardown (!@balloon) drops it: a slot holding memory
+ * becomes ballooned or is erased; a ballooned slot stays so on a punch
+ * and is erased otherwise.  A pure function (KUnit tests it).
+ */
+static void ovc_slot_drop_step(const void *entry, bool balloon,
+			       struct ovc_slot_step *st)
+{
+	*st = (struct ovc_slot_step){ .change = true };
+	switch (ovc_slot_kind(entry)) {
+	case OVC_SLOT_EMPTY:
+		st->change = false;
+		return;
+	case OVC_SLOT_BALLOONED:
+		st->change = !balloon;
+		st->ballooned = balloon ? 0 : -1;
+		return;
+	case OVC_SLOT_PRIVATE:
+		st->resident = -1;
+		break;
+	case OVC_SLOT_SHARED:
+		st->shared = -1;
+		break;
+	}
+	st->release = true;
+	if (balloon) {
+		st->next = ovc_slot_mk_ballooned();
+		st->ballooned = 1;
+	}
+}
+
+/*
+ * Remove the slots of [@first, @end) from @vm, unmap them from every
+ * mapping of the VM and drop the slots' references: each slot as
+ * ovc_slot_drop_step() says.  Works in batches so that vm->lock is never
+ * held for long.
+ */
+void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
+		       bool balloon)
+{
+	struct address_space *mapping = vm->inode->i_mapping;
+	struct ovc_slot_drop batch[OVC_DROP_BATCH];
+	unsigned long index, next;
+	long ballooned, resident;
+	unsigned int n, i;
+	void *entry;
+
+	if (first >= end)
+		return;
+	for (next = first; next < end; cond_resched()) {
+		n = 0;
+		ballooned = 0;
+		resident = 0;
+		first = next;
+		next = end;
+		mutex_lock(&vm->lock);
+		xa_for_each_range(&vm->slots, index, entry, first, end - 1) {
+			struct ovc_frame *frame = ovc_slot_frame(entry);
+			struct ovc_slot_step st;
+
+			ovc_slot_drop_step(entry, balloon, &st);
+			if (!st.change)
+				continue;
+			if (st.next)	/* replacing an entry never allocates */
+				xa_store(&vm->slots, index, st.next, GFP_NOWAIT);
+			else
+				xa_erase(&vm->slots, index);
+			ballooned += st.ballooned;
+			resident += st.resident;
+			if (st.shared)
+				atomic_long_add(st.shared,
+						ovc_slot_shared_counter(vm, frame));
+			if (!st.release)
+				continue;
+			batch[n].entry = entry;
+			batch[n++].index = index;
+			if (n == OVC_DROP_BATCH) {
+				next = index + 1;
+				break;
+			}
+		}
+		mutex_unlock(&vm->lock);
+		ovc_slot_ballooned_add(vm, ballooned);
+		ovc_slot_resident_add(vm, resident);
+		if (!n)
+			break;
+		unmap_mapping_pages(mapping, first, next - first, false);
+		for (i = 0; i < n; i++)
+			ovc_slot_release(vm, &batch[i]);
+	}
+}
+
+/**
+ * ovc_slot_get() - the page a slot maps, with a reference
+ * @vm:		the VM
+ * @index:	the slot
+ * @entryp:	set to the slot entry the page was found in
+ *
+ * The reference is taken and the slot re-read, as filemap does, so the
+ * page really belonged to the slot at that moment: never another VM's
+ * page that was freed and reused meanwhile.
+ *
+ * Return: the private page or the shared frame's page, referenced; NULL
+ * for a slot without memory (empty, ballooned).
+ */
+struct page *ovc_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp)
+{
+	struct page *page;
+	void *entry;
+
+	rcu_read_lock();
+repeat:
+	entry = xa_load(&vm->slots, index);
+	page = ovc_slot_entry_page(entry);
+	if (page) {
+		if (!get_page_unless_zero(page))
+			goto repeat;
+		if (unlikely(xa_load(&vm->slots, index) != entry)) {
+			put_page(page);
+			goto repeat;
+		}
+	}
+	rcu_read_unlock();
+	*entryp = entry;
+	return page;
+}
+
+/**
+ * ovc_slot_get_page() - the page of a slot, allocated if empty
+ * @vm:		the VM
+ * @index:	the slot
+ * @flags:	OVC_GET_EXTEND: allow @index past the end of the file
+ *		(write() extending it, with i_rwsem held);
+ *		OVC_GET_PRIVATE: break sharing first (the caller writes);
+ *		OVC_GET_NOALLOC: return NULL rather than allocate
+ *
+ * Without OVC_GET_PRIVATE a shared slot gives its frame's page, which must
+ * not be written.  A new page is zero-filled.  The allocation happens
+ * before vm->lock is taken, so a racing fault on the same slot may win;
+ * the loser's page is freed.
+ *
+ * Context: process context, may sleep.
+ * Return: the page with a reference the caller must put, NULL (only with
+ * OVC_GET_NOALLOC), or ERR_PTR: -EFAULT if @index is past the end of the
+ * file, -ENOMEM.
+ */
+struct page *ovc_slot_get_page(struct ovc_vm *vm, pgoff_t index,
+			     unsigned int flags)
+{
+	struct page *page, *new;
+	void *entry, *old;
+	int err;
+
+again:
+	page = ovc_slot_get(vm, index, &entry);
+	if (page) {
+		if (!(flags & OVC_GET_PRIVATE) || ovc_slot_page(entry))
+			return page;
+		err = ovc_slot_unshare(vm, index, page);
+		put_page(page);
+		if (err)
+			return ERR_PTR(err);
+		goto again;
+	}
+	if (flags & OVC_GET_NOALLOC)
+		return NULL;
+
+	new = alloc_page(GFP_HIGHUSER | __GFP_ZERO);
+	if (!new)
+		return ERR_PTR(-ENOMEM);
+	new->index = index;
+
+	mutex_lock(&vm->lock);
+	if (!(flags & OVC_GET_EXTEND) && !ovc_vm_index_valid(vm, index)) {
+		page = ERR_PTR(-EFAULT);
+		goto out_unlock;
+	}
+	entry = xa_load(&vm->slots, index);
+	if (ovc_slot_entry_page(entry)) {	/* a racing fault filled it */
+		mutex_unlock(&vm->lock);
+		__free_page(new);
+		goto again;
+	}
+	old = xa_store(&vm->slots, index, ovc_slot_mk_private(new),
+		       GFP_KERNEL);
+	if (xa_is_err(old)) {
+		page = ERR_PTR(xa_err(old));
+		goto out_unlock;
+	}
+	if (ovc_slot_kind(entry) == OVC_SLOT_BALLOONED)
+		ovc_slot_ballooned_add(vm, -1);	/* deflated: touched again */
+	ovc_slot_resident_add(vm, 1);
+	page = new;
+	new = NULL;
+	get_page(page);
+out_unlock:
+	mutex_unlock(&vm->lock);
+	if (new)
+		__free_page(new);
+	return page;
+}
+
+/*
+ * Break copy-on-write of slot @index, which points at @frame.  The frame's
+ * page is locked by the caller and unlocked here.  The last sharer of a
+ * non-zero frame takes its page back in place; everyone else gets a copy.
+ *
+ * Return: 0 (the caller retries its access), or -ENOMEM.
+ */
+int ovc_slot_cow_locked(struct ovc_vm *vm, pgoff_t index,
+		      struct ovc_frame *frame)
+{
+	struct page *fpage = frame->page, *new;
+	void *entry = ovc_slot_mk_shared(frame);
+
+	if (!frame->zero && READ_ONCE(frame->sharers) == 1) {
+		mutex_lock(&vm->lock);
+		if (xa_load(&vm->slots, index) == entry &&
+		    ovc_frame_take_last(frame)) {
+			fpage->index = index;
+			xa_store(&vm->slots, index, ovc_slot_mk_private(fpage),
+				 GFP_NOWAIT);
+			atomic_long_dec(&vm->shared);
+			ovc_slot_resident_add(vm, 1);
+			mutex_unlock(&vm->lock);
+			unlock_page(fpage);
+			trace_ovc_cow(vm->id, index, true);
+			goto counted;
+		}
+		mutex_unlock(&vm->lock);
+	}
+
+	new = alloc_page(GFP_HIGHUSER);
+	if (!new) {
+		unlock_page(fpage);
+		return -ENOMEM;
+	}
+	if (frame->zero)
+		clear_highpage(new);
+	else
+		copy_highpage(new, fpage);
+	new->index = index;
+
+	mutex_lock(&vm->lock);
+	if (xa_load(&vm->slots, index) != entry) {	/* dropped meanwhile */
+		mutex_unlock(&vm->lock);
+		unlock_page(fpage);
+		__free_page(new);
+		return 0;
+	}
+	xa_store(&vm->slots, index, ovc_slot_mk_private(new), GFP_NOWAIT);
+	atomic_long_dec(ovc_slot_shared_counter(vm, frame));
+	ovc_slot_resident_add(vm, 1);
+	mutex_unlock(&vm->lock);
+
+	unmap_mapping_pages(vm->inode->i_mapping, index, 1, false);
+	unlock_page(fpage);
+	ovc_frame_drop_sharer(frame);
+	trace_ovc_cow(vm->id, index, false);
+counted:
+	atomic_long_inc(&vm->cow_breaks);
+	atomic_long_inc(&ovc_cow_breaks);
+	return 0;
+}
+
+/**
+ * ovc_slot_unshare() - break sharing of a slot
+ * @vm:		the VM
+ * @index:	the slot
+ * @page:	the frame page the caller found there, referenced
+ *
+ * Nothing happens if the slot no longer points at @page's frame.
+ *
+ * Context: process context, may sleep; no page lock held.
+ * Return: 0 or -ENOMEM.
+ */
+int ovc_slot_unshare(struct ovc_vm *vm, pgoff_t index, struct page *page)
+{
+	struct ovc_frame *frame;
+
+	bool ours;
+
+	lock_page(page);
+	/*
+	 * With the page locked, a slot on its frame keeps the frame alive;
+	 * another frame may be freed meanwhile, hence RCU for the check.
+	 */
+	rcu_read_lock();
+	frame = ovc_slot_frame(xa_load(&vm->slots, index));
+	ours = frame && frame->page == page;
+	rcu_read_unlock();
+	if (!ours) {
+		unlock_page(page);
+		return 0;
+	}
+	return ovc_slot_cow_locked(vm, index, frame);
+}
+
+/**
+ * ovc_slot_share() - point a private slot at a shared frame
+ * @vm:		the VM
+ * @index:	the slot
+ * @page:	its private page, locked, unmapped and unpinned by the caller
+ * @frame:	the frame; the caller has counted this slot as a sharer, or
+ *		with @insert the frame is new and is made live here with
+ *		this slot as its only sharer and @page as its page
+ * @insert:	see @frame
+ * @hash:	with @insert, the hash of @page
+ *
+ * On success the slot's reference on @page is the caller's to put, or with
+ * @insert it became the frame's.
+ *
+ * Return: 0, or -EAGAIN if the slot no longer holds @page.
+ */
+int ovc_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		      struct ovc_frame *frame, bool insert, u32 hash)
+{
+	mutex_lock(&vm->lock);
+	if (xa_load(&vm->slots, index) != page) {
+		mutex_unlock(&vm->lock);
+		return -EAGAIN;
+	}
+	if (insert)
+		ovc_frame_insert(frame, page, vm->share_domain, hash, 1);
+	xa_store(&vm->slots, index, ovc_slot_mk_shared(frame), GFP_NOWAIT);
+	ovc_slot_resident_add(vm, -1);
+	atomic_long_inc(ovc_slot_shared_counter(vm, frame));
+	mutex_unlock(&vm->lock);
+	trace_ovc_merge(vm->id, index, frame->hash, frame->zero, insert);
+	return 0;
+}
+
+#if IS_ENABLED(CONFIG_OVC_KUNIT_TEST)
+#include "tests/slot_kunit.h"
+#endif
