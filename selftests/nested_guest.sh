@@ -26,24 +26,16 @@ if [[ ! -c /dev/kvm ]]; then
 fi
 echo "1..9"
 
-tap() { # status description [diagnostic...]
-	local st=$1 d=$2
-	shift 2
-	n=$((n + 1))
-	echo "$st $n $d"
-	[[ $st == ok ]] || failed=$((failed + 1))
-	if (($#)); then printf '# %s\n' "$@"; fi
-}
 check() { # description condition-command...
 	local d=$1
 	shift
-	if "$@"; then tap ok "$d"; else tap "not ok" "$d"; fi
+	if "$@"; then nested_tap ok "$d"; else nested_tap "not ok" "$d"; fi
 }
-skip_or() { # description condition-command...: SKIP when ovc's sysfs is absent
-	if [[ -r $resident ]]; then check "$@"; else tap ok "$1 # SKIP no $resident"; fi
+skip_or() { # description condition-command...: fails when ovc's sysfs is absent
+	if [[ -r $resident ]]; then check "$@"; else nested_tap "not ok" "$1" "no $resident"; fi
 }
-if_guest() { # description condition-command...: SKIP when the guest failed
-	if ((guest_ok)); then skip_or "$@"; else tap ok "$1 # SKIP guest failed"; fi
+if_guest() { # description condition-command...: fails when the guest failed
+	if ((guest_ok)); then skip_or "$@"; else nested_tap "not ok" "$1" "the guest failed"; fi
 }
 show_log() { sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/^/#   /' | tail -n "$1"; }
 count() { cat "$resident" 2>/dev/null || echo 0; }
@@ -109,10 +101,10 @@ run() {
 	fi
 	if ((rc == 0)); then
 		guest_ok=1
-		tap ok "$name: guest verified $(guest_pages) pages in $((SECONDS - t0))s"
+		nested_tap ok "$name: guest verified $(guest_pages) pages in $((SECONDS - t0))s"
 		return
 	fi
-	tap "not ok" "$name: guest $( ((rc == 2)) && echo 'did not boot' || echo 'failed verification')"
+	nested_tap "not ok" "$name: guest $( ((rc == 2)) && echo 'did not boot' || echo 'failed verification')"
 	show_log 30 <"$log"
 }
 

@@ -6,12 +6,15 @@
 # The caller sets $sys (ovc's sysfs directory) and the counters n and
 # failed (both 0).
 
-# nested_tap ok|"not ok" <description> [diagnostic]
+# nested_tap ok|"not ok" <description> [diagnostic...]: one TAP result,
+# numbered; each diagnostic becomes a "# " line.
 nested_tap() {
+	local st=$1 d=$2
+	shift 2
 	n=$((n + 1))
-	echo "$1 $n $2"
-	[[ $1 == ok ]] || failed=$((failed + 1))
-	[[ -z ${3:-} ]] || echo "# $3"
+	echo "$st $n $d"
+	[[ $st == ok ]] || failed=$((failed + 1))
+	if (($#)); then printf '# %s\n' "$@"; fi
 }
 
 # nested_val <file>: a value of ovc's sysfs (global, or vms/<id>/<file>).
