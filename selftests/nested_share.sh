@@ -39,21 +39,8 @@ if [[ ! -w $sys/run ]]; then
 fi
 echo "1..5"
 
-tap() { # ok|"not ok" description [diagnostic]
-	n=$((n + 1))
-	echo "$1 $n $2"
-	[[ $1 == ok ]] || failed=$((failed + 1))
-	[[ -z ${3:-} ]] || echo "# $3"
-}
-val() { cat "$sys/$1"; }
-saved=()
-for k in $knobs; do saved+=("$(val "$k")"); done
-restore() {
-	local i=0 k
-	echo 2 >"$sys/run"
-	for k in $knobs; do echo "${saved[i]}" >"$sys/$k"; i=$((i + 1)); done
-}
-trap restore EXIT
+nested_save_knobs $knobs
+trap nested_restore_knobs EXIT
 
 # guests: start both, sample the sharing counts until they exit.  Return 2
 # if a guest never booted (infrastructure), else 0.
@@ -72,7 +59,7 @@ guests() {
 		pids+=($!)
 	done
 	while kill -0 "${pids[@]}" 2>/dev/null; do
-		s=$(($(val pages_sharing) + $(val pages_zero)))
+		s=$(($(nested_val pages_sharing) + $(nested_val pages_zero)))
 		((s > peak)) && peak=$s
 		sleep 0.5
 	done
@@ -83,7 +70,7 @@ guests() {
 	return 0
 }
 
-base=$(val pages_resident)
+base=$(nested_val pages_resident)
 echo 4000 >"$sys/pages_to_scan"
 echo 5 >"$sys/sleep_millisecs"
 echo 1 >"$sys/run"
@@ -96,33 +83,33 @@ fi
 for g in 1 2; do
 	if grep -q 'OVC-GUEST-OK' "/tmp/share$g.log" &&
 	   ! grep -q 'OVC-GUEST-FAIL' "/tmp/share$g.log"; then
-		tap ok "guest $g verified its memory while shared ($((SECONDS - t0))s)"
+		nested_tap ok "guest $g verified its memory while shared ($((SECONDS - t0))s)"
 	else
-		tap "not ok" "guest $g verified its memory while shared" \
+		nested_tap "not ok" "guest $g verified its memory while shared" \
 			"$(grep -oE 'OVC-GUEST-(FAIL|BOOT).*' "/tmp/share$g.log" | tail -n1)"
 	fi
 done
 if ((peak >= want)); then
-	tap ok "pages merged while the guests ran: $peak (>= $want)"
+	nested_tap ok "pages merged while the guests ran: $peak (>= $want)"
 else
-	tap "not ok" "pages merged while the guests ran: $peak (< $want)"
+	nested_tap "not ok" "pages merged while the guests ran: $peak (< $want)"
 fi
 
 echo 0 >"$sys/run"
 rm -f "$mnt/share1" "$mnt/share2"
 for _ in $(seq 50); do
-	(($(val pages_shared) + $(val pages_sharing) + $(val pages_zero) == 0)) && break
+	(($(nested_val pages_shared) + $(nested_val pages_sharing) + $(nested_val pages_zero) == 0)) && break
 	sleep 0.1
 done
-if (($(val pages_shared) + $(val pages_sharing) + $(val pages_zero) == 0)); then
-	tap ok "no frame left after the files are gone"
+if (($(nested_val pages_shared) + $(nested_val pages_sharing) + $(nested_val pages_zero) == 0)); then
+	nested_tap ok "no frame left after the files are gone"
 else
-	tap "not ok" "no frame left after the files are gone" \
-		"shared $(val pages_shared) sharing $(val pages_sharing) zero $(val pages_zero)"
+	nested_tap "not ok" "no frame left after the files are gone" \
+		"shared $(nested_val pages_shared) sharing $(nested_val pages_sharing) zero $(nested_val pages_zero)"
 fi
-if (($(val pages_resident) == base)); then
-	tap ok "pages_resident back to $base"
+if (($(nested_val pages_resident) == base)); then
+	nested_tap ok "pages_resident back to $base"
 else
-	tap "not ok" "pages_resident back to $base" "it is $(val pages_resident)"
+	nested_tap "not ok" "pages_resident back to $base" "it is $(nested_val pages_resident)"
 fi
 exit $((failed > 0))
