@@ -120,10 +120,7 @@ for v in "${variants[@]}"; do
 done
 echo 0 >"$sys/run"
 
-for _ in $(seq 50); do
-	(($(nested_val pages_shared) + $(nested_val pages_sharing) + $(nested_val pages_zero) == 0)) && break
-	sleep 0.1
-done
+nested_wait 5 nested_no_frames
 s="shared $(nested_val pages_shared) sharing $(nested_val pages_sharing) zero $(nested_val pages_zero)"
 if [[ $s == "shared 0 sharing 0 zero 0" ]]; then
 	nested_tap ok "no frame left after the guests' files are gone"

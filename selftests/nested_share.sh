@@ -97,11 +97,8 @@ fi
 
 echo 0 >"$sys/run"
 rm -f "$mnt/share1" "$mnt/share2"
-for _ in $(seq 50); do
-	(($(nested_val pages_shared) + $(nested_val pages_sharing) + $(nested_val pages_zero) == 0)) && break
-	sleep 0.1
-done
-if (($(nested_val pages_shared) + $(nested_val pages_sharing) + $(nested_val pages_zero) == 0)); then
+nested_wait 5 nested_no_frames
+if nested_no_frames; then
 	nested_tap ok "no frame left after the files are gone"
 else
 	nested_tap "not ok" "no frame left after the files are gone" \

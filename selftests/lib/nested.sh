@@ -61,6 +61,11 @@ nested_wait() {
 	done
 }
 
+# nested_no_frames: no shared frame, sharer or zero-frame slot is left.
+nested_no_frames() {
+	(($(nested_val pages_shared) + $(nested_val pages_sharing) + $(nested_val pages_zero) == 0))
+}
+
 # nested_vm_dir <file>: the vms/<id> directory of an ovcfs file (by name).
 nested_vm_dir() {
 	local want=/${1#"${OVC_MNT:-/run/ovc}"/} d
