@@ -259,6 +259,20 @@ static inline void ovc_touch_pages(char *map, size_t first, size_t n,
 		((volatile char *)map)[i * OVC_PG] = (char)(seed + i + 1);
 }
 
+/*
+ * Put the VM of @fd in sharing domain @domain (root): VMs share pages only
+ * when an administrator groups them.  Return: 0 or an errno.
+ */
+static inline int ovc_set_domain(int fd, __u64 domain)
+{
+	struct ovc_share_domain d;
+
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.domain = domain;
+	return ioctl(fd, OVC_IOC_SET_SHARE_DOMAIN, &d) ? errno : 0;
+}
+
 /* --- SIGBUS probe ----------------------------------------------------- */
 
 static sigjmp_buf ovc_sigbus_env OVC_UNUSED;

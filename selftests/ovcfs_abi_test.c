@@ -366,7 +366,25 @@ static int open_as(const char *path, int flags, uid_t uid)
 	return ovc_wait_child(pid);
 }
 
-/* Nobody but the owner (and root) opens a VM file, even a 0666 one. */
+/* In a child as @uid: errno of truncate(@path, @len), 0 if it worked. */
+static int truncate_as(const char *path, off_t len, uid_t uid)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (ovc_become(uid, uid))
+			_exit(100);
+		_exit(truncate(path, len) ? errno : 0);
+	}
+	return ovc_wait_child(pid);
+}
+
+/*
+ * Nobody but the owner (and root) opens a VM file, even a 0666 one, nor
+ * truncates it by path (truncate(2) opens nothing).
+ */
 TEST_F(perm, non_owner_cannot_open)
 {
 	char path[PATH_MAX + 8];
@@ -391,6 +409,10 @@ TEST_F(perm, non_owner_cannot_open)
 	ASSERT_EQ(0, ftruncate(fd, 3 * OVC_PG));
 	close(fd);
 	ASSERT_EQ(EACCES, open_as(path, O_WRONLY | O_TRUNC, OVC_NOBODY));
+	ASSERT_EQ(0, stat(path, &st));
+	ASSERT_EQ((off_t)(3 * OVC_PG), st.st_size);
+	ASSERT_EQ(EACCES, truncate_as(path, 0, OVC_NOBODY));
+	ASSERT_EQ(EACCES, truncate_as(path, 8 * OVC_PG, OVC_NOBODY));
 	ASSERT_EQ(0, stat(path, &st));
 	ASSERT_EQ((off_t)(3 * OVC_PG), st.st_size);
 	/* Root (CAP_DAC_OVERRIDE) can. */

@@ -106,6 +106,9 @@ FIXTURE_SETUP(kvm)
 	self->b_fd = open(self->b_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 			  0600);
 	ASSERT_LE(0, self->b_fd);
+	/* The two VMs share pages: an administrator groups them. */
+	ASSERT_EQ(0, ovc_set_domain(self->a.fd, 4242));
+	ASSERT_EQ(0, ovc_set_domain(self->b_fd, 4242));
 }
 
 FIXTURE_TEARDOWN(kvm)

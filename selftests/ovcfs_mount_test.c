@@ -156,6 +156,75 @@ TEST_F(mount_opts, applied)
 	ASSERT_EQ(0, tmpmnt_umount(&self->t, 0));
 }
 
+static char *tmpmnt_vm(struct __test_metadata *_metadata, struct tmpmnt *t,
+		       const char *sub, size_t pages, unsigned long long *id);
+
+/*
+ * size= bounds the private pages the instance's VM files hold together
+ * (as tmpfs bounds its blocks): past it a fault is SIGBUS and write()
+ * ENOSPC; a punch makes room again.  statfs and /proc/mounts show it.
+ */
+TEST_F(mount_opts, size_limit)
+{
+	const size_t limit = 16;
+	unsigned long long ida, idb;
+	char line[512], want[128];
+	struct statfs sf;
+	bool found = false;
+	char *a, *b;
+	FILE *mounts;
+	int fd, vfd;
+
+	if (variant->opts)
+		return;		/* once, not for every variant */
+	ASSERT_EQ(0, tmpmnt_mount(&self->t, "size=64k"));
+	ASSERT_EQ(0, statfs(self->t.dir, &sf));
+	ASSERT_EQ((long)limit, (long)sf.f_blocks);
+	ASSERT_EQ((long)limit, (long)sf.f_bfree);
+	mounts = fopen("/proc/mounts", "re");
+	ASSERT_NE(NULL, mounts);
+	snprintf(want, sizeof(want), " %s ovcfs ", self->t.dir);
+	while (fgets(line, sizeof(line), mounts))
+		if (strstr(line, want) && strstr(line, ",size=64k"))
+			found = true;
+	fclose(mounts);
+	ASSERT_TRUE(found) TH_LOG("size=64k not in /proc/mounts");
+
+	a = tmpmnt_vm(_metadata, &self->t, "a", 2 * limit, &ida);
+	b = tmpmnt_vm(_metadata, &self->t, "b", 2 * limit, &idb);
+	ovc_touch_pages(a, 0, limit - 2, 1);
+	ovc_touch_pages(b, 0, 2, 2);
+	ASSERT_EQ(0, statfs(self->t.dir, &sf));
+	ASSERT_EQ(0L, (long)sf.f_bfree);
+	/* Full: a write fault in either file is SIGBUS, write() ENOSPC. */
+	ASSERT_TRUE(ovc_access_sigbus(a + (limit - 1) * OVC_PG, true));
+	ASSERT_TRUE(ovc_access_sigbus(b + 5 * OVC_PG, true));
+	fd = open(self->t.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	vfd = openat(fd, "b", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, vfd);
+	ASSERT_EQ(-1, pwrite(vfd, "x", 1, 9 * OVC_PG));
+	ASSERT_EQ(ENOSPC, errno);
+	/* Pages it holds take writes; reads of holes cost nothing. */
+	ASSERT_EQ(1, pwrite(vfd, "x", 1, OVC_PG));
+	ASSERT_FALSE(ovc_access_sigbus(b + 20 * OVC_PG, false));
+	/* A punch frees one: room for one more. */
+	ASSERT_EQ(0, fallocate(vfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, OVC_PG));
+	ASSERT_EQ(1, pwrite(vfd, "y", 1, 9 * OVC_PG));
+	ASSERT_TRUE(ovc_access_sigbus(b + 10 * OVC_PG, true));
+	close(vfd);
+	close(fd);
+	ASSERT_EQ(-1, ovc_check(a, (limit - 2) * OVC_PG, 0, 1));
+	ASSERT_EQ((long long)limit - 2,
+		  ovc_sysfs_value("vms/%llu/resident_pages", ida));
+	ASSERT_EQ(2LL, ovc_sysfs_value("vms/%llu/resident_pages", idb));
+	munmap(a, 2 * limit * OVC_PG);
+	munmap(b, 2 * limit * OVC_PG);
+	ASSERT_EQ(0, tmpmnt_umount(&self->t, 0));
+	ASSERT_EQ(self->t.cnt.pages0, ovc_pages(&self->t.cnt));
+}
+
 /* Unknown options and bad values fail the mount with EINVAL. */
 FIXTURE(bad_opts) {
 	struct tmpmnt t;
@@ -167,7 +236,10 @@ FIXTURE_VARIANT(bad_opts) {
 
 FIXTURE_VARIANT_ADD(bad_opts, unknown) { .opts = "bogus=1" };
 FIXTURE_VARIANT_ADD(bad_opts, unknown_flag) { .opts = "mode=0755,noexist" };
-FIXTURE_VARIANT_ADD(bad_opts, hugetlbfs_size) { .opts = "size=1G" };
+FIXTURE_VARIANT_ADD(bad_opts, size_bad_suffix) { .opts = "size=1Q" };
+FIXTURE_VARIANT_ADD(bad_opts, size_negative) { .opts = "size=-1" };
+FIXTURE_VARIANT_ADD(bad_opts, size_no_value) { .opts = "size" };
+FIXTURE_VARIANT_ADD(bad_opts, size_not_number) { .opts = "size=lots" };
 FIXTURE_VARIANT_ADD(bad_opts, mode_not_octal) { .opts = "mode=0800" };
 FIXTURE_VARIANT_ADD(bad_opts, mode_too_big) { .opts = "mode=10000" };
 FIXTURE_VARIANT_ADD(bad_opts, mode_no_value) { .opts = "mode" };

@@ -16,6 +16,8 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include "ovc_test_util.h"
 #include "ovc_share_util.h"
@@ -144,12 +146,13 @@ FIXTURE_TEARDOWN(share)
 
 /*
  * Create file @k of @pages pages in the test's directory, as @uid (in a
- * child, so that the file is that uid's and shares in its domain), then
- * open and map it as root and open its per-VM statistics.
+ * child, so that the file is that uid's), then open and map it as root and
+ * open its per-VM statistics.  The file stays in its own sharing domain,
+ * the default.
  */
-static void sfile_create(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(share) *self, int k, uid_t uid,
-			 size_t pages)
+static void sfile_create_own(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(share) *self, int k, uid_t uid,
+			     size_t pages)
 {
 	struct sfile *f = &self->f[k];
 	struct ovc_vm_info info;
@@ -189,6 +192,19 @@ static void sfile_create(struct __test_metadata *_metadata,
 	f->map = mmap(NULL, f->len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      f->fd, 0);
 	ASSERT_NE(MAP_FAILED, f->map);
+}
+
+/*
+ * As sfile_create_own(), then group the file with the other files of @uid:
+ * the administrator puts it in sharing domain @uid, as most tests want
+ * files that share.
+ */
+static void sfile_create(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(share) *self, int k, uid_t uid,
+			 size_t pages)
+{
+	sfile_create_own(_metadata, self, k, uid, pages);
+	ASSERT_EQ(0, ovc_set_domain(self->f[k].fd, uid));
 }
 
 /* Pages [first, first + n) of @f get the pattern @seed (per offset). */
@@ -286,15 +302,6 @@ static ssize_t nonzero_page(struct sfile *f, size_t first, size_t n)
 	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));			\
 } while (0)
 
-static int set_domain_ioctl(int fd, __u64 domain)
-{
-	struct ovc_share_domain d;
-
-	memset(&d, 0, sizeof(d));
-	d.size = sizeof(d);
-	d.domain = domain;
-	return ioctl(fd, OVC_IOC_SET_SHARE_DOMAIN, &d) ? errno : 0;
-}
 
 static int set_domain_sysfs(struct sfile *f, const char *val)
 {
@@ -340,7 +347,7 @@ TEST_F(share, sysfs_files)
 	size_t i;
 	int k;
 
-	sfile_create(_metadata, self, 0, 0, 4);
+	sfile_create_own(_metadata, self, 0, 0, 4);
 	for (i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(rel, sizeof(rel), files[i].name, self->f[0].id);
 		snprintf(path, sizeof(path), "%s/%s", OVC_SYSFS_ROOT, rel);
@@ -361,7 +368,8 @@ TEST_F(share, sysfs_files)
 
 	ASSERT_VM(0, 0, 0, 0);
 	ASSERT_EQ(0LL, vstat(0, VS_COW));
-	ASSERT_EQ(0LL, domain_of(&self->f[0]));	/* the owner's uid: root */
+	/* A VM shares with no other VM until an administrator groups it. */
+	ASSERT_EQ((long long)OVC_SHARE_DOMAIN_OWN, domain_of(&self->f[0]));
 	ASSERT_EQ(0, ovc_vm_info(self->f[0].fd, &info));
 	ASSERT_EQ(0ULL, info.cow_breaks);
 	ASSERT_EQ(0U, info.reserved32);
@@ -601,8 +609,8 @@ TEST_F(share, zero_only)
 }
 
 /*
- * Files of different owners are in different domains by default: their
- * equal pages never share, zero pages do.  Putting them in one domain
+ * Files of different owners grouped by owner are in different domains:
+ * their equal pages never share, zero pages do.  Putting them in one domain
  * (ioctl, sysfs) lets them share; moving one out unmerges it at once.
  */
 TEST_F(share, domains)
@@ -628,8 +636,8 @@ TEST_F(share, domains)
 	ASSERT_EQ(3 * (long long)n, gdelta(OVC_ST_UNSHARED));	/* all hints */
 
 	/* Files 0 and 1 into domain 777. */
-	ASSERT_EQ(0, set_domain_ioctl(self->f[0].fd, 777));
-	ASSERT_EQ(0, set_domain_ioctl(self->f[1].fd, 777));
+	ASSERT_EQ(0, ovc_set_domain(self->f[0].fd, 777));
+	ASSERT_EQ(0, ovc_set_domain(self->f[1].fd, 777));
 	ASSERT_EQ(777LL, domain_of(&self->f[0]));
 	ASSERT_EQ(777LL, domain_of(&self->f[1]));
 	SCAN(MERGE_ROUNDS);
@@ -646,12 +654,12 @@ TEST_F(share, domains)
 	ASSERT_VM(2, 0, n, z);
 
 	/* The same domain again: nothing happens. */
-	ASSERT_EQ(0, set_domain_ioctl(self->f[1].fd, 777));
+	ASSERT_EQ(0, ovc_set_domain(self->f[1].fd, 777));
 	ASSERT_VM(1, 0, n, z);
 	ASSERT_GLOBAL(n, 2 * n, 3 * z);
 
 	/* File 0 leaves: unmerged at once, its zero pages stay. */
-	ASSERT_EQ(0, set_domain_ioctl(self->f[0].fd, 778));
+	ASSERT_EQ(0, ovc_set_domain(self->f[0].fd, 778));
 	ASSERT_EQ(778LL, domain_of(&self->f[0]));
 	ASSERT_VM(0, n, 0, z);
 	ASSERT_GLOBAL(n, n, 3 * z);
@@ -915,7 +923,7 @@ TEST_F(share, domain_ioctl_errors)
 
 	sfile_create(_metadata, self, 0, 0, 1);
 	fd = self->f[0].fd;
-	ASSERT_EQ(0, set_domain_ioctl(fd, 99));
+	ASSERT_EQ(0, ovc_set_domain(fd, 99));
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		memset(&u, 0, sizeof(u));
@@ -941,12 +949,12 @@ TEST_F(share, domain_ioctl_errors)
 		ASSERT_EQ(-1, ioctl(fd, OVC_IOC_SET_SHARE_DOMAIN, &u.d));
 		ASSERT_EQ(EINVAL, errno) TH_LOG("reserved[%zu]", i);
 	}
-	ASSERT_EQ(ERANGE, set_domain_ioctl(fd, 1ULL << 32));
-	ASSERT_EQ(ERANGE, set_domain_ioctl(fd, ~0ULL));
+	ASSERT_EQ(ERANGE, ovc_set_domain(fd, 1ULL << 32));
+	ASSERT_EQ(ERANGE, ovc_set_domain(fd, ~0ULL));
 	ASSERT_EQ(-1, ioctl(fd, OVC_IOC_SET_SHARE_DOMAIN, NULL));
 	ASSERT_EQ(EFAULT, errno);
 	ASSERT_EQ(99LL, domain_of(&self->f[0]));
-	ASSERT_EQ(0, set_domain_ioctl(fd, 0xffffffffULL));
+	ASSERT_EQ(0, ovc_set_domain(fd, 0xffffffffULL));
 	ASSERT_EQ(0xffffffffLL, domain_of(&self->f[0]));
 
 	/* Not for the unprivileged, not even the file's owner. */
@@ -958,12 +966,12 @@ TEST_F(share, domain_ioctl_errors)
 
 		if (ovc_become(OVC_NOBODY, OVC_NOBODY))
 			_exit(100);
-		if (set_domain_ioctl(fd, 7) != EPERM)
+		if (ovc_set_domain(fd, 7) != EPERM)
 			_exit(1);
 		ofd = open(self->f[0].path, O_RDWR);
 		if (ofd < 0)
 			_exit(2);
-		_exit(set_domain_ioctl(ofd, 7) == EPERM ? 0 : 3);
+		_exit(ovc_set_domain(ofd, 7) == EPERM ? 0 : 3);
 	}
 	ASSERT_EQ(0, ovc_wait_child(pid));
 	ASSERT_EQ(0xffffffffLL, domain_of(&self->f[0]));
@@ -1127,6 +1135,146 @@ TEST_F_TIMEOUT(share, write_vs_merge, 120)
 	ASSERT_EQ(iters, done);
 	ASSERT_EQ(0UL, lost) TH_LOG("write() into a page being merged lost");
 	ASSERT_EQ(0UL, leaked) TH_LOG("a write() showed in the other VM");
+}
+
+/*
+ * The default (issue 8): every VM is in a domain of its own.  Equal pages
+ * of two files of one owner (libvirt runs every QEMU as one user) never
+ * merge with each other; equal pages inside one file do, and zero pages
+ * of any file join the zero frame.  chown changes none of it.
+ */
+TEST_F(share, default_own_domain)
+{
+	const size_t n = 8, z = 2;
+	int k;
+
+	sfile_create_own(_metadata, self, 0, 0, 2 * n + z);
+	sfile_create_own(_metadata, self, 1, 0, n + z);
+	fill(&self->f[0], 0, n, 20);
+	fill(&self->f[0], n, n, 20);	/* page n + i == page i, offset apart */
+	for (k = 0; k < (int)n; k++)
+		memcpy(self->f[0].map + (n + k) * OVC_PG,
+		       self->f[0].map + k * OVC_PG, OVC_PG);
+	touch_zero(&self->f[0], 2 * n, z);
+	fill(&self->f[1], 0, n, 20);
+	touch_zero(&self->f[1], n, z);
+	ASSERT_EQ(0, fchown(self->f[1].fd, UID_A, UID_A));
+	for (k = 0; k < 2; k++)
+		ASSERT_EQ((long long)OVC_SHARE_DOMAIN_OWN,
+			  domain_of(&self->f[k]));
+
+	SCAN(REMERGE_ROUNDS);
+	/* Inside file 0: n frames of two sharers each. */
+	ASSERT_VM(0, 0, 2 * n, z);
+	/* File 1 shares nothing but zero pages. */
+	ASSERT_VM(1, n, 0, z);
+	ASSERT_GLOBAL(n, n, 2 * z);
+	ASSERT_EQ((long long)n, gdelta(OVC_ST_UNSHARED));
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 20));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 20));
+
+	/* Grouped by the administrator, they share; back on their own, not. */
+	ASSERT_EQ(0, ovc_set_domain(self->f[0].fd, 31));
+	ASSERT_EQ(0, ovc_set_domain(self->f[1].fd, 31));
+	SCAN(REMERGE_ROUNDS);
+	ASSERT_VM(1, 0, n, z);
+	ASSERT_GLOBAL(n, 2 * n, 2 * z);
+	ASSERT_EQ(0, ovc_set_domain(self->f[1].fd, OVC_SHARE_DOMAIN_OWN));
+	ASSERT_EQ((long long)OVC_SHARE_DOMAIN_OWN, domain_of(&self->f[1]));
+	ASSERT_VM(1, n, 0, z);
+	SCAN(REMERGE_ROUNDS);
+	ASSERT_VM(1, n, 0, z);
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 20));
+}
+
+/*
+ * A reference from outside ovc on a frame's page (here a pipe, through
+ * vmsplice; an O_DIRECT write from guest RAM or vhost would hold one the
+ * same way) outlives its sharer's copy-on-write.  The last sharer must
+ * then copy too: taking the page back in place would let its next write
+ * reach the pipe (issue 8, defect 1).
+ */
+TEST_F(share, cow_outside_ref)
+{
+	const size_t n = 4;
+	char buf[OVC_PG];
+	struct iovec iov;
+	int p[2];
+
+	MERGE_TWO(n, 21);
+	ASSERT_EQ(0, pipe(p));
+	iov.iov_base = self->f[0].map + OVC_PG;
+	iov.iov_len = OVC_PG;
+	ASSERT_EQ((ssize_t)OVC_PG, vmsplice(p[1], &iov, 1, 0));
+	/* File 0 writes: a copy; file 1 is the frame's last sharer. */
+	memset(self->f[0].map + OVC_PG, 'a', OVC_PG);
+	ASSERT_VM(0, 1, n - 1, 0);
+	ASSERT_GLOBAL(n, n - 1, 0);
+	/* File 1 writes its page and write()s it. */
+	memset(self->f[1].map + OVC_PG, 'b', OVC_PG / 2);
+	ASSERT_EQ(10, pwrite(self->f[1].fd, "bbbbbbbbbb", 10, 2 * OVC_PG - 10));
+	ASSERT_VM(1, 1, n - 1, 0);
+	ASSERT_EQ(1LL, vstat(1, VS_COW));
+	ASSERT_GLOBAL(n - 1, n - 1, 0);
+	/* The pipe still holds the bytes the page had when spliced. */
+	ASSERT_EQ((ssize_t)OVC_PG, read(p[0], buf, OVC_PG));
+	ASSERT_EQ(-1, ovc_check(buf, OVC_PG, OVC_PG, 21))
+		TH_LOG("the pipe sees file 1's write");
+	close(p[0]);
+	close(p[1]);
+	ASSERT_EQ('b', self->f[1].map[OVC_PG]);
+	ASSERT_EQ('a', self->f[0].map[OVC_PG + 7]);
+	ASSERT_EQ(-1, bad_page(&self->f[0], 2, n - 2, 21));
+}
+
+/*
+ * mlocked guests (-overcommit mem-lock=on, libvirt <locked/>): their pages
+ * still merge, copy-on-write and punch work, and the bytes stay right.
+ * The mlock batch must not leave a reference that blocks merging.
+ */
+TEST_F(share, mlocked)
+{
+	const size_t n = 8;
+	pid_t pid;
+
+	sfile_create(_metadata, self, 0, 0, n);
+	sfile_create(_metadata, self, 1, 0, n);
+	fill(&self->f[1], 0, n, 22);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+		char *map;
+
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) ||
+		    mlockall(MCL_CURRENT | MCL_FUTURE))
+			_exit(1);
+		map = mmap(NULL, n * OVC_PG, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, self->f[0].fd, 0);
+		if (map == MAP_FAILED)
+			_exit(2);
+		ovc_fill(map, n * OVC_PG, 0, 22);
+		pause();	/* the parent kills us */
+		_exit(3);
+	}
+	/* Wait for the child's pages. */
+	while (vstat(0, VS_RESIDENT) < (long long)n)
+		usleep(10000);
+	SCAN(MERGE_ROUNDS);
+	ASSERT_VM(0, 0, n, 0);
+	ASSERT_VM(1, 0, n, 0);
+	/* COW through the parent's own mapping, a punch, bytes intact. */
+	self->f[0].map[2 * OVC_PG] ^= 1;
+	ASSERT_VM(0, 1, n - 1, 0);
+	ASSERT_EQ(0, fallocate(self->f[0].fd, PUNCH, 3 * OVC_PG, OVC_PG));
+	ASSERT_VM(0, 1, n - 2, 0);
+	self->f[0].map[2 * OVC_PG] ^= 1;
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, 3, 22));
+	ASSERT_EQ(-1, bad_page(&self->f[0], 4, n - 4, 22));
+	ASSERT_EQ(-1, nonzero_page(&self->f[0], 3, 1));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 22));
+	kill(pid, SIGKILL);
+	ASSERT_EQ(128 + SIGKILL, ovc_wait_child(pid));
 }
 
 TEST_HARNESS_MAIN

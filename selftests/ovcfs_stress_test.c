@@ -369,6 +369,8 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 		fds[p] = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		ASSERT_LE(0, fds[p]) TH_LOG("%s: %m", path);
 		ASSERT_EQ(0, ftruncate(fds[p], PAGES * OVC_PG));
+		/* Replicas are other VMs: one domain for all. */
+		ASSERT_EQ(0, ovc_set_domain(fds[p], 1));
 	}
 	/*
 	 * No sleep between passes, and passes as long as a few rounds: the

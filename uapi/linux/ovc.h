@@ -41,7 +41,8 @@
  * @shared_pages:	out: pages backed by a shared frame (not the zero one)
  * @zero_pages:		out: pages backed by the zero frame
  * @cow_breaks:		out: copy-on-write breaks of this VM so far
- * @share_domain:	out: the VM's sharing domain (default: owner uid)
+ * @share_domain:	out: the VM's sharing domain (default:
+ *			OVC_SHARE_DOMAIN_OWN, a domain of its own)
  * @reserved32:		must be zero on input; zero on output
  * @reserved:		must be zero on input; zero on output
  */
@@ -112,9 +113,14 @@ struct ovc_guest_report {
  * @flags:	must be zero
  * @domain:	pages are only ever shared between VMs of one domain (the
  *		zero page excepted); at most U32_MAX (else -ERANGE).
+ *		OVC_SHARE_DOMAIN_OWN puts the VM back in a domain of its
+ *		own, where it starts: its pages merge only with each other.
  *		Changing it unmerges the VM's pages.
  * @reserved:	must be zero
  */
+/* A domain of the VM's own, shared with no other VM: the default. */
+#define OVC_SHARE_DOMAIN_OWN	0xffffffffU
+
 struct ovc_share_domain {
 	__u32 size;
 	__u32 flags;

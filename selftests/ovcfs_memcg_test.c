@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest RAM is charged to the memory cgroup of the task that faults it in
+ * (issue 8, defect 3), as tmpfs pages are: a QEMU in a cgroup with
+ * memory.max cannot touch more than that, memory.current shows the pages,
+ * and they are uncharged when the VM file frees them.
+ *
+ * cgroup2 is mounted at /sys/fs/cgroup if it is not there already (the
+ * test VM's init mounts none), with the memory controller enabled below
+ * the root.
+ */
+#define _GNU_SOURCE
+#include <sys/mount.h>
+#include <linux/magic.h>
+#include "ovc_test_util.h"
+
+#define CG_ROOT		"/sys/fs/cgroup"
+#define MIB		(1024UL * 1024)
+
+FIXTURE(memcg) {
+	struct ovc_vmfile f;
+	char cg[PATH_MAX];
+	bool mounted;
+};
+
+static int cg_write(const char *dir, const char *file, const char *val)
+{
+	char path[PATH_MAX + 64];
+	ssize_t len = strlen(val);
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, len) != len)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static long long cg_read(const char *dir, const char *file)
+{
+	char path[PATH_MAX + 64], buf[64] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+FIXTURE_SETUP(memcg)
+{
+	struct statfs sf;
+
+	self->cg[0] = '\0';
+	ovc_vmfile_setup(_metadata, &self->f);
+	if (statfs(CG_ROOT, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC) {
+		ASSERT_EQ(0, mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL))
+			TH_LOG("mount cgroup2 on " CG_ROOT ": %m");
+		self->mounted = true;
+	}
+	ASSERT_EQ(0, cg_write(CG_ROOT, "cgroup.subtree_control", "+memory"))
+		TH_LOG("enable the memory controller");
+	snprintf(self->cg, sizeof(self->cg), CG_ROOT "/ovcst-%d", getpid());
+	ASSERT_EQ(0, mkdir(self->cg, 0755)) TH_LOG("mkdir %s: %m", self->cg);
+}
+
+FIXTURE_TEARDOWN(memcg)
+{
+	ovc_vmfile_teardown(_metadata, &self->f);
+	if (self->cg[0])
+		EXPECT_EQ(0, rmdir(self->cg)) TH_LOG("rmdir %s: %m", self->cg);
+	if (self->mounted)
+		EXPECT_EQ(0, umount(CG_ROOT));
+}
+
+/*
+ * A task in a 32 MiB cgroup touching 128 MiB of a VM file does not get
+ * there: the memcg OOM killer stops it (ovc pages are not reclaimable by
+ * the memcg: they stay charged, as tmpfs pages without swap do).
+ */
+TEST_F_TIMEOUT(memcg, limit_holds, 120)
+{
+	struct ovc_vmfile *f = &self->f;
+	const size_t len = 128 * MIB;
+	long long cur, resident;
+	char pid_s[32];
+	pid_t pid;
+	int rc;
+
+	ASSERT_EQ(0, cg_write(self->cg, "memory.max", "33554432"));
+	ASSERT_EQ(0, ftruncate(f->fd, len));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char *map;
+		size_t i;
+
+		snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+		if (cg_write(self->cg, "cgroup.procs", pid_s))
+			_exit(100);
+		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   f->fd, 0);
+		if (map == MAP_FAILED)
+			_exit(101);
+		for (i = 0; i < len; i += OVC_PG)
+			map[i] = 1;
+		_exit(0);
+	}
+	rc = ovc_wait_child(pid);
+	ASSERT_NE(0, rc) TH_LOG("touched 128 MiB in a 32 MiB cgroup");
+	ASSERT_GT(100, rc) TH_LOG("child setup failed: %d", rc);
+	TH_LOG("child ended with %d (128 + signal)", rc);
+	resident = ovc_resident(f);
+	cur = cg_read(self->cg, "memory.current");
+	TH_LOG("resident %lld pages, memory.current %lld", resident, cur);
+	ASSERT_GE(34 * (long long)MIB, resident * (long long)OVC_PG);
+	/* The VM's pages are the cgroup's: most of its 32 MiB. */
+	ASSERT_LE(resident * (long long)OVC_PG - 2 * (long long)MIB, cur);
+	ASSERT_LE(16 * (long long)MIB, cur);
+
+	/* Freed pages are uncharged. */
+	ASSERT_EQ(0, ftruncate(f->fd, 0));
+	ASSERT_EQ(0, ovc_resident(f));
+	cur = cg_read(self->cg, "memory.current");
+	ASSERT_GT(4 * (long long)MIB, cur) TH_LOG("memory.current %lld", cur);
+}
+
+/* write() is charged to the writer's cgroup too. */
+TEST_F(memcg, write_charged)
+{
+	struct ovc_vmfile *f = &self->f;
+	char pid_s[32];
+	pid_t pid;
+
+	ASSERT_EQ(0, cg_write(self->cg, "memory.max", "max"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		static char buf[1024 * 1024];
+		int i;
+
+		snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+		if (cg_write(self->cg, "cgroup.procs", pid_s))
+			_exit(100);
+		memset(buf, 1, sizeof(buf));
+		for (i = 0; i < 16; i++)
+			if (pwrite(f->fd, buf, sizeof(buf), i * sizeof(buf)) !=
+			    (ssize_t)sizeof(buf))
+				_exit(101);
+		_exit(0);
+	}
+	ASSERT_EQ(0, ovc_wait_child(pid));
+	ASSERT_EQ(4096, ovc_resident(f));
+	ASSERT_LE(16 * (long long)MIB, cg_read(self->cg, "memory.current"));
+	ASSERT_EQ(0, ftruncate(f->fd, 0));
+	ASSERT_GT(4 * (long long)MIB, cg_read(self->cg, "memory.current"));
+}
+
+TEST_HARNESS_MAIN
