@@ -8,6 +8,7 @@
  *   6.3: vma->vm_flags is read-only: vm_flags_clear().
  *   6.6: i_ctime is private: inode_set_ctime_current().
  *   6.7: i_mtime/i_atime are private: inode_set_{m,a}time_to_ts().
+ *   6.10: vma_alloc_folio() lost its hugepage argument.
  */
 #ifndef _OVC_COMPAT_H
 #define _OVC_COMPAT_H
@@ -32,6 +33,20 @@ static inline void ovc_vma_clear_flags(struct vm_area_struct *vma,
 #else
 	vma->vm_flags &= ~flags;
 #endif
+}
+
+/* An order-0 page placed by @vma's NUMA policy at @addr. */
+static inline struct page *ovc_vma_alloc_page(gfp_t gfp,
+					      struct vm_area_struct *vma,
+					      unsigned long addr)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	struct folio *folio = vma_alloc_folio(gfp, 0, vma, addr);
+#else
+	struct folio *folio = vma_alloc_folio(gfp, 0, vma, addr, false);
+#endif
+
+	return folio ? &folio->page : NULL;
 }
 
 /* mtime and ctime to now. */

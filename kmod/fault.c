@@ -14,29 +14,81 @@
 #include "slot.h"
 #include "vm.h"
 
+/* The fault code of a slot operation's error (0: retry the access). */
+static vm_fault_t ovc_fault_error(int err)
+{
+	switch (err) {
+	case 0:
+		return VM_FAULT_NOPAGE;
+	case -ENOMEM:
+		return VM_FAULT_OOM;
+	case -EIO:
+		return VM_FAULT_HWPOISON;
+	default:	/* -ENOSPC (size=), -EFAULT (past the end) */
+		return VM_FAULT_SIGBUS;
+	}
+}
+
+/*
+ * The page of slot @vmf->pgoff had a memory error; it is locked and
+ * referenced.  memory_failure() could not unmap it (it has no mapping and
+ * is not on the LRU), so this does, from every mapping of the VM: each
+ * access faults here from now on.  Returning the page would oops in 6.1's
+ * __do_fault(), which unmaps a poisoned page through its NULL mapping.
+ * A zero frame's bytes are known: the slot gets a fresh zero page and a
+ * new zero frame replaces the poisoned one.  Any other page's bytes are
+ * lost: SIGBUS (BUS_MCEERR_AR; KVM passes it to QEMU, which injects a
+ * machine check into the guest), until a punch or truncate frees it.
+ */
+static vm_fault_t ovc_fault_poisoned(struct ovc_vm *vm, struct vm_fault *vmf,
+				     struct page *page, struct ovc_frame *frame)
+{
+	int err;
+
+	unmap_mapping_pages(vm->inode->i_mapping, vmf->pgoff, 1, false);
+	if (frame && frame->zero) {
+		err = ovc_slot_cow_locked(vm, vmf->pgoff, frame, vmf);
+		put_page(page);
+		ovc_share_zero_poisoned(frame);
+		return ovc_fault_error(err);
+	}
+	if (frame)
+		ovc_frame_poisoned(frame);
+	unlock_page(page);
+	put_page(page);
+	return VM_FAULT_HWPOISON;
+}
+
 static vm_fault_t ovc_fault_fault(struct vm_fault *vmf)
 {
 	struct ovc_vm *vm = file_inode(vmf->vma->vm_file)->i_private;
+	unsigned int flags = vmf->flags & FAULT_FLAG_WRITE ? 0 : OVC_GET_READ;
+	struct ovc_frame *frame;
 	struct page *page;
+	void *entry;
 	bool same;
 
 	if (!ovc_vm_index_valid(vm, vmf->pgoff))
 		return VM_FAULT_SIGBUS;
-	page = ovc_slot_get_page(vm, vmf->pgoff, 0);
+	page = ovc_slot_get_page(vm, vmf->pgoff, flags, vmf);
 	if (IS_ERR(page))
-		return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM :
-						 VM_FAULT_SIGBUS;
+		return ovc_fault_error(PTR_ERR(page));
 
 	/* See vm.h: the PTE is installed with the page locked. */
 	lock_page(page);
 	rcu_read_lock();
-	same = ovc_slot_entry_page(xa_load(&vm->slots, vmf->pgoff)) == page;
+	entry = xa_load(&vm->slots, vmf->pgoff);
+	same = ovc_slot_entry_page(entry) == page;
+	/* With the page locked, a slot on a frame keeps the frame alive. */
+	frame = ovc_slot_frame(entry);
 	rcu_read_unlock();
 	if (!same) {
 		unlock_page(page);
 		put_page(page);
 		return VM_FAULT_NOPAGE;		/* slot changed: retry */
 	}
+	if (unlikely(PageHWPoison(page)))
+		return ovc_fault_poisoned(vm, vmf, page, frame);
 	vmf->page = page;
 	return VM_FAULT_LOCKED;
 }
@@ -53,25 +105,35 @@ static vm_fault_t ovc_fault_page_mkwrite(struct vm_fault *vmf)
 	struct ovc_vm *vm = file_inode(vmf->vma->vm_file)->i_private;
 	struct page *page = vmf->page;
 	struct ovc_frame *frame;
+	bool ours, zero;
 	void *entry;
-
-	bool ours;
+	int err;
 
 	lock_page(page);
 	entry = xa_load(&vm->slots, vmf->pgoff);
 	if (ovc_slot_page(entry) == page &&
-	    ovc_vm_index_valid(vm, vmf->pgoff))
-		return VM_FAULT_LOCKED;
+	    ovc_vm_index_valid(vm, vmf->pgoff)) {
+		if (likely(!PageHWPoison(page)))
+			return VM_FAULT_LOCKED;
+		unmap_mapping_pages(vm->inode->i_mapping, vmf->pgoff, 1,
+				    false);
+		unlock_page(page);
+		return VM_FAULT_HWPOISON;
+	}
 	/* As in ovc_slot_unshare(). */
 	rcu_read_lock();
 	frame = ovc_slot_frame(xa_load(&vm->slots, vmf->pgoff));
 	ours = frame && frame->page == page;
 	rcu_read_unlock();
-	if (ours)
-		return ovc_slot_cow_locked(vm, vmf->pgoff, frame) ?
-			VM_FAULT_OOM : VM_FAULT_NOPAGE;
-	unlock_page(page);
-	return VM_FAULT_NOPAGE;
+	if (!ours) {
+		unlock_page(page);
+		return VM_FAULT_NOPAGE;
+	}
+	zero = frame->zero;	/* a non-zero frame may be gone after the COW */
+	err = ovc_slot_cow_locked(vm, vmf->pgoff, frame, vmf);
+	if (zero && unlikely(PageHWPoison(page)))
+		ovc_share_zero_poisoned(frame);	/* zero frames live on */
+	return ovc_fault_error(err);
 }
 
 static const struct vm_operations_struct ovc_fault_vm_ops = {

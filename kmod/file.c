@@ -12,6 +12,7 @@
 #include "balloon.h"
 #include "file.h"
 #include "range.h"
+#include "share.h"
 #include "slot.h"
 #include "vm.h"
 
@@ -21,7 +22,8 @@
  * the scanner from merging the page under the write (it isolates pages
  * with their lock held), and the slot is checked again under it.
  *
- * Return: as ovc_slot_get_page() with OVC_GET_PRIVATE | @flags.
+ * Return: as ovc_slot_get_page() with OVC_GET_PRIVATE | @flags, or
+ * ERR_PTR(-EIO) for a page lost to a memory error.
  */
 static struct page *ovc_file_lock_private(struct ovc_vm *vm, pgoff_t index,
 					unsigned int flags)
@@ -29,31 +31,42 @@ static struct page *ovc_file_lock_private(struct ovc_vm *vm, pgoff_t index,
 	struct page *page;
 
 	for (;;) {
-		page = ovc_slot_get_page(vm, index, flags | OVC_GET_PRIVATE);
+		page = ovc_slot_get_page(vm, index, flags | OVC_GET_PRIVATE,
+					 NULL);
 		if (IS_ERR_OR_NULL(page))
 			return page;
 		lock_page(page);
-		if (xa_load(&vm->slots, index) == page)
-			return page;
+		if (xa_load(&vm->slots, index) == page) {
+			if (likely(!PageHWPoison(page)))
+				return page;
+			unlock_page(page);
+			put_page(page);
+			return ERR_PTR(-EIO);
+		}
 		unlock_page(page);
 		put_page(page);
 		cond_resched();
 	}
 }
 
-/* Zero @len bytes at @off of page @index, if that page holds memory. */
-static void ovc_file_zero_partial(struct ovc_vm *vm, pgoff_t index,
-				unsigned int off, unsigned int len)
+/*
+ * Zero @len bytes at @off of page @index, if that page holds memory.
+ * Return: 0, or the error of breaking its sharing (-ENOMEM, -ENOSPC,
+ * -EIO): then the page stays as it was.
+ */
+static int ovc_file_zero_partial(struct ovc_vm *vm, pgoff_t index,
+				 unsigned int off, unsigned int len)
 {
 	struct page *page;
 
 	page = ovc_file_lock_private(vm, index,
 				   OVC_GET_NOALLOC | OVC_GET_EXTEND);
 	if (IS_ERR_OR_NULL(page))
-		return;	/* -ENOMEM: a shared page stays as it was */
+		return PTR_ERR_OR_ZERO(page);
 	memzero_page(page, off, len);
 	unlock_page(page);
 	put_page(page);
+	return 0;
 }
 
 /**
@@ -66,41 +79,81 @@ static void ovc_file_zero_partial(struct ovc_vm *vm, pgoff_t index,
  * covered pages are zeroed in place.  Bytes past the end of the file are
  * ignored, as the file size does not change.
  *
- * Return: 0, or -EINVAL for a bad range.
+ * A partial page lost to a memory error is freed whole instead: its
+ * bytes are gone anyway, and a punch is how the guest gives it back.
+ *
+ * Return: 0, -EINVAL for a bad range, or the error of zeroing a partial
+ * page (-ENOMEM, -ENOSPC): the whole pages are freed all the same.
  */
 int ovc_file_punch(struct ovc_vm *vm, loff_t offset, loff_t len)
 {
 	struct ovc_punch p;
-	int err;
+	int err, ret = 0;
 
 	err = ovc_range_punch(offset, len, &p);
 	if (err)
 		return err;
-	if (p.head_page >= 0)
-		ovc_file_zero_partial(vm, p.head_page, p.head_off, p.head_len);
-	if (p.tail_page >= 0)
-		ovc_file_zero_partial(vm, p.tail_page, 0, p.tail_len);
+	if (p.head_page >= 0) {
+		err = ovc_file_zero_partial(vm, p.head_page, p.head_off,
+					    p.head_len);
+		if (err == -EIO)
+			ovc_slot_drop_range(vm, p.head_page, p.head_page + 1,
+					    true);
+		else
+			ret = err;
+	}
+	if (p.tail_page >= 0) {
+		err = ovc_file_zero_partial(vm, p.tail_page, 0, p.tail_len);
+		if (err == -EIO)
+			ovc_slot_drop_range(vm, p.tail_page, p.tail_page + 1,
+					    true);
+		else if (!ret)
+			ret = err;
+	}
 	ovc_slot_drop_range(vm, p.first, p.end, true);
+	return ret;
+}
+
+/**
+ * ovc_file_truncate_tail() - zero the tail of the last page before a shrink
+ * @vm:		the VM; the caller holds i_rwsem, i_size is still the old one
+ * @newsize:	the new size in bytes
+ *
+ * Done before the size changes, so that a failure changes nothing;
+ * growing the file again then shows zeroes.
+ *
+ * Return: 0, or the error of zeroing the partial page (-ENOMEM, -ENOSPC):
+ * the caller fails the truncate.
+ */
+int ovc_file_truncate_tail(struct ovc_vm *vm, loff_t newsize)
+{
+	pgoff_t index = newsize >> PAGE_SHIFT;
+	int err;
+
+	if (!(newsize & ~PAGE_MASK) || newsize >= i_size_read(vm->inode))
+		return 0;
+	err = ovc_file_zero_partial(vm, index, newsize & ~PAGE_MASK,
+				    PAGE_SIZE - (newsize & ~PAGE_MASK));
+	if (err != -EIO)
+		return err;
+	/* Lost to a memory error: freed whole, as a punch does. */
+	ovc_slot_drop_range(vm, index, index + 1, false);
 	return 0;
 }
 
 /**
  * ovc_file_truncate() - the file size changed
- * @vm:		the VM; the caller holds i_rwsem and has set the new i_size
+ * @vm:		the VM; the caller holds i_rwsem, has set the new i_size and
+ *		zeroed a partial last page (ovc_file_truncate_tail())
  * @oldsize:	the old size in bytes
  * @newsize:	the new size in bytes
  *
- * Shrinking frees the pages past the new end and zeroes the tail of the
- * last partial page, so that growing the file again shows zeroes.
+ * Shrinking frees the pages past the new end.
  */
 void ovc_file_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize)
 {
 	if (newsize >= oldsize)
 		return;
-	if (newsize & ~PAGE_MASK)
-		ovc_file_zero_partial(vm, newsize >> PAGE_SHIFT,
-				    newsize & ~PAGE_MASK,
-				    PAGE_SIZE - (newsize & ~PAGE_MASK));
 	ovc_slot_drop_range(vm, ovc_range_pages(newsize), ULONG_MAX, false);
 	/* A target larger than the VM makes no sense any more. */
 	if (READ_ONCE(vm->balloon_target) > ovc_range_pages(newsize))
@@ -113,12 +166,16 @@ void ovc_file_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize)
  * @iocb:	position
  * @to:		destination
  *
- * Return: bytes read, or -EFAULT if nothing could be copied.
+ * A page lost to a memory error is never read: -EIO, as for tmpfs (a
+ * poisoned zero frame reads as the zeroes it held).
+ *
+ * Return: bytes read, or -EFAULT or -EIO if nothing could be copied.
  */
 ssize_t ovc_file_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to)
 {
 	loff_t pos = iocb->ki_pos, size = i_size_read(vm->inode);
-	ssize_t done = 0;
+	ssize_t done = 0, err = -EFAULT;
+	bool zero;
 
 	while (iov_iter_count(to) && pos < size) {
 		unsigned int off = pos & ~PAGE_MASK;
@@ -129,6 +186,16 @@ ssize_t ovc_file_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to
 
 		n = min(n, iov_iter_count(to));
 		page = ovc_slot_get(vm, pos >> PAGE_SHIFT, &entry);
+		if (page && unlikely(PageHWPoison(page))) {
+			zero = ovc_slot_on_zero_frame(vm, pos >> PAGE_SHIFT,
+						      page);
+			put_page(page);
+			if (!zero) {
+				err = -EIO;
+				break;
+			}
+			page = NULL;
+		}
 		if (page) {
 			copied = copy_page_to_iter(page, off, n, to);
 			put_page(page);
@@ -142,7 +209,7 @@ ssize_t ovc_file_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to
 		cond_resched();
 	}
 	iocb->ki_pos = pos;
-	return done ? done : (iov_iter_count(to) && pos < size ? -EFAULT : 0);
+	return done ? done : (iov_iter_count(to) && pos < size ? err : 0);
 }
 
 /**

@@ -22,8 +22,10 @@
  * (vhost, O_DIRECT, vfio) or a read()/write() in flight, which the
  * reference count shows.
  *
+ * A page lost to a memory error is never read, nor merged.
+ *
  * Return: 0 with @page locked, or with @page unlocked -EAGAIN (the slot
- * changed) or -EBUSY (pinned or in use).
+ * changed) or -EBUSY (pinned or in use, or poisoned).
  */
 static int ovc_merge_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page)
 {
@@ -31,6 +33,10 @@ static int ovc_merge_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page
 	if (xa_load(&vm->slots, index) != page) {
 		unlock_page(page);
 		return -EAGAIN;
+	}
+	if (unlikely(PageHWPoison(page))) {
+		unlock_page(page);
+		return -EBUSY;
 	}
 	unmap_mapping_pages(vm->inode->i_mapping, index, 1, false);
 	/* The slot's reference and the scanner's, nothing else. */
@@ -59,6 +65,13 @@ int ovc_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
 {
 	int err;
 
+	if (unlikely(PageHWPoison(frame->page))) {
+		if (frame->zero)
+			ovc_share_zero_poisoned(frame);
+		else
+			ovc_frame_poisoned(frame);
+		return -EAGAIN;
+	}
 	err = ovc_merge_isolate(vm, index, page);
 	if (err)
 		return err;
@@ -158,11 +171,13 @@ out_put:
  *
  * Context: process context; ovc_scan_mutex held, so nothing merges
  * meanwhile.
- * Return: 0, -ENOMEM or -EINTR (a signal; the rest stays shared).
+ * A frame lost to a memory error stays shared: its bytes cannot be copied.
+ *
+ * Return: 0, -ENOMEM, -ENOSPC (size=) or -EINTR (a signal; the rest
+ * stays shared).
  */
 int ovc_merge_unshare_all(struct ovc_vm *vm, bool keep_zero)
 {
-	struct ovc_frame *frame;
 	unsigned long index;
 	struct page *page;
 	void *entry;
@@ -175,10 +190,12 @@ int ovc_merge_unshare_all(struct ovc_vm *vm, bool keep_zero)
 		if (!page)
 			continue;
 		/* The reference on the frame's page keeps it readable. */
-		frame = ovc_slot_frame(entry);
-		if (frame && !(keep_zero && page == ovc_zero_frame->page))
-			err = ovc_slot_unshare(vm, index, page);
+		if (ovc_slot_frame(entry) &&
+		    !(keep_zero && ovc_slot_on_zero_frame(vm, index, page)))
+			err = ovc_slot_unshare(vm, index, page, NULL);
 		put_page(page);
+		if (err == -EIO)	/* lost to a memory error: stays */
+			err = 0;
 		if (!err && signal_pending(current))
 			err = -EINTR;
 		if (err)

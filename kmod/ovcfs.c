@@ -7,10 +7,16 @@
  * RAM (struct ovc_vm, vm.c); its pages never enter the page cache.  QEMU
  * uses it unchanged through memory-backend-file,mem-path=...,share=on.
  *
- *	mount -t ovcfs ovc /run/ovc [-o mode=0755,uid=0,gid=0]
+ *	mount -t ovcfs ovc /run/ovc [-o mode=0755,uid=0,gid=0,size=64G]
+ *
+ * size= bounds the private pages all VM files of the mount hold together,
+ * as tmpfs bounds its blocks (suffixes k, m, g, t; 0: no bound, the
+ * default); past it a fault is SIGBUS and write() ENOSPC.  Pages on shared
+ * frames count in no mount.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/fadvise.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
@@ -19,6 +25,7 @@
 #include <linux/pagemap.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/statfs.h>
 #include <linux/ovc.h>
 
 #include "compat.h"
@@ -27,6 +34,7 @@
 #include "ioctl.h"
 #include "range.h"
 #include "scan.h"
+#include "slot.h"
 #include "sysfs.h"
 #include "uarg.h"
 #include "vm.h"
@@ -38,11 +46,13 @@
  * @mode:	permissions of the root directory
  * @uid:	owner of the root directory
  * @gid:	group of the root directory
+ * @limit:	size=, and the private pages the mount's VMs hold
  */
 struct ovcfs_fs_info {
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
+	struct ovc_slot_limit limit;
 };
 
 static const struct super_operations ovcfs_ops;
@@ -73,7 +83,8 @@ static struct inode *ovcfs_get_inode(struct super_block *sb,
 	case S_IFREG:
 		inode->i_op = &ovcfs_file_iops;
 		inode->i_fop = &ovcfs_file_fops;
-		vm = ovc_vm_create(inode);
+		vm = ovc_vm_create(inode,
+				   &((struct ovcfs_fs_info *)sb->s_fs_info)->limit);
 		if (IS_ERR(vm)) {
 			iput(inode);
 			return ERR_CAST(vm);
@@ -150,6 +161,9 @@ static int ovcfs_setattr(OVC_IDMAP_ARG, struct dentry *dentry,
 	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != inode->i_size) {
 		loff_t oldsize = inode->i_size;
 
+		err = ovc_file_truncate_tail(inode->i_private, attr->ia_size);
+		if (err)
+			return err;
 		i_size_write(inode, attr->ia_size);
 		ovc_file_truncate(inode->i_private, oldsize, attr->ia_size);
 		ovc_inode_touch(inode);
@@ -158,22 +172,24 @@ static int ovcfs_setattr(OVC_IDMAP_ARG, struct dentry *dentry,
 	return 0;
 }
 
-static const struct inode_operations ovcfs_file_iops = {
-	.setattr	= ovcfs_setattr,
-	.getattr	= simple_getattr,
-};
-
 /*
- * Only the owner of a VM's RAM, or root, may open it, whatever its mode:
- * a VM's memory is never shown to another user.
+ * Only the owner of a VM's RAM, or root, may open it or truncate it by
+ * path, whatever its mode: a VM's memory is never shown to, nor changed
+ * by, another user.
  */
-static int ovcfs_open(struct inode *inode, struct file *file)
+static int ovcfs_permission(OVC_IDMAP_ARG, struct inode *inode, int mask)
 {
 	if (!uid_eq(current_fsuid(), inode->i_uid) &&
 	    !capable(CAP_DAC_OVERRIDE))
 		return -EACCES;
-	return generic_file_open(inode, file);
+	return generic_permission(OVC_IDMAP, inode, mask);
 }
+
+static const struct inode_operations ovcfs_file_iops = {
+	.permission	= ovcfs_permission,
+	.setattr	= ovcfs_setattr,
+	.getattr	= simple_getattr,
+};
 
 static int ovcfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -249,7 +265,7 @@ static int ovcfs_fadvise(struct file *file, loff_t offset, loff_t len,
 
 static const struct file_operations ovcfs_file_fops = {
 	.owner		= THIS_MODULE,
-	.open		= ovcfs_open,
+	.open		= generic_file_open,
 	.mmap		= ovcfs_mmap,
 	.read_iter	= ovcfs_read_iter,
 	.write_iter	= ovcfs_write_iter,
@@ -284,11 +300,30 @@ static int ovcfs_show_options(struct seq_file *m, struct dentry *root)
 	if (!gid_eq(fsi->gid, GLOBAL_ROOT_GID))
 		seq_printf(m, ",gid=%u",
 			   from_kgid_munged(&init_user_ns, fsi->gid));
+	if (fsi->limit.max)
+		seq_printf(m, ",size=%luk", fsi->limit.max << (PAGE_SHIFT - 10));
+	return 0;
+}
+
+/* With size=, blocks are pages: the bound and what is left of it. */
+static int ovcfs_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	struct ovcfs_fs_info *fsi = dentry->d_sb->s_fs_info;
+	long used = atomic_long_read(&fsi->limit.used);
+	int err;
+
+	err = simple_statfs(dentry, buf);
+	if (err || !fsi->limit.max)
+		return err;
+	buf->f_blocks = fsi->limit.max;
+	buf->f_bfree = used < (long)fsi->limit.max ?
+		       fsi->limit.max - used : 0;
+	buf->f_bavail = buf->f_bfree;
 	return 0;
 }
 
 static const struct super_operations ovcfs_ops = {
-	.statfs		= simple_statfs,
+	.statfs		= ovcfs_statfs,
 	.drop_inode	= generic_delete_inode,
 	.evict_inode	= ovcfs_evict_inode,
 	.show_options	= ovcfs_show_options,
@@ -298,12 +333,14 @@ enum ovcfs_param {
 	Opt_mode,
 	Opt_uid,
 	Opt_gid,
+	Opt_size,
 };
 
 static const struct fs_parameter_spec ovcfs_fs_parameters[] = {
 	fsparam_u32oct("mode",	Opt_mode),
 	fsparam_u32("uid",	Opt_uid),
 	fsparam_u32("gid",	Opt_gid),
+	fsparam_string("size",	Opt_size),
 	{}
 };
 
@@ -311,8 +348,10 @@ static int ovcfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 {
 	struct ovcfs_fs_info *fsi = fc->s_fs_info;
 	struct fs_parse_result result;
+	unsigned long long size;
 	kuid_t uid;
 	kgid_t gid;
+	char *rest;
 	int opt;
 
 	opt = fs_parse(fc, ovcfs_fs_parameters, param, &result);
@@ -338,6 +377,13 @@ static int ovcfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		if (!gid_valid(gid))
 			goto bad_value;
 		fsi->gid = gid;
+		break;
+	case Opt_size:
+		size = memparse(param->string, &rest);
+		if (*rest || !isdigit(*param->string) ||
+		    (size >> PAGE_SHIFT) >= LONG_MAX)
+			goto bad_value;
+		fsi->limit.max = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
 		break;
 	}
 	return 0;

@@ -113,8 +113,8 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 	page = ovc_slot_get(vm, index, &entry);
 	if (!page)
 		return;
-	if (!ovc_slot_page(entry))
-		goto out;
+	if (!ovc_slot_page(entry) || unlikely(PageHWPoison(page)))
+		goto out;	/* shared, or lost: never read */
 	WRITE_ONCE(ovc_scan_stats.pages_scanned,
 		   ovc_scan_stats.pages_scanned + 1);
 
@@ -123,7 +123,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 		if (rmap)
 			ovc_hint_del(rmap);
 		ovc_scan_count(ovc_merge_frame(vm, index, page,
-						  ovc_zero_frame));
+					       ovc_share_zero()));
 		goto out;
 	}
 	if (READ_ONCE(ovc_scan_knobs.zero_only))
@@ -140,7 +140,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 		goto out;
 	}
 
-	frame = ovc_frame_lookup(vm->share_domain, hash);
+	frame = ovc_frame_lookup(ovc_vm_share_key(vm), hash);
 	if (frame) {
 		err = ovc_merge_frame(vm, index, page, frame);
 		ovc_frame_put(frame);
@@ -151,7 +151,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 	}
 	if (rmap->hinted)
 		goto out;
-	hint = ovc_hint_take(vm->share_domain, hash, rmap);
+	hint = ovc_hint_take(ovc_vm_share_key(vm), hash, rmap);
 	if (!hint) {
 		ovc_hint_add(rmap);
 		goto out;

@@ -3,11 +3,14 @@
  * ovc page sharing: the frame and hint table, and the page content helpers
  * the scanner and the COW path use.  See share.h for the design.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/highmem.h>
 #include <linux/jhash.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -20,19 +23,26 @@
 
 /*
  * Protects both tables, every frame's @sharers and @dead, every rmap's
- * @hinted and @node, and ovc_share_stats.  Held only for table updates and
- * counters: never while hashing, comparing, allocating or unmapping.
+ * @hinted and @node, ovc_share_stats, the zero frame pointer and the list
+ * of retired zero frames.  Held only for table updates and counters: never
+ * while hashing, comparing, allocating or unmapping.
  */
 DEFINE_SPINLOCK(ovc_share_lock);
 struct ovc_share_stats ovc_share_stats;
-struct ovc_frame *ovc_zero_frame;
+
+/* The zero frame (read locklessly, changed under ovc_share_lock). */
+static struct ovc_frame *ovc_zero_frame;
+/* Zero frames replaced after a memory error, freed at module exit. */
+static HLIST_HEAD(ovc_zero_retired);
+/* Serialises the replacement of a poisoned zero frame (it allocates). */
+static DEFINE_MUTEX(ovc_zero_mutex);
 
 static DEFINE_HASHTABLE(ovc_frames, 14);
 static DEFINE_HASHTABLE(ovc_hints, 17);
 
-static u32 ovc_share_key(u32 domain, u32 hash)
+static u32 ovc_share_key(u64 domain, u32 hash)
 {
-	return hash ^ hash_32(domain, 32);
+	return hash ^ hash_64(domain, 32);
 }
 
 /**
@@ -92,6 +102,70 @@ static void ovc_frame_release(struct kref *ref)
 	kfree_rcu(frame, rcu);
 }
 
+/* A new zero frame, or NULL. */
+static struct ovc_frame *ovc_zero_alloc(void)
+{
+	struct ovc_frame *frame = kzalloc(sizeof(*frame), GFP_KERNEL);
+
+	if (!frame)
+		return NULL;
+	frame->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!frame->page) {
+		kfree(frame);
+		return NULL;
+	}
+	frame->zero = true;
+	kref_init(&frame->ref);
+	return frame;
+}
+
+/**
+ * ovc_share_zero() - the zero frame that zero pages join now
+ *
+ * It never goes away while the module lives (a replaced one is retired,
+ * not freed), but it may be replaced at any time: a sharer is added with
+ * ovc_frame_add_sharer(), which fails for a retired one.
+ *
+ * Return: the zero frame.
+ */
+struct ovc_frame *ovc_share_zero(void)
+{
+	return READ_ONCE(ovc_zero_frame);
+}
+
+/**
+ * ovc_share_zero_poisoned() - a zero frame's page had a memory error
+ * @frame:	the zero frame whose page is PG_hwpoison
+ *
+ * If @frame is still the current zero frame, a new one replaces it and it
+ * is retired: marked dead, so that nothing joins it; its sharers move to
+ * fresh zero pages as they fault (ovc_slot_cow_locked() clears, it never
+ * reads the old page).  If the allocation fails the old frame stays, and
+ * faults keep allocating private zero pages instead of mapping it.
+ *
+ * Context: process context, may sleep; no page lock held.
+ */
+void ovc_share_zero_poisoned(struct ovc_frame *frame)
+{
+	struct ovc_frame *fresh;
+
+	mutex_lock(&ovc_zero_mutex);
+	if (READ_ONCE(ovc_zero_frame) != frame)
+		goto out;
+	fresh = ovc_zero_alloc();
+	if (!fresh)
+		goto out;
+	spin_lock(&ovc_share_lock);
+	frame->dead = true;
+	hlist_add_head(&frame->node, &ovc_zero_retired);
+	WRITE_ONCE(ovc_zero_frame, fresh);
+	spin_unlock(&ovc_share_lock);
+	pr_warn("memory error in the zero frame (pfn %#lx), replaced\n",
+		page_to_pfn(frame->page));
+out:
+	mutex_unlock(&ovc_zero_mutex);
+}
+
 /**
  * ovc_frame_put() - drop a reference from ovc_frame_lookup()
  * @frame:	the frame
@@ -103,12 +177,12 @@ void ovc_frame_put(struct ovc_frame *frame)
 
 /**
  * ovc_frame_lookup() - find a live frame by domain and hash
- * @domain:	sharing domain
+ * @domain:	sharing domain key (ovc_vm_share_key())
  * @hash:	page hash
  *
  * Return: the frame with a reference (ovc_frame_put()), or NULL.
  */
-struct ovc_frame *ovc_frame_lookup(u32 domain, u32 hash)
+struct ovc_frame *ovc_frame_lookup(u64 domain, u32 hash)
 {
 	struct ovc_frame *frame;
 
@@ -149,11 +223,11 @@ void ovc_frame_free_unused(struct ovc_frame *frame)
  * ovc_frame_insert() - make a new frame live
  * @frame:	from ovc_frame_alloc()
  * @page:	its contents; the caller hands over one page reference
- * @domain:	sharing domain
+ * @domain:	sharing domain key (ovc_vm_share_key())
  * @hash:	hash of @page
  * @sharers:	slots that will point at it
  */
-void ovc_frame_insert(struct ovc_frame *frame, struct page *page, u32 domain,
+void ovc_frame_insert(struct ovc_frame *frame, struct page *page, u64 domain,
 		      u32 hash, unsigned long sharers)
 {
 	frame->page = page;
@@ -192,12 +266,32 @@ bool ovc_frame_add_sharer(struct ovc_frame *frame)
 	return ok;
 }
 
-/* Called with ovc_share_lock held; the caller puts the table's ref. */
+/*
+ * Unhash a frame: no slot joins it any more.  Called with ovc_share_lock
+ * held; the table's reference stays until the last sharer leaves.
+ */
 static void ovc_frame_kill(struct ovc_frame *frame)
 {
+	if (frame->dead)
+		return;
 	frame->dead = true;
 	hash_del(&frame->node);
 	ovc_share_stats.frames--;
+}
+
+/**
+ * ovc_frame_poisoned() - a non-zero frame's page had a memory error
+ * @frame:	the frame, referenced by the caller
+ *
+ * Unhashes it, so that no page merges into lost bytes; its sharers stay
+ * (they get SIGBUS) until they leave.
+ */
+void ovc_frame_poisoned(struct ovc_frame *frame)
+{
+	spin_lock(&ovc_share_lock);
+	if (!frame->zero)
+		ovc_frame_kill(frame);
+	spin_unlock(&ovc_share_lock);
 }
 
 /**
@@ -218,7 +312,7 @@ void ovc_frame_drop_sharer(struct ovc_frame *frame)
 		ovc_share_stats.sharers--;
 	last = !frame->sharers && !frame->zero;
 	if (last)
-		ovc_frame_kill(frame);
+		ovc_frame_kill(frame);	/* unless a memory error did */
 	spin_unlock(&ovc_share_lock);
 	if (last)
 		ovc_frame_put(frame);
@@ -254,14 +348,14 @@ bool ovc_frame_take_last(struct ovc_frame *frame)
 
 /**
  * ovc_hint_take() - remove and return a hint matching domain and hash
- * @domain:	sharing domain
+ * @domain:	sharing domain key (ovc_vm_share_key())
  * @hash:	page hash
  * @self:	the caller's own record, never returned
  *
  * Context: ovc_scan_mutex held.
  * Return: the hint, unlinked, or NULL.
  */
-struct ovc_rmap *ovc_hint_take(u32 domain, u32 hash, struct ovc_rmap *self)
+struct ovc_rmap *ovc_hint_take(u64 domain, u32 hash, struct ovc_rmap *self)
 {
 	struct ovc_rmap *rmap;
 
@@ -269,7 +363,7 @@ struct ovc_rmap *ovc_hint_take(u32 domain, u32 hash, struct ovc_rmap *self)
 	hash_for_each_possible(ovc_hints, rmap, node,
 			       ovc_share_key(domain, hash)) {
 		if (rmap != self && rmap->hash == hash &&
-		    rmap->vm->share_domain == domain) {
+		    ovc_vm_share_key(rmap->vm) == domain) {
 			hash_del(&rmap->node);
 			rmap->hinted = false;
 			ovc_share_stats.hints--;
@@ -291,7 +385,7 @@ void ovc_hint_add(struct ovc_rmap *rmap)
 {
 	spin_lock(&ovc_share_lock);
 	hash_add(ovc_hints, &rmap->node,
-		 ovc_share_key(rmap->vm->share_domain, rmap->hash));
+		 ovc_share_key(ovc_vm_share_key(rmap->vm), rmap->hash));
 	rmap->hinted = true;
 	ovc_share_stats.hints++;
 	spin_unlock(&ovc_share_lock);
@@ -321,26 +415,23 @@ void ovc_hint_del(struct ovc_rmap *rmap)
  */
 int ovc_share_init(void)
 {
-	struct ovc_frame *frame = ovc_frame_alloc();
-
-	if (!frame)
-		return -ENOMEM;
-	frame->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!frame->page) {
-		kfree(frame);
-		return -ENOMEM;
-	}
-	frame->zero = true;
-	kref_init(&frame->ref);
-	ovc_zero_frame = frame;
-	return 0;
+	ovc_zero_frame = ovc_zero_alloc();
+	return ovc_zero_frame ? 0 : -ENOMEM;
 }
 
-/** ovc_share_exit() - free the zero frame; no VM is left */
+/** ovc_share_exit() - free the zero frames; no VM is left */
 void ovc_share_exit(void)
 {
+	struct ovc_frame *frame;
+	struct hlist_node *tmp;
+
 	WARN_ON_ONCE(ovc_zero_frame->sharers || ovc_share_stats.frames ||
 		     ovc_share_stats.hints);
+	hlist_for_each_entry_safe(frame, tmp, &ovc_zero_retired, node) {
+		WARN_ON_ONCE(frame->sharers);
+		hlist_del(&frame->node);
+		ovc_frame_put(frame);	/* a poisoned page stays out of use */
+	}
 	ovc_frame_put(ovc_zero_frame);
 	rcu_barrier();	/* kfree_rcu() callbacks of frames */
 }

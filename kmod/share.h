@@ -22,7 +22,15 @@
  * table, one per scanner lookup) frees it and puts its page.  Whoever
  * removes a slot's pointer to a frame unmaps that slot first and only then
  * drops its sharer: when @sharers is 1, no other VM can still map the page,
- * so the last sharer may take the page back as its private page.
+ * so the last sharer may take the page back as its private page, provided
+ * nothing outside ovc holds it either (a pipe, O_DIRECT, vhost: see
+ * ovc_slot_cow_locked()).
+ *
+ * Memory errors: a frame whose page is poisoned (PG_hwpoison) is unhashed
+ * at once, so that no page joins it; its sharers get SIGBUS (the bytes are
+ * lost).  The zero frame's bytes are known, so when its page is poisoned a
+ * new zero frame replaces it and each sharer of the old one gets a fresh
+ * zero page at its next fault.
  */
 #ifndef _OVC_SHARE_H
 #define _OVC_SHARE_H
@@ -39,18 +47,22 @@ struct ovc_vm;
  * struct ovc_frame - one read-only page shared by several slots
  * @page:	the contents; the frame holds one reference
  * @hash:	jhash2 of the contents
- * @domain:	sharing domain of all its sharers
+ * @domain:	key of the sharing domain of all its sharers
+ *		(ovc_vm_share_key())
  * @sharers:	slots pointing here, under ovc_share_lock
  * @dead:	unhashed, no new sharers (under ovc_share_lock)
- * @zero:	the global zero frame, never freed while the module lives
- * @node:	in the frame table, under ovc_share_lock
+ * @zero:	a zero frame: the current one (ovc_share_zero()) or one
+ *		retired after a memory error; never freed while the
+ *		module lives
+ * @node:	in the frame table, or a retired zero frame in the list
+ *		of those, under ovc_share_lock
  * @ref:	lifetime of this struct, see the DOC above
  * @rcu:	freed after a grace period: faults read slots under RCU
  */
 struct ovc_frame {
 	struct page *page;
 	u32 hash;
-	u32 domain;
+	u64 domain;
 	unsigned long sharers;
 	bool dead;
 	bool zero;
@@ -97,7 +109,6 @@ struct ovc_share_stats {
 
 extern spinlock_t ovc_share_lock;
 extern struct ovc_share_stats ovc_share_stats;
-extern struct ovc_frame *ovc_zero_frame;
 
 int ovc_share_init(void);
 void ovc_share_exit(void);
@@ -106,17 +117,21 @@ u32 ovc_page_hash(struct page *page);
 bool ovc_page_is_zero(struct page *page);
 bool ovc_pages_same(struct page *a, struct page *b);
 
-struct ovc_frame *ovc_frame_lookup(u32 domain, u32 hash);
+struct ovc_frame *ovc_share_zero(void);
+void ovc_share_zero_poisoned(struct ovc_frame *frame);
+
+struct ovc_frame *ovc_frame_lookup(u64 domain, u32 hash);
 void ovc_frame_put(struct ovc_frame *frame);
 struct ovc_frame *ovc_frame_alloc(void);
 void ovc_frame_free_unused(struct ovc_frame *frame);
 bool ovc_frame_add_sharer(struct ovc_frame *frame);
-void ovc_frame_insert(struct ovc_frame *frame, struct page *page, u32 domain,
+void ovc_frame_insert(struct ovc_frame *frame, struct page *page, u64 domain,
 		      u32 hash, unsigned long sharers);
 void ovc_frame_drop_sharer(struct ovc_frame *frame);
 bool ovc_frame_take_last(struct ovc_frame *frame);
+void ovc_frame_poisoned(struct ovc_frame *frame);
 
-struct ovc_rmap *ovc_hint_take(u32 domain, u32 hash, struct ovc_rmap *self);
+struct ovc_rmap *ovc_hint_take(u64 domain, u32 hash, struct ovc_rmap *self);
 void ovc_hint_add(struct ovc_rmap *rmap);
 void ovc_hint_del(struct ovc_rmap *rmap);
 

@@ -12,6 +12,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "range.h"
 #include "share.h"
 #include "slot.h"
@@ -38,6 +39,46 @@ static void ovc_slot_resident_add(struct ovc_vm *vm, long n)
 {
 	atomic_long_add(n, &vm->resident);
 	atomic_long_add(n, &ovc_pages_resident);
+	if (vm->limit)
+		atomic_long_add(n, &vm->limit->used);
+}
+
+/*
+ * A new page for a slot of @vm, zero-filled if @zero.  It is charged to
+ * the memory cgroup of the current task (__GFP_ACCOUNT): the one that
+ * faults it in or write()s it, QEMU for a guest.  With @vmf (a fault) it
+ * is placed by the VMA's NUMA policy (QEMU's host-nodes=, policy=), else
+ * by the task's.
+ *
+ * Return: the page, ERR_PTR(-ENOSPC) if the mount's size= is reached, or
+ * ERR_PTR(-ENOMEM) (also when the memory cgroup is at its limit).
+ */
+static struct page *ovc_slot_alloc(struct ovc_vm *vm, struct vm_fault *vmf,
+				   bool zero)
+{
+	gfp_t gfp = GFP_HIGHUSER | __GFP_ACCOUNT | (zero ? __GFP_ZERO : 0);
+	struct ovc_slot_limit *limit = vm->limit;
+	struct page *page;
+
+	if (limit && limit->max &&
+	    atomic_long_read(&limit->used) >= limit->max)
+		return ERR_PTR(-ENOSPC);
+	if (vmf)
+		page = ovc_vma_alloc_page(gfp, vmf->vma, vmf->address);
+	else
+		page = alloc_page(gfp);
+	return page ?: ERR_PTR(-ENOMEM);
+}
+
+/*
+ * Replace a present entry of @vm->slots: that never allocates, so it
+ * cannot fail.  Context: vm->lock held.
+ */
+static void ovc_slot_replace(struct ovc_vm *vm, pgoff_t index, void *entry)
+{
+	void *old = xa_store(&vm->slots, index, entry, GFP_NOWAIT);
+
+	WARN_ON_ONCE(xa_is_err(old) || !old);
 }
 
 /* The slot counter a shared slot is counted in. */
@@ -57,6 +98,28 @@ struct page *ovc_slot_entry_page(void *entry)
 	struct ovc_frame *frame = ovc_slot_frame(entry);
 
 	return frame ? frame->page : ovc_slot_page(entry);
+}
+
+/**
+ * ovc_slot_on_zero_frame() - whether a slot maps a zero frame's page
+ * @vm:		the VM
+ * @index:	the slot
+ * @page:	a page the caller found in the slot and holds a reference on
+ *
+ * Return: true if slot @index still points at a zero frame whose page is
+ * @page.
+ */
+bool ovc_slot_on_zero_frame(struct ovc_vm *vm, pgoff_t index,
+			    struct page *page)
+{
+	struct ovc_frame *frame;
+	bool zero;
+
+	rcu_read_lock();	/* frames are freed after a grace period */
+	frame = ovc_slot_frame(xa_load(&vm->slots, index));
+	zero = frame && frame->page == page && frame->zero;
+	rcu_read_unlock();
+	return zero;
 }
 
 struct ovc_slot_drop {
@@ -165,8 +228,8 @@ void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 			ovc_slot_drop_step(entry, balloon, &st);
 			if (!st.change)
 				continue;
-			if (st.next)	/* replacing an entry never allocates */
-				xa_store(&vm->slots, index, st.next, GFP_NOWAIT);
+			if (st.next)
+				ovc_slot_replace(vm, index, st.next);
 			else
 				xa_erase(&vm->slots, index);
 			ballooned += st.ballooned;
@@ -236,7 +299,10 @@ repeat:
  * @flags:	OVC_GET_EXTEND: allow @index past the end of the file
  *		(write() extending it, with i_rwsem held);
  *		OVC_GET_PRIVATE: break sharing first (the caller writes);
- *		OVC_GET_NOALLOC: return NULL rather than allocate
+ *		OVC_GET_NOALLOC: return NULL rather than allocate;
+ *		OVC_GET_READ: a read fault: an empty slot joins the zero
+ *		frame instead of getting a page of its own
+ * @vmf:	the fault, for the VMA's NUMA policy; NULL outside faults
  *
  * Without OVC_GET_PRIVATE a shared slot gives its frame's page, which must
  * not be written.  A new page is zero-filled.  The allocation happens
@@ -246,12 +312,14 @@ repeat:
  * Context: process context, may sleep.
  * Return: the page with a reference the caller must put, NULL (only with
  * OVC_GET_NOALLOC), or ERR_PTR: -EFAULT if @index is past the end of the
- * file, -ENOMEM.
+ * file, -ENOMEM, -ENOSPC (size=), -EIO (a shared page lost to a memory
+ * error, with OVC_GET_PRIVATE).
  */
 struct page *ovc_slot_get_page(struct ovc_vm *vm, pgoff_t index,
-			     unsigned int flags)
+			       unsigned int flags, struct vm_fault *vmf)
 {
-	struct page *page, *new;
+	struct ovc_frame *zero = NULL;
+	struct page *page, *new = NULL;
 	void *entry, *old;
 	int err;
 
@@ -260,7 +328,7 @@ again:
 	if (page) {
 		if (!(flags & OVC_GET_PRIVATE) || ovc_slot_page(entry))
 			return page;
-		err = ovc_slot_unshare(vm, index, page);
+		err = ovc_slot_unshare(vm, index, page, vmf);
 		put_page(page);
 		if (err)
 			return ERR_PTR(err);
@@ -269,10 +337,21 @@ again:
 	if (flags & OVC_GET_NOALLOC)
 		return NULL;
 
-	new = alloc_page(GFP_HIGHUSER | __GFP_ZERO);
-	if (!new)
-		return ERR_PTR(-ENOMEM);
-	new->index = index;
+	if (flags & OVC_GET_READ) {
+		zero = ovc_share_zero();
+		if (unlikely(PageHWPoison(zero->page))) {
+			ovc_share_zero_poisoned(zero);
+			zero = ovc_share_zero();
+			if (PageHWPoison(zero->page))
+				zero = NULL;	/* no new one: a page, then */
+		}
+	}
+	if (!zero) {
+		new = ovc_slot_alloc(vm, vmf, true);
+		if (IS_ERR(new))
+			return new;
+		new->index = index;
+	}
 
 	mutex_lock(&vm->lock);
 	if (!(flags & OVC_GET_EXTEND) && !ovc_vm_index_valid(vm, index)) {
@@ -282,48 +361,100 @@ again:
 	entry = xa_load(&vm->slots, index);
 	if (ovc_slot_entry_page(entry)) {	/* a racing fault filled it */
 		mutex_unlock(&vm->lock);
-		__free_page(new);
+		if (new)
+			put_page(new);
+		new = NULL;
+		zero = NULL;
 		goto again;
 	}
-	old = xa_store(&vm->slots, index, ovc_slot_mk_private(new),
-		       GFP_KERNEL);
-	if (xa_is_err(old)) {
-		page = ERR_PTR(xa_err(old));
-		goto out_unlock;
+	if (zero) {
+		if (!ovc_frame_add_sharer(zero)) {	/* replaced meanwhile */
+			mutex_unlock(&vm->lock);
+			zero = NULL;
+			goto again;
+		}
+		old = xa_store(&vm->slots, index, ovc_slot_mk_shared(zero),
+			       GFP_KERNEL);
+		if (xa_is_err(old)) {
+			ovc_frame_drop_sharer(zero);
+			page = ERR_PTR(xa_err(old));
+			goto out_unlock;
+		}
+		atomic_long_inc(&vm->zero);
+		page = zero->page;
+	} else {
+		old = xa_store(&vm->slots, index, ovc_slot_mk_private(new),
+			       GFP_KERNEL);
+		if (xa_is_err(old)) {
+			page = ERR_PTR(xa_err(old));
+			goto out_unlock;
+		}
+		ovc_slot_resident_add(vm, 1);
+		page = new;
+		new = NULL;
 	}
 	if (ovc_slot_kind(entry) == OVC_SLOT_BALLOONED)
 		ovc_slot_ballooned_add(vm, -1);	/* deflated: touched again */
-	ovc_slot_resident_add(vm, 1);
-	page = new;
-	new = NULL;
 	get_page(page);
 out_unlock:
 	mutex_unlock(&vm->lock);
 	if (new)
-		__free_page(new);
+		put_page(new);
 	return page;
 }
 
 /*
- * Break copy-on-write of slot @index, which points at @frame.  The frame's
- * page is locked by the caller and unlocked here.  The last sharer of a
- * non-zero frame takes its page back in place; everyone else gets a copy.
+ * Whether the last sharer may take @fpage, its frame's page, back in place:
+ * with the page locked and the slot unmapped, nothing but the frame and
+ * the caller may hold it.  Any other reference may be a reader that must
+ * keep seeing the frame's bytes: a pipe that vmsplice() filled from
+ * another sharer, an O_DIRECT write or vhost reading guest RAM (GUP, or a
+ * FOLL_PIN, which adds GUP_PIN_COUNTING_BIAS to the count as well).
+ * Writing into the page would show it this sharer's next bytes.
+ */
+static bool ovc_slot_cow_reusable(struct page *fpage)
+{
+	return page_count(fpage) == 2 && !page_mapped(fpage) &&
+	       !folio_maybe_dma_pinned(page_folio(fpage));
+}
+
+/**
+ * ovc_slot_cow_locked() - break copy-on-write of a shared slot
+ * @vm:		the VM
+ * @index:	the slot, which points at @frame
+ * @frame:	its frame; the caller holds the frame page locked and one
+ *		reference on it
+ * @vmf:	the fault, for the NUMA policy of a copy; NULL outside faults
  *
- * Return: 0 (the caller retries its access), or -ENOMEM.
+ * The frame page is unlocked here.  The last sharer of a non-zero frame
+ * takes its page back in place if nobody else holds it (see
+ * ovc_slot_cow_reusable()); everyone else gets a copy, or for a zero frame
+ * a new zero page (so a zero frame's page is never read here: it may have
+ * been lost to a memory error).
+ *
+ * Return: 0 (the caller retries its access), -ENOMEM, -ENOSPC, or -EIO
+ * if a memory error took the frame's bytes.
  */
 int ovc_slot_cow_locked(struct ovc_vm *vm, pgoff_t index,
-		      struct ovc_frame *frame)
+			struct ovc_frame *frame, struct vm_fault *vmf)
 {
-	struct page *fpage = frame->page, *new;
+	struct address_space *mapping = vm->inode->i_mapping;
 	void *entry = ovc_slot_mk_shared(frame);
+	struct page *fpage = frame->page, *new;
 
+	if (unlikely(!frame->zero && PageHWPoison(fpage))) {
+		ovc_frame_poisoned(frame);
+		unlock_page(fpage);
+		return -EIO;
+	}
 	if (!frame->zero && READ_ONCE(frame->sharers) == 1) {
+		unmap_mapping_pages(mapping, index, 1, false);
 		mutex_lock(&vm->lock);
 		if (xa_load(&vm->slots, index) == entry &&
+		    ovc_slot_cow_reusable(fpage) &&
 		    ovc_frame_take_last(frame)) {
 			fpage->index = index;
-			xa_store(&vm->slots, index, ovc_slot_mk_private(fpage),
-				 GFP_NOWAIT);
+			ovc_slot_replace(vm, index, ovc_slot_mk_private(fpage));
 			atomic_long_dec(&vm->shared);
 			ovc_slot_resident_add(vm, 1);
 			mutex_unlock(&vm->lock);
@@ -334,14 +465,12 @@ int ovc_slot_cow_locked(struct ovc_vm *vm, pgoff_t index,
 		mutex_unlock(&vm->lock);
 	}
 
-	new = alloc_page(GFP_HIGHUSER);
-	if (!new) {
+	new = ovc_slot_alloc(vm, vmf, frame->zero);
+	if (IS_ERR(new)) {
 		unlock_page(fpage);
-		return -ENOMEM;
+		return PTR_ERR(new);
 	}
-	if (frame->zero)
-		clear_highpage(new);
-	else
+	if (!frame->zero)
 		copy_highpage(new, fpage);
 	new->index = index;
 
@@ -349,15 +478,15 @@ int ovc_slot_cow_locked(struct ovc_vm *vm, pgoff_t index,
 	if (xa_load(&vm->slots, index) != entry) {	/* dropped meanwhile */
 		mutex_unlock(&vm->lock);
 		unlock_page(fpage);
-		__free_page(new);
+		put_page(new);
 		return 0;
 	}
-	xa_store(&vm->slots, index, ovc_slot_mk_private(new), GFP_NOWAIT);
+	ovc_slot_replace(vm, index, ovc_slot_mk_private(new));
 	atomic_long_dec(ovc_slot_shared_counter(vm, frame));
 	ovc_slot_resident_add(vm, 1);
 	mutex_unlock(&vm->lock);
 
-	unmap_mapping_pages(vm->inode->i_mapping, index, 1, false);
+	unmap_mapping_pages(mapping, index, 1, false);
 	unlock_page(fpage);
 	ovc_frame_drop_sharer(frame);
 	trace_ovc_cow(vm->id, index, false);
@@ -371,14 +500,16 @@ counted:
  * ovc_slot_unshare() - break sharing of a slot
  * @vm:		the VM
  * @index:	the slot
- * @page:	the frame page the caller found there, referenced
+ * @page:	the frame page the caller found there, referenced once
+ * @vmf:	the fault, for the NUMA policy of a copy; NULL outside faults
  *
  * Nothing happens if the slot no longer points at @page's frame.
  *
  * Context: process context, may sleep; no page lock held.
- * Return: 0 or -ENOMEM.
+ * Return: 0, or as ovc_slot_cow_locked().
  */
-int ovc_slot_unshare(struct ovc_vm *vm, pgoff_t index, struct page *page)
+int ovc_slot_unshare(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		     struct vm_fault *vmf)
 {
 	struct ovc_frame *frame;
 
@@ -397,7 +528,7 @@ int ovc_slot_unshare(struct ovc_vm *vm, pgoff_t index, struct page *page)
 		unlock_page(page);
 		return 0;
 	}
-	return ovc_slot_cow_locked(vm, index, frame);
+	return ovc_slot_cow_locked(vm, index, frame, vmf);
 }
 
 /**
@@ -425,8 +556,8 @@ int ovc_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		return -EAGAIN;
 	}
 	if (insert)
-		ovc_frame_insert(frame, page, vm->share_domain, hash, 1);
-	xa_store(&vm->slots, index, ovc_slot_mk_shared(frame), GFP_NOWAIT);
+		ovc_frame_insert(frame, page, ovc_vm_share_key(vm), hash, 1);
+	ovc_slot_replace(vm, index, ovc_slot_mk_shared(frame));
 	ovc_slot_resident_add(vm, -1);
 	atomic_long_inc(ovc_slot_shared_counter(vm, frame));
 	mutex_unlock(&vm->lock);

@@ -78,6 +78,21 @@ static inline struct ovc_frame *ovc_slot_frame(const void *entry)
 }
 
 struct ovc_vm;
+struct vm_fault;
+
+/**
+ * struct ovc_slot_limit - private pages the VMs of one mount may hold
+ * @max:	at most this many (ovcfs' size= option); 0: no limit
+ * @used:	private pages its VMs hold (resident), changed with the VMs'
+ *		resident counts
+ *
+ * The check before an allocation and the count after it are not one
+ * atomic step: concurrent faults may go past @max by one page each.
+ */
+struct ovc_slot_limit {
+	unsigned long max;
+	atomic_long_t used;
+};
 
 /*
  * Pages held by all VMs, slots ballooned in all VMs, copy-on-write breaks
@@ -91,14 +106,18 @@ extern atomic_long_t ovc_cow_breaks;
 #define OVC_GET_EXTEND	0x1	/* may be past EOF: write() extending it */
 #define OVC_GET_PRIVATE	0x2	/* break sharing: the caller writes */
 #define OVC_GET_NOALLOC	0x4	/* NULL for an empty slot */
+#define OVC_GET_READ	0x8	/* a read fault: an empty slot maps the zero frame */
 
 struct page *ovc_slot_entry_page(void *entry);
+bool ovc_slot_on_zero_frame(struct ovc_vm *vm, pgoff_t index,
+			    struct page *page);
 struct page *ovc_slot_get(struct ovc_vm *vm, pgoff_t index, void **entryp);
 struct page *ovc_slot_get_page(struct ovc_vm *vm, pgoff_t index,
-			     unsigned int flags);
+			       unsigned int flags, struct vm_fault *vmf);
 int ovc_slot_cow_locked(struct ovc_vm *vm, pgoff_t index,
-		      struct ovc_frame *frame);
-int ovc_slot_unshare(struct ovc_vm *vm, pgoff_t index, struct page *page);
+			struct ovc_frame *frame, struct vm_fault *vmf);
+int ovc_slot_unshare(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		     struct vm_fault *vmf);
 int ovc_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		      struct ovc_frame *frame, bool insert, u32 hash);
 void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,

@@ -77,6 +77,7 @@ static const struct kobj_type ovc_vm_ktype = {
 /**
  * ovc_vm_create() - set up the VM object of a new ovcfs regular file
  * @inode:	the new inode, not yet visible to anyone
+ * @limit:	its mount's bound of private pages
  *
  * The VM is on ovc_vms on return; ovcfs then registers it with sysfs and
  * wakes the scanner.  Its kobject holds the one reference to it, dropped
@@ -85,18 +86,21 @@ static const struct kobj_type ovc_vm_ktype = {
  * Context: process context, may sleep.
  * Return: the VM, or ERR_PTR(-ENOMEM).
  */
-struct ovc_vm *ovc_vm_create(struct inode *inode)
+struct ovc_vm *ovc_vm_create(struct inode *inode,
+			     struct ovc_slot_limit *limit)
 {
 	struct ovc_vm *vm;
 
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
-	xa_init(&vm->slots);
-	xa_init(&vm->rmap);
+	/* xarray nodes are charged to the memory cgroup that allocates them */
+	xa_init_flags(&vm->slots, XA_FLAGS_ACCOUNT);
+	xa_init_flags(&vm->rmap, XA_FLAGS_ACCOUNT);
 	mutex_init(&vm->lock);
 	vm->inode = inode;
-	vm->share_domain = from_kuid_munged(&init_user_ns, inode->i_uid);
+	vm->limit = limit;
+	vm->share_domain = OVC_SHARE_DOMAIN_OWN;
 	vm->id = atomic64_inc_return(&ovc_next_vm_id);
 	kobject_init(&vm->kobj, &ovc_vm_ktype);
 

@@ -69,9 +69,11 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
+#include <linux/ovc.h>
 
 #include "range.h"
 
+struct ovc_slot_limit;
 struct ovc_vm_info;
 
 /**
@@ -80,6 +82,7 @@ struct ovc_vm_info;
  * @lock:	serialises slot transitions (empty, private, shared,
  *		ballooned); lookups use RCU and the page lock
  * @inode:	the ovcfs inode; its i_mapping is this VM's address_space
+ * @limit:	the bound of its mount's private pages (slot.h)
  * @resident:	pages held in @slots
  * @ballooned:	slots released by a hole punch and not touched since
  * @balloon_target: balloon size asked for, in pages (WRITE_ONCE/READ_ONCE)
@@ -91,7 +94,8 @@ struct ovc_vm_info;
  * @zero:	slots on the zero frame
  * @cow_breaks:	copy-on-write breaks so far
  * @share_domain: pages are shared only within a domain (under
- *		ovc_scan_mutex for writers; default: the owner's uid)
+ *		ovc_scan_mutex for writers; default OVC_SHARE_DOMAIN_OWN:
+ *		a domain of the VM's own, see ovc_vm_share_key())
  * @rmap:	scanner records (struct ovc_rmap) by index, under
  *		ovc_scan_mutex
  * @owner_pid:	tgid of the last process that mapped the file, 0 if none
@@ -104,6 +108,7 @@ struct ovc_vm {
 	struct xarray slots;
 	struct mutex lock;
 	struct inode *inode;
+	struct ovc_slot_limit *limit;
 	atomic_long_t resident;
 	atomic_long_t ballooned;
 	u64 balloon_target;
@@ -154,9 +159,25 @@ void ovc_vm_register_ops(struct ovc_vm_ops *ops);
 void ovc_vm_unregister_ops(struct ovc_vm_ops *ops);
 void ovc_vm_target_changed(struct ovc_vm *vm);
 
-struct ovc_vm *ovc_vm_create(struct inode *inode);
+struct ovc_vm *ovc_vm_create(struct inode *inode,
+			     struct ovc_slot_limit *limit);
 void ovc_vm_destroy(struct ovc_vm *vm);
 void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info);
+
+/*
+ * The key of @vm's sharing domain in the frame and hint tables.  Groups an
+ * administrator made are 0..U32_MAX - 1; a VM on its own
+ * (OVC_SHARE_DOMAIN_OWN, the default) gets a key above them, from its id,
+ * which is never reused: it never meets another VM's pages, whoever owns
+ * the file (libvirt runs every QEMU as one user) and whatever chown does.
+ * Stable while ovc_scan_mutex is held.
+ */
+static inline u64 ovc_vm_share_key(const struct ovc_vm *vm)
+{
+	u32 domain = READ_ONCE(vm->share_domain);
+
+	return domain == OVC_SHARE_DOMAIN_OWN ? (1ULL << 32) + vm->id : domain;
+}
 
 /* Return: whether @index lies inside the file. */
 static inline bool ovc_vm_index_valid(struct ovc_vm *vm, pgoff_t index)

@@ -118,6 +118,14 @@ static int guest_report(int fd, __u64 actual, __u64 free, __u64 total)
 		  ovc_pages(&self->f.cnt));				\
 } while (0)
 
+/* Slots of this VM on the zero frame are @n (VM_INFO). */
+#define ASSERT_ZERO(n) do {						\
+	struct ovc_vm_info __info;					\
+									\
+	ASSERT_EQ(0, ovc_vm_info(self->f.fd, &__info));			\
+	ASSERT_EQ((__u64)(n), __info.zero_pages);			\
+} while (0)
+
 /* Ballooned slots of this VM are @n: sysfs, VM_INFO, and globally. */
 #define ASSERT_BALLOON(n) do {						\
 	struct ovc_vm_info __info;					\
@@ -251,7 +259,8 @@ TEST_F(balloon, punch_counts_resident_pages)
 
 /*
  * Touching a ballooned page again, by a fault (read or write) or by
- * write(), deflates it: resident again, zero-filled, one less ballooned.
+ * write(), deflates it: one less ballooned; a write makes it resident
+ * again, zero-filled, a read maps the zero frame and allocates nothing.
  */
 TEST_F(balloon, touch_deflates)
 {
@@ -264,12 +273,13 @@ TEST_F(balloon, touch_deflates)
 
 	/* A read fault. */
 	ASSERT_EQ(-1, ovc_check_zero(self->f.map, OVC_PG));
-	ASSERT_RESIDENT(PAGES - 7);
+	ASSERT_RESIDENT(PAGES - 8);
 	ASSERT_BALLOON(7);
+	ASSERT_ZERO(1);
 
 	/* A write fault: zero around the byte written. */
 	self->f.map[OVC_PG + 300] = 0x11;
-	ASSERT_RESIDENT(PAGES - 6);
+	ASSERT_RESIDENT(PAGES - 7);
 	ASSERT_BALLOON(6);
 	ASSERT_EQ(-1, ovc_check_zero(self->f.map + OVC_PG, 300));
 	ASSERT_EQ(-1, ovc_check_zero(self->f.map + OVC_PG + 301,
@@ -279,14 +289,14 @@ TEST_F(balloon, touch_deflates)
 	ovc_fill(buf, OVC_PG, 2 * OVC_PG, SEED + 1);
 	ASSERT_EQ((ssize_t)OVC_PG, pwrite(self->f.fd, buf, OVC_PG,
 					  2 * OVC_PG));
-	ASSERT_RESIDENT(PAGES - 5);
+	ASSERT_RESIDENT(PAGES - 6);
 	ASSERT_BALLOON(5);
 	ASSERT_EQ(-1, ovc_check(self->f.map + 2 * OVC_PG, OVC_PG, 2 * OVC_PG,
 				SEED + 1));
 
 	/* write() of a few bytes: the rest of the page is zero. */
 	ASSERT_EQ(10, pwrite(self->f.fd, "0123456789", 10, 3 * OVC_PG + 50));
-	ASSERT_RESIDENT(PAGES - 4);
+	ASSERT_RESIDENT(PAGES - 5);
 	ASSERT_BALLOON(4);
 	ASSERT_EQ((ssize_t)OVC_PG, pread(self->f.fd, buf, OVC_PG, 3 * OVC_PG));
 	ASSERT_EQ(-1, ovc_check_zero(buf, 50));
@@ -297,15 +307,17 @@ TEST_F(balloon, touch_deflates)
 	ASSERT_EQ(0, fallocate(self->f.fd, PUNCH, 0, 2 * OVC_PG));
 	ASSERT_RESIDENT(PAGES - 6);
 	ASSERT_BALLOON(6);
+	ASSERT_ZERO(0);
 
 	/* The pages never punched kept their bytes. */
 	ASSERT_EQ(-1, ovc_check(self->f.map + 8 * OVC_PG, 8 * OVC_PG,
 				8 * OVC_PG, SEED));
-	/* And the still-ballooned ones read as zero (faulting them in). */
+	/* And the still-ballooned ones read as zero (the zero frame). */
 	for (i = 4; i < 8; i++)
 		ASSERT_EQ(-1, ovc_check_zero(self->f.map + i * OVC_PG, OVC_PG));
-	ASSERT_RESIDENT(PAGES - 2);
+	ASSERT_RESIDENT(PAGES - 6);
 	ASSERT_BALLOON(2);
+	ASSERT_ZERO(4);
 }
 
 /* Truncating drops the ballooned slots past the new end, exactly. */
@@ -464,9 +476,10 @@ TEST_F_TIMEOUT(balloon, punch_fault_race, 120)
 		ASSERT_EQ(-1, ovc_check_zero(f->map + i * OVC_PG + 8,
 					     OVC_PG - 8)) TH_LOG("page %zu", i);
 	}
-	/* Reading every page made each resident. */
-	ASSERT_RESIDENT(pages);
+	/* Reading every page deflated the ballooned ones to the zero frame. */
+	ASSERT_RESIDENT(res);
 	ASSERT_BALLOON(0);
+	ASSERT_ZERO(bal);
 }
 
 /* balloon_target_pages: any number of pages up to size_pages. */

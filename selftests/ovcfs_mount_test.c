@@ -192,7 +192,7 @@ TEST_F(mount_opts, size_limit)
 
 	a = tmpmnt_vm(_metadata, &self->t, "a", 2 * limit, &ida);
 	b = tmpmnt_vm(_metadata, &self->t, "b", 2 * limit, &idb);
-	ovc_touch_pages(a, 0, limit - 2, 1);
+	ovc_fill(a, (limit - 2) * OVC_PG, 0, 1);
 	ovc_touch_pages(b, 0, 2, 2);
 	ASSERT_EQ(0, statfs(self->t.dir, &sf));
 	ASSERT_EQ(0L, (long)sf.f_bfree);

@@ -741,8 +741,10 @@ TEST_F(share, punch_truncate_unlink)
 	ASSERT_VM(0, 0, n - 4, 0);
 	ASSERT_EQ(4LL + (long long)z, vstat(0, VS_BALLOON));
 	ASSERT_GLOBAL(n, 2 * n - 4, 0);
-	ASSERT_EQ(-1, nonzero_page(&self->f[0], 0, 4));	/* faults them in */
-	ASSERT_VM(0, 4, n - 4, 0);
+	/* Read faults: the zero frame, no page. */
+	ASSERT_EQ(-1, nonzero_page(&self->f[0], 0, 4));
+	ASSERT_VM(0, 0, n - 4, 4);
+	ASSERT_GLOBAL(n, 2 * n - 4, 4);
 	ASSERT_EQ((long long)z, vstat(0, VS_BALLOON));
 	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 10));
 	ASSERT_EQ(-1, bad_page(&self->f[2], 0, n, 10));

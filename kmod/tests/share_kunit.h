@@ -275,6 +275,12 @@ static const struct hint_case hint_cases[] = {
 	{ "other domain, same hash", 1000, 1001, true, false },
 	{ "same domain, other hash", 1000, 1000, false, false },
 	{ "domain 0 is not a wildcard", 0, 1000, true, false },
+	{ "two VMs on their own", OVC_SHARE_DOMAIN_OWN, OVC_SHARE_DOMAIN_OWN,
+	  true, false },
+	{ "own domain vs the highest group", OVC_SHARE_DOMAIN_OWN,
+	  OVC_SHARE_DOMAIN_OWN - 1, true, false },
+	{ "own domain vs group 1 (the other VM's id)", OVC_SHARE_DOMAIN_OWN, 1,
+	  true, false },
 };
 
 static void hint_case_desc(const struct hint_case *c, char *desc)
@@ -298,6 +304,8 @@ static void share_hint_rules(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, va && vb && a && b);
 	va->share_domain = c->domain_a;
 	vb->share_domain = c->domain_b;
+	va->id = 1;
+	vb->id = 2;
 	*a = (struct ovc_rmap){ .vm = va, .index = 3, .hash = 0xabcd };
 	*b = (struct ovc_rmap){ .vm = vb, .index = 9,
 				.hash = c->same_hash ? 0xabcd : 0xabce };
@@ -306,15 +314,16 @@ static void share_hint_rules(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, a->hinted);
 	KUNIT_EXPECT_EQ(test, ovc_share_stats.hints, hints + 1);
 	/* A record never finds its own hint. */
-	KUNIT_EXPECT_NULL(test, ovc_hint_take(c->domain_a, a->hash, a));
+	KUNIT_EXPECT_NULL(test, ovc_hint_take(ovc_vm_share_key(va), a->hash,
+					      a));
 
-	got = ovc_hint_take(vb->share_domain, b->hash, b);
+	got = ovc_hint_take(ovc_vm_share_key(vb), b->hash, b);
 	if (c->match) {
 		KUNIT_EXPECT_PTR_EQ(test, got, a);
 		KUNIT_EXPECT_FALSE(test, a->hinted);	/* taken out */
 		KUNIT_EXPECT_EQ(test, ovc_share_stats.hints, hints);
 		/* Taken hints are gone: a second lookup finds nothing. */
-		KUNIT_EXPECT_NULL(test, ovc_hint_take(vb->share_domain,
+		KUNIT_EXPECT_NULL(test, ovc_hint_take(ovc_vm_share_key(vb),
 						      b->hash, b));
 	} else {
 		KUNIT_EXPECT_NULL(test, got);
@@ -325,6 +334,61 @@ static void share_hint_rules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ovc_share_stats.hints, hints);
 }
 
+/*
+ * A frame whose page had a memory error is unhashed at once and takes no
+ * new sharer; its sharers leave as usual and the last one frees it, with
+ * the frame count dropped once, not twice.
+ */
+static void share_frame_poisoned(struct kunit *test)
+{
+	struct page *page = page_filled(test, 3);
+	u32 hash = ovc_page_hash(page);
+	unsigned long frames = ovc_share_stats.frames;
+	struct ovc_frame *frame;
+
+	frame = frame_new(test, page, 5, 2);
+	ovc_frame_poisoned(frame);
+	KUNIT_EXPECT_TRUE(test, frame->dead);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.frames, frames);
+	KUNIT_EXPECT_NULL(test, ovc_frame_lookup(5, hash));
+	KUNIT_EXPECT_FALSE(test, ovc_frame_add_sharer(frame));
+	KUNIT_EXPECT_FALSE(test, ovc_frame_take_last(frame));
+	ovc_frame_poisoned(frame);		/* twice: no change */
+	ovc_frame_drop_sharer(frame);
+	ovc_frame_drop_sharer(frame);		/* frees it */
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.frames, frames);
+}
+
+/*
+ * A poisoned zero frame is replaced: the old one is retired (dead, still
+ * there for its sharers, no new ones), the new one takes zero pages.  A
+ * second report of the old one changes nothing.
+ */
+static void share_zero_renewal(struct kunit *test)
+{
+	struct ovc_frame *old = ovc_share_zero(), *fresh;
+	unsigned long zero = ovc_share_stats.zero;
+
+	KUNIT_ASSERT_TRUE(test, ovc_frame_add_sharer(old));
+	ovc_share_zero_poisoned(old);
+	fresh = ovc_share_zero();
+	KUNIT_ASSERT_PTR_NE(test, fresh, old);
+	KUNIT_EXPECT_TRUE(test, fresh->zero);
+	KUNIT_EXPECT_FALSE(test, fresh->dead);
+	KUNIT_EXPECT_TRUE(test, ovc_page_is_zero(fresh->page));
+	KUNIT_EXPECT_TRUE(test, old->dead);
+	KUNIT_EXPECT_FALSE(test, ovc_frame_add_sharer(old));
+	KUNIT_EXPECT_TRUE(test, ovc_frame_add_sharer(fresh));
+	ovc_share_zero_poisoned(old);
+	KUNIT_EXPECT_PTR_EQ(test, ovc_share_zero(), fresh);
+	/* The old frame's sharer leaves; the old frame is not freed. */
+	ovc_frame_drop_sharer(old);
+	ovc_frame_drop_sharer(fresh);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.zero, zero);
+	KUNIT_EXPECT_EQ(test, old->sharers, 0UL);
+	KUNIT_EXPECT_FALSE(test, hlist_unhashed(&old->node));
+}
+
 static struct kunit_case share_cases[] = {
 	KUNIT_CASE(share_zero_detection),
 	KUNIT_CASE_PARAM(share_zero_every_word, zero_gen_params),
@@ -332,6 +396,8 @@ static struct kunit_case share_cases[] = {
 	KUNIT_CASE(share_frame_lookup_and_remove),
 	KUNIT_CASE(share_frame_refcount),
 	KUNIT_CASE(share_take_last),
+	KUNIT_CASE(share_frame_poisoned),
+	KUNIT_CASE(share_zero_renewal),
 	KUNIT_CASE_PARAM(share_frame_lifecycle, life_gen_params),
 	KUNIT_CASE_PARAM(share_hint_rules, hint_gen_params),
 	{}
