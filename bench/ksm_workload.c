@@ -47,6 +47,8 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <linux/ovc.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -413,6 +415,11 @@ static void child_main(int i, int cmd, int rep)
 			report(rep, "error open %s: %s\n", path, strerror(errno)), _exit(2);
 		if (ftruncate(fd, len))
 			report(rep, "error ftruncate: %s\n", strerror(errno)), _exit(2);
+		/* KSM merges across processes: group the VMs the same way. */
+		struct ovc_share_domain d = { .size = sizeof(d), .domain = 1 };
+
+		if (ioctl(fd, OVC_IOC_SET_SHARE_DOMAIN, &d))
+			report(rep, "error share domain: %s\n", strerror(errno)), _exit(2);
 		mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		close(fd);
 		if (mem == MAP_FAILED)

@@ -12,6 +12,12 @@
  * address_space: unmap_mapping_range() on it hits exactly that VM's
  * mappings (and, through the MMU notifier, KVM's NPT/EPT entries).
  *
+ * Host citizenship: every page is charged to the memory cgroup of the
+ * task that allocates it and placed by the faulting VMA's NUMA policy
+ * (ovc_slot_alloc()); a read fault of an empty slot maps the zero frame
+ * instead of allocating; a page with a memory error is never read again
+ * (fault.c, share.h).
+ *
  * Page references: a slot holds one reference on its page; every PTE
  * holds one more (taken in the fault handler, dropped by the zap).  A page
  * is freed when the slot is gone and the last PTE is zapped.
@@ -28,6 +34,9 @@
  *
  *   inode->i_rwsem			(write, fallocate, truncate)
  *     mm->mmap_lock			(page faults)
+ *       ovc_zero_mutex			(replacing a poisoned zero frame:
+ *					 no page lock held; share.c)
+ *         ovc_share_lock
  *       page lock			(fault, mkwrite, COW, write, zeroing,
  *					 slot release; never taken with
  *					 vm->lock held)
@@ -37,6 +46,8 @@
  *         mapping->i_mmap_rwsem	(unmap_mapping_range)
  *
  *   ovc_scan_mutex			(scanner work, rmap records, domains)
+ *     ovc_zero_mutex			(a merge finding the zero frame
+ *					 poisoned)
  *     ovc_vms_lock			(list of all VMs; held across the
  *					 unmerging of run=2 and zero_only)
  *       page lock			(the scanner: two at most, only it)
