@@ -14,6 +14,33 @@
 #include "slot.h"
 #include "vm.h"
 
+/*
+ * Lock @page for a fault, as the fault asks: without waiting
+ * (FAULT_FLAG_RETRY_NOWAIT, KVM's async page faults: VM_FAULT_RETRY, the
+ * mmap lock still held), or killably (FAULT_FLAG_KILLABLE: a task being
+ * killed returns to die, VM_FAULT_NOPAGE; GUP sees the fatal signal and
+ * stops), or not at all interruptibly.
+ * Return: true with @page locked, else false and *@ret set.
+ */
+static bool ovc_fault_lock_page(struct vm_fault *vmf, struct page *page,
+				vm_fault_t *ret)
+{
+	if (trylock_page(page))
+		return true;
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
+		*ret = VM_FAULT_RETRY;
+		return false;
+	}
+	if (vmf->flags & FAULT_FLAG_KILLABLE) {
+		if (!lock_page_killable(page))
+			return true;
+		*ret = VM_FAULT_NOPAGE;
+		return false;
+	}
+	lock_page(page);
+	return true;
+}
+
 /* The fault code of a slot operation's error (0: retry the access). */
 static vm_fault_t ovc_fault_error(int err)
 {
@@ -49,7 +76,7 @@ static vm_fault_t ovc_fault_poisoned(struct ovc_vm *vm, struct vm_fault *vmf,
 	if (frame && frame->zero) {
 		err = ovc_slot_cow_locked(vm, vmf->pgoff, frame, vmf);
 		put_page(page);
-		ovc_share_zero_poisoned(frame);
+		ovc_share_zero_poisoned(vm, frame);
 		return ovc_fault_error(err);
 	}
 	if (frame)
@@ -65,6 +92,7 @@ static vm_fault_t ovc_fault_fault(struct vm_fault *vmf)
 	unsigned int flags = vmf->flags & FAULT_FLAG_WRITE ? 0 : OVC_GET_READ;
 	struct ovc_frame *frame;
 	struct page *page;
+	vm_fault_t ret;
 	void *entry;
 	bool same;
 
@@ -75,7 +103,10 @@ static vm_fault_t ovc_fault_fault(struct vm_fault *vmf)
 		return ovc_fault_error(PTR_ERR(page));
 
 	/* See vm.h: the PTE is installed with the page locked. */
-	lock_page(page);
+	if (!ovc_fault_lock_page(vmf, page, &ret)) {
+		put_page(page);
+		return ret;
+	}
 	rcu_read_lock();
 	entry = xa_load(&vm->slots, vmf->pgoff);
 	same = ovc_slot_entry_page(entry) == page;
@@ -106,10 +137,13 @@ static vm_fault_t ovc_fault_page_mkwrite(struct vm_fault *vmf)
 	struct page *page = vmf->page;
 	struct ovc_frame *frame;
 	bool ours, zero;
+	vm_fault_t ret;
 	void *entry;
 	int err;
 
-	lock_page(page);
+	/* A retry from do_page_mkwrite() would take our page for truncated. */
+	if (!ovc_fault_lock_page(vmf, page, &ret))
+		return VM_FAULT_NOPAGE;
 	entry = xa_load(&vm->slots, vmf->pgoff);
 	if (ovc_slot_page(entry) == page &&
 	    ovc_vm_index_valid(vm, vmf->pgoff)) {
@@ -132,7 +166,7 @@ static vm_fault_t ovc_fault_page_mkwrite(struct vm_fault *vmf)
 	zero = frame->zero;	/* a non-zero frame may be gone after the COW */
 	err = ovc_slot_cow_locked(vm, vmf->pgoff, frame, vmf);
 	if (zero && unlikely(PageHWPoison(page)))
-		ovc_share_zero_poisoned(frame);	/* zero frames live on */
+		ovc_share_zero_poisoned(vm, frame);	/* zero frames live on */
 	return ovc_fault_error(err);
 }
 

@@ -67,7 +67,7 @@ int ovc_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
 
 	if (unlikely(PageHWPoison(frame->page))) {
 		if (frame->zero)
-			ovc_share_zero_poisoned(frame);
+			ovc_share_zero_poisoned(vm, frame);
 		else
 			ovc_frame_poisoned(frame);
 		return -EAGAIN;

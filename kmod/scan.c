@@ -123,7 +123,7 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 		if (rmap)
 			ovc_hint_del(rmap);
 		ovc_scan_count(ovc_merge_frame(vm, index, page,
-					       ovc_share_zero()));
+					       ovc_share_zero(vm)));
 		goto out;
 	}
 	if (READ_ONCE(ovc_scan_knobs.zero_only))
@@ -230,11 +230,16 @@ static bool ovc_scan_pass(unsigned int budget)
 		}
 		ovc_scan_index = index + 1;
 		cond_resched();
+		/*
+		 * Every slot visited costs budget, not only the private pages
+		 * scanned: a mostly merged or ballooned host is walked in
+		 * bounded chunks too.
+		 */
+		budget--;
 		if (!ovc_slot_page(entry))
 			continue;
 		ovc_scan_page(vm, index);
 		idle_round = false;
-		budget--;
 	}
 	return false;
 }
@@ -303,6 +308,7 @@ static void ovc_scan_drop_rmaps(struct ovc_vm *vm)
 		ovc_hint_del(rmap);
 		xa_erase(&vm->rmap, index);
 		kmem_cache_free(ovc_rmap_cache, rmap);
+		cond_resched();
 	}
 }
 
@@ -322,21 +328,29 @@ static struct ovc_vm_ops ovc_scan_vm_ops = {
 	.destroy	= ovc_scan_forget_vm,
 };
 
-/* Unshare every VM (non-zero frames only with @keep_zero), drop hints. */
-static int ovc_scan_unmerge_all(bool keep_zero)
+/*
+ * Unshare the non-zero frames of every VM and drop all hints.  Zero slots
+ * stay on their zero frames, as KSM leaves its zero pages: a copy each
+ * could need more memory than the host has.  VMs are found by id, like
+ * the scanner's cursor, so ovc_vms_lock is not held across the work (VMs
+ * are created and destroyed meanwhile; a VM found stays alive while
+ * ovc_scan_mutex is held, see ovc_scan_forget_vm()).
+ * Context: ovc_scan_mutex held.
+ */
+static int ovc_scan_unmerge_all(void)
 {
 	struct ovc_vm *vm;
-	int err = 0;
+	u64 id = 0;
+	int err;
 
-	mutex_lock(&ovc_vms_lock);
-	list_for_each_entry(vm, &ovc_vms, node) {
-		err = ovc_merge_unshare_all(vm, keep_zero);
+	while ((vm = ovc_scan_find_vm(id))) {
+		err = ovc_merge_unshare_all(vm, true);
 		if (err)
-			break;
+			return err;
 		ovc_scan_drop_rmaps(vm);
+		id = vm->id + 1;
 	}
-	mutex_unlock(&ovc_vms_lock);
-	return err;
+	return 0;
 }
 
 /**
@@ -355,7 +369,7 @@ int ovc_scan_set_run(unsigned int run)
 		return -EINVAL;
 	mutex_lock(&ovc_scan_mutex);
 	if (run == OVC_SCAN_UNMERGE)
-		err = ovc_scan_unmerge_all(false);
+		err = ovc_scan_unmerge_all();
 	if (!err)
 		WRITE_ONCE(ovc_scan_knobs.run, run);
 	mutex_unlock(&ovc_scan_mutex);
@@ -377,7 +391,7 @@ int ovc_scan_set_zero_only(unsigned int on)
 		return -EINVAL;
 	mutex_lock(&ovc_scan_mutex);
 	if (on && !ovc_scan_knobs.zero_only)
-		err = ovc_scan_unmerge_all(true);
+		err = ovc_scan_unmerge_all();
 	if (!err)
 		WRITE_ONCE(ovc_scan_knobs.zero_only, on);
 	mutex_unlock(&ovc_scan_mutex);

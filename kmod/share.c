@@ -30,8 +30,6 @@
 DEFINE_SPINLOCK(ovc_share_lock);
 struct ovc_share_stats ovc_share_stats;
 
-/* The zero frame (read locklessly, changed under ovc_share_lock). */
-static struct ovc_frame *ovc_zero_frame;
 /* Zero frames replaced after a memory error, freed at module exit. */
 static HLIST_HEAD(ovc_zero_retired);
 /* Serialises the replacement of a poisoned zero frame (it allocates). */
@@ -102,8 +100,17 @@ static void ovc_frame_release(struct kref *ref)
 	kfree_rcu(frame, rcu);
 }
 
-/* A new zero frame, or NULL. */
-static struct ovc_frame *ovc_zero_alloc(void)
+/**
+ * ovc_zero_alloc() - a new zero frame, for a new VM
+ *
+ * Every VM has a zero frame of its own (vm->zero_frame), so that the page
+ * lock of a zero frame, which every zero-slot fault and copy-on-write
+ * takes, serialises one VM's faults only, never the host's; one page per
+ * VM is the price.  It is charged to nobody, as the module's own.
+ *
+ * Return: the frame, or NULL.
+ */
+struct ovc_frame *ovc_zero_alloc(void)
 {
 	struct ovc_frame *frame = kzalloc(sizeof(*frame), GFP_KERNEL);
 
@@ -120,37 +127,49 @@ static struct ovc_frame *ovc_zero_alloc(void)
 }
 
 /**
- * ovc_share_zero() - the zero frame that zero pages join now
+ * ovc_zero_free() - free a VM's zero frame when the VM dies
+ * @frame:	from ovc_zero_alloc(); no slot points at it any more
+ */
+void ovc_zero_free(struct ovc_frame *frame)
+{
+	WARN_ON_ONCE(frame->sharers);
+	ovc_frame_put(frame);
+}
+
+/**
+ * ovc_share_zero() - the zero frame that @vm's zero pages join now
+ * @vm:		the VM
  *
- * It never goes away while the module lives (a replaced one is retired,
- * not freed), but it may be replaced at any time: a sharer is added with
+ * It lives as long as the VM (a replaced one is retired, not freed), but
+ * it may be replaced at any time: a sharer is added with
  * ovc_frame_add_sharer(), which fails for a retired one.
  *
  * Return: the zero frame.
  */
-struct ovc_frame *ovc_share_zero(void)
+struct ovc_frame *ovc_share_zero(struct ovc_vm *vm)
 {
-	return READ_ONCE(ovc_zero_frame);
+	return READ_ONCE(vm->zero_frame);
 }
 
 /**
  * ovc_share_zero_poisoned() - a zero frame's page had a memory error
+ * @vm:		the VM whose zero frame it is or was
  * @frame:	the zero frame whose page is PG_hwpoison
  *
- * If @frame is still the current zero frame, a new one replaces it and it
- * is retired: marked dead, so that nothing joins it; its sharers move to
+ * If @frame is still the VM's zero frame, a new one replaces it and it is
+ * retired: marked dead, so that nothing joins it; its sharers move to
  * fresh zero pages as they fault (ovc_slot_cow_locked() clears, it never
  * reads the old page).  If the allocation fails the old frame stays, and
  * faults keep allocating private zero pages instead of mapping it.
  *
  * Context: process context, may sleep; no page lock held.
  */
-void ovc_share_zero_poisoned(struct ovc_frame *frame)
+void ovc_share_zero_poisoned(struct ovc_vm *vm, struct ovc_frame *frame)
 {
 	struct ovc_frame *fresh;
 
 	mutex_lock(&ovc_zero_mutex);
-	if (READ_ONCE(ovc_zero_frame) != frame)
+	if (READ_ONCE(vm->zero_frame) != frame)
 		goto out;
 	fresh = ovc_zero_alloc();
 	if (!fresh)
@@ -158,10 +177,10 @@ void ovc_share_zero_poisoned(struct ovc_frame *frame)
 	spin_lock(&ovc_share_lock);
 	frame->dead = true;
 	hlist_add_head(&frame->node, &ovc_zero_retired);
-	WRITE_ONCE(ovc_zero_frame, fresh);
+	WRITE_ONCE(vm->zero_frame, fresh);
 	spin_unlock(&ovc_share_lock);
-	pr_warn("memory error in the zero frame (pfn %#lx), replaced\n",
-		page_to_pfn(frame->page));
+	pr_warn("memory error in the zero frame of VM %llu (pfn %#lx), replaced\n",
+		vm->id, page_to_pfn(frame->page));
 out:
 	mutex_unlock(&ovc_zero_mutex);
 }
@@ -409,30 +428,28 @@ void ovc_hint_del(struct ovc_rmap *rmap)
 }
 
 /**
- * ovc_share_init() - allocate the zero frame
+ * ovc_share_init() - set up page sharing
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0.
  */
 int ovc_share_init(void)
 {
-	ovc_zero_frame = ovc_zero_alloc();
-	return ovc_zero_frame ? 0 : -ENOMEM;
+	return 0;
 }
 
-/** ovc_share_exit() - free the zero frames; no VM is left */
+/** ovc_share_exit() - free the retired zero frames; no VM is left */
 void ovc_share_exit(void)
 {
 	struct ovc_frame *frame;
 	struct hlist_node *tmp;
 
-	WARN_ON_ONCE(ovc_zero_frame->sharers || ovc_share_stats.frames ||
+	WARN_ON_ONCE(ovc_share_stats.zero || ovc_share_stats.frames ||
 		     ovc_share_stats.hints);
 	hlist_for_each_entry_safe(frame, tmp, &ovc_zero_retired, node) {
 		WARN_ON_ONCE(frame->sharers);
 		hlist_del(&frame->node);
 		ovc_frame_put(frame);	/* a poisoned page stays out of use */
 	}
-	ovc_frame_put(ovc_zero_frame);
 	rcu_barrier();	/* kfree_rcu() callbacks of frames */
 }
 

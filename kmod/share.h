@@ -28,9 +28,12 @@
  *
  * Memory errors: a frame whose page is poisoned (PG_hwpoison) is unhashed
  * at once, so that no page joins it; its sharers get SIGBUS (the bytes are
- * lost).  The zero frame's bytes are known, so when its page is poisoned a
+ * lost).  A zero frame's bytes are known, so when its page is poisoned a
  * new zero frame replaces it and each sharer of the old one gets a fresh
  * zero page at its next fault.
+ *
+ * Zero frames: one per VM (vm->zero_frame), never hashed; zero pages merge
+ * within their VM only, and no VM's zero faults wait for another's.
  */
 #ifndef _OVC_SHARE_H
 #define _OVC_SHARE_H
@@ -51,9 +54,9 @@ struct ovc_vm;
  *		(ovc_vm_share_key())
  * @sharers:	slots pointing here, under ovc_share_lock
  * @dead:	unhashed, no new sharers (under ovc_share_lock)
- * @zero:	a zero frame: the current one (ovc_share_zero()) or one
- *		retired after a memory error; never freed while the
- *		module lives
+ * @zero:	a zero frame: a VM's (ovc_share_zero()), freed with the
+ *		VM, or one retired after a memory error, freed when the
+ *		module goes
  * @node:	in the frame table, or a retired zero frame in the list
  *		of those, under ovc_share_lock
  * @ref:	lifetime of this struct, see the DOC above
@@ -117,8 +120,10 @@ u32 ovc_page_hash(struct page *page);
 bool ovc_page_is_zero(struct page *page);
 bool ovc_pages_same(struct page *a, struct page *b);
 
-struct ovc_frame *ovc_share_zero(void);
-void ovc_share_zero_poisoned(struct ovc_frame *frame);
+struct ovc_frame *ovc_zero_alloc(void);
+void ovc_zero_free(struct ovc_frame *frame);
+struct ovc_frame *ovc_share_zero(struct ovc_vm *vm);
+void ovc_share_zero_poisoned(struct ovc_vm *vm, struct ovc_frame *frame);
 
 struct ovc_frame *ovc_frame_lookup(u64 domain, u32 hash);
 void ovc_frame_put(struct ovc_frame *frame);

@@ -26,8 +26,14 @@ atomic_long_t ovc_pages_resident = ATOMIC_LONG_INIT(0);
 atomic_long_t ovc_pages_ballooned = ATOMIC_LONG_INIT(0);
 atomic_long_t ovc_cow_breaks = ATOMIC_LONG_INIT(0);
 
-/* Slots dropped per pass of ovc_slot_drop_range(), i.e. per vm->lock hold. */
+/*
+ * Per pass of ovc_slot_drop_range(), i.e. per vm->lock hold: slots whose
+ * memory is released (unmapped and put after the pass), and slots visited
+ * at all (a ballooned slot costs an erase or a look: a truncate or punch
+ * of a mostly ballooned VM must not walk millions under one hold).
+ */
 #define OVC_DROP_BATCH	32
+#define OVC_DROP_STEPS	512
 
 static void ovc_slot_ballooned_add(struct ovc_vm *vm, long n)
 {
@@ -207,15 +213,16 @@ void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 {
 	struct address_space *mapping = vm->inode->i_mapping;
 	struct ovc_slot_drop batch[OVC_DROP_BATCH];
+	unsigned int n, i, steps;
 	unsigned long index, next;
 	long ballooned, resident;
-	unsigned int n, i;
 	void *entry;
 
 	if (first >= end)
 		return;
 	for (next = first; next < end; cond_resched()) {
 		n = 0;
+		steps = 0;
 		ballooned = 0;
 		resident = 0;
 		first = next;
@@ -225,6 +232,10 @@ void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 			struct ovc_frame *frame = ovc_slot_frame(entry);
 			struct ovc_slot_step st;
 
+			if (steps++ == OVC_DROP_STEPS) {
+				next = index;	/* not done: the next pass */
+				break;
+			}
 			ovc_slot_drop_step(entry, balloon, &st);
 			if (!st.change)
 				continue;
@@ -250,7 +261,7 @@ void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 		ovc_slot_ballooned_add(vm, ballooned);
 		ovc_slot_resident_add(vm, resident);
 		if (!n)
-			break;
+			continue;	/* nothing to release (next == end: done) */
 		unmap_mapping_pages(mapping, first, next - first, false);
 		for (i = 0; i < n; i++)
 			ovc_slot_release(vm, &batch[i]);
@@ -338,10 +349,10 @@ again:
 		return NULL;
 
 	if (flags & OVC_GET_READ) {
-		zero = ovc_share_zero();
+		zero = ovc_share_zero(vm);
 		if (unlikely(PageHWPoison(zero->page))) {
-			ovc_share_zero_poisoned(zero);
-			zero = ovc_share_zero();
+			ovc_share_zero_poisoned(vm, zero);
+			zero = ovc_share_zero(vm);
 			if (PageHWPoison(zero->page))
 				zero = NULL;	/* no new one: a page, then */
 		}

@@ -11,6 +11,7 @@
 #include <linux/ovc.h>
 
 #include "range.h"
+#include "share.h"
 #include "slot.h"
 #include "vm.h"
 
@@ -94,6 +95,11 @@ struct ovc_vm *ovc_vm_create(struct inode *inode,
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
+	vm->zero_frame = ovc_zero_alloc();
+	if (!vm->zero_frame) {
+		kfree(vm);
+		return ERR_PTR(-ENOMEM);
+	}
 	/* xarray nodes are charged to the memory cgroup that allocates them */
 	xa_init_flags(&vm->slots, XA_FLAGS_ACCOUNT);
 	xa_init_flags(&vm->rmap, XA_FLAGS_ACCOUNT);
@@ -143,6 +149,7 @@ void ovc_vm_destroy(struct ovc_vm *vm)
 		     atomic_long_read(&vm->shared) ||
 		     atomic_long_read(&vm->zero));
 	xa_destroy(&vm->slots);
+	ovc_zero_free(vm->zero_frame);
 	if (vm->kobj.state_in_sysfs)
 		kobject_del(&vm->kobj);
 	kobject_put(&vm->kobj);

@@ -48,8 +48,8 @@
  *   ovc_scan_mutex			(scanner work, rmap records, domains)
  *     ovc_zero_mutex			(a merge finding the zero frame
  *					 poisoned)
- *     ovc_vms_lock			(list of all VMs; held across the
- *					 unmerging of run=2 and zero_only)
+ *     ovc_vms_lock			(list of all VMs; held only to find
+ *					 one, never across work on it)
  *       page lock			(the scanner: two at most, only it)
  *         vm->lock
  *           ovc_share_lock
@@ -84,6 +84,7 @@
 
 #include "range.h"
 
+struct ovc_frame;
 struct ovc_slot_limit;
 struct ovc_vm_info;
 
@@ -101,6 +102,8 @@ struct ovc_vm_info;
  * @guest_free:	guest free memory ovcd last reported, in pages
  * @guest_total: guest total memory ovcd last reported, in pages (these
  *		three change under @lock, readers use READ_ONCE)
+ * @zero_frame:	its zero frame (share.h; READ_ONCE, replaced under
+ *		ovc_zero_mutex after a memory error)
  * @shared:	slots on a non-zero shared frame
  * @zero:	slots on the zero frame
  * @cow_breaks:	copy-on-write breaks so far
@@ -126,6 +129,7 @@ struct ovc_vm {
 	u64 balloon_actual;
 	u64 guest_free;
 	u64 guest_total;
+	struct ovc_frame *zero_frame;
 	atomic_long_t shared;
 	atomic_long_t zero;
 	atomic_long_t cow_breaks;

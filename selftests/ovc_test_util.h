@@ -273,6 +273,25 @@ static inline int ovc_set_domain(int fd, __u64 domain)
 	return ioctl(fd, OVC_IOC_SET_SHARE_DOMAIN, &d) ? errno : 0;
 }
 
+/*
+ * The PFN mapped at @p in this process, from /proc/self/pagemap (root
+ * sees PFNs), as tools/testing/selftests/mm/ksm_functional_tests.c proves
+ * sharing physically.  Return: the PFN, or 0 if not present.
+ */
+static inline uint64_t ovc_pfn(const void *p)
+{
+	uint64_t ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent), (uintptr_t)p / OVC_PG * sizeof(ent)) !=
+	    (ssize_t)sizeof(ent))
+		ent = 0;
+	close(fd);
+	return ent >> 63 ? ent & ((1ULL << 55) - 1) : 0;
+}
+
 /* --- SIGBUS probe ----------------------------------------------------- */
 
 static sigjmp_buf ovc_sigbus_env OVC_UNUSED;

@@ -6,7 +6,7 @@
  * cannot unmap them: ovc must.  A poisoned private page is SIGBUS through
  * every mapping and EIO for read(), never a host oops; punching it frees
  * the slot.  A poisoned zero frame loses nothing (its bytes are known):
- * every VM still reads zeroes and writes.
+ * the VM still reads zeroes and writes.
  *
  * Needs CONFIG_MEMORY_FAILURE (Debian's kernel has it) and root.  Poisoned
  * pages stay out of the allocator until the test VM reboots.
@@ -85,9 +85,10 @@ TEST_F(vmfile, private_page)
 }
 
 /*
- * The zero frame poisoned through one VM's read-only mapping of it: that
- * VM and every other still read zeroes and can write, and new zero pages
- * still merge (into a fresh zero frame).
+ * A VM's zero frame poisoned through its read-only mapping: the VM still
+ * reads zeroes through new faults and can write (a fresh zero frame and
+ * fresh zero pages replace it); another VM, with a zero frame of its own,
+ * never noticed.
  */
 TEST_F(vmfile, zero_frame)
 {

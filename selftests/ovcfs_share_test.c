@@ -2,8 +2,8 @@
 /*
  * Content-based page sharing: the scanner (knobs run, pages_to_scan,
  * sleep_millisecs, zero_only) merges equal pages of VM files of one sharing
- * domain into read-only frames, and zero pages of any VM into the zero
- * frame; a write breaks copy-on-write and the other sharers keep their
+ * domain into read-only frames, and zero pages of any VM into that VM's
+ * zero frame; a write breaks copy-on-write and the other sharers keep their
  * bytes; run=2 and a domain change unmerge; punch, truncate and unlink
  * drop shared slots.  Counts are checked exactly: global (pages_shared,
  * pages_sharing, pages_zero, pages_unshared, cow_breaks, pages_resident)
@@ -278,6 +278,35 @@ static ssize_t nonzero_page(struct sfile *f, size_t first, size_t n)
 	ASSERT_EQ((__u64)(zero), __i.zero_pages);			\
 } while (0)
 
+/*
+ * Pages [0, n) of files 0 and 1, mapped here, are one physical page each
+ * (merged) or all distinct (not): proven by their PFNs, not ovc's counters.
+ */
+#define ASSERT_SAME_PFNS(n) do {					\
+	size_t __p;							\
+									\
+	for (__p = 0; __p < (n); __p++) {				\
+		uint64_t __a = ovc_pfn(self->f[0].map + __p * OVC_PG);	\
+									\
+		ASSERT_NE(0ULL, __a) TH_LOG("page %zu not mapped", __p); \
+		ASSERT_EQ(__a, ovc_pfn(self->f[1].map + __p * OVC_PG))	\
+			TH_LOG("page %zu: two PFNs", __p);		\
+	}								\
+} while (0)
+
+#define ASSERT_DISTINCT_PFNS(n) do {					\
+	size_t __p;							\
+									\
+	for (__p = 0; __p < (n); __p++) {				\
+		uint64_t __a = ovc_pfn(self->f[0].map + __p * OVC_PG);	\
+		uint64_t __b = ovc_pfn(self->f[1].map + __p * OVC_PG);	\
+									\
+		ASSERT_NE(0ULL, __a) TH_LOG("page %zu not mapped", __p); \
+		ASSERT_NE(0ULL, __b) TH_LOG("page %zu not mapped", __p); \
+		ASSERT_NE(__a, __b) TH_LOG("page %zu: one PFN", __p);	\
+	}								\
+} while (0)
+
 /* Global: frames, sharing slots beyond them, zero slots (relative). */
 #define ASSERT_GLOBAL(shared, sharing, zero) do {			\
 	ASSERT_EQ((long long)(shared), gdelta(OVC_ST_SHARED))		\
@@ -405,6 +434,7 @@ TEST_F(share, equal_content_merges)
 	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 1));
 	ASSERT_EQ(-1, bad_page(&self->f[0], n, uniq, 2));
 	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 1));
+	ASSERT_SAME_PFNS(n);
 	/* Reading merged pages breaks nothing. */
 	ASSERT_GLOBAL(n, n, 0);
 	ASSERT_EQ(0LL, gdelta(OVC_ST_COW_BREAKS));
@@ -474,6 +504,12 @@ TEST_F(share, cow_break)
 	self->f[0].map[3 * OVC_PG + 10] ^= 0x5a;
 	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 4));
 	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 4));
+	/* Physically: page 3 is two pages now, the others one. */
+	ASSERT_SAME_PFNS(3);
+	ASSERT_NE(ovc_pfn(self->f[0].map + 3 * OVC_PG),
+		  ovc_pfn(self->f[1].map + 3 * OVC_PG));
+	ASSERT_EQ(ovc_pfn(self->f[0].map + 4 * OVC_PG),
+		  ovc_pfn(self->f[1].map + 4 * OVC_PG));
 
 	/* write() into file 1's page 3, the frame's last sharer. */
 	memset(buf, 0x33, 100);
@@ -530,7 +566,7 @@ TEST_F(share, cow_seen_by_other_mapping)
 	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 5));
 }
 
-/* Zero pages of any file join the zero frame; writing one breaks it. */
+/* Zero pages of any file join their VM's zero frame; writing one breaks it. */
 TEST_F(share, zero_pages)
 {
 	const size_t n = 16;
@@ -551,6 +587,11 @@ TEST_F(share, zero_pages)
 	ASSERT_EQ(0LL, gdelta(OVC_ST_UNSHARED));
 	ASSERT_EQ(-1, nonzero_page(&self->f[0], 0, n));
 	ASSERT_EQ(-1, nonzero_page(&self->f[1], 0, n));
+	/* One zero page per VM: each VM's zero frame, never another's. */
+	ASSERT_NE(0ULL, ovc_pfn(self->f[0].map));
+	ASSERT_EQ(ovc_pfn(self->f[0].map), ovc_pfn(self->f[0].map + 7 * OVC_PG));
+	ASSERT_EQ(ovc_pfn(self->f[1].map), ovc_pfn(self->f[1].map + 7 * OVC_PG));
+	ASSERT_NE(ovc_pfn(self->f[0].map), ovc_pfn(self->f[1].map));
 
 	/* A store: a private zeroed copy with the byte. */
 	self->f[0].map[5 * OVC_PG + 1] = 1;
@@ -689,25 +730,32 @@ TEST_F(share, unmerge_run2)
 
 	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 2));
 	ASSERT_EQ(2LL, ovc_knob(OVC_KNOB_RUN));
-	ASSERT_GLOBAL(0, 0, 0);
+	/* Zero pages stay on the zero frame: no page per zero slot. */
+	ASSERT_GLOBAL(0, 0, z);
 	ASSERT_EQ(0LL, gdelta(OVC_ST_UNSHARED));
-	ASSERT_VM(0, n + z, 0, 0);
+	ASSERT_VM(0, n, 0, z);
 	ASSERT_VM(1, n, 0, 0);
-	ASSERT_PAGES_RESIDENT(2 * n + z);
+	ASSERT_PAGES_RESIDENT(2 * n);
 	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 9));
 	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 9));
 	ASSERT_EQ(-1, nonzero_page(&self->f[0], n, z));
+	ASSERT_DISTINCT_PFNS(n);
 	/* Nothing merges while stopped by run=2... */
-	ASSERT_GLOBAL(0, 0, 0);
+	ASSERT_GLOBAL(0, 0, z);
 	/* ...and everything merges again with run=1. */
 	SCAN(MERGE_ROUNDS);
 	ASSERT_GLOBAL(n, n, z);
 	ASSERT_VM(0, 0, n, z);
 	ASSERT_VM(1, 0, n, 0);
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 9));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 9));
+	ASSERT_SAME_PFNS(n);
 	/* run=2 while stopped works as well. */
 	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 2));
-	ASSERT_GLOBAL(0, 0, 0);
+	ASSERT_GLOBAL(0, 0, z);
 	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, 9));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 9));
+	ASSERT_DISTINCT_PFNS(n);
 }
 
 /*
@@ -1135,6 +1183,9 @@ TEST_F_TIMEOUT(share, write_vs_merge, 120)
 	       done, gdelta(OVC_ST_COW_BREAKS), gdelta(OVC_ST_SHARING),
 	       lost, leaked);
 	ASSERT_EQ(iters, done);
+	/* The race ran: pages merged under the writes and broke again. */
+	ASSERT_LT(0LL, gdelta(OVC_ST_COW_BREAKS))
+		TH_LOG("nothing merged during the writes: the race did not run");
 	ASSERT_EQ(0UL, lost) TH_LOG("write() into a page being merged lost");
 	ASSERT_EQ(0UL, leaked) TH_LOG("a write() showed in the other VM");
 }

@@ -175,12 +175,15 @@ static void share_take_last(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_count(page), 1);
 	put_page(page);
 
-	/* The zero frame is never taken and never dies. */
-	KUNIT_EXPECT_TRUE(test, ovc_frame_add_sharer(ovc_zero_frame));
-	KUNIT_EXPECT_FALSE(test, ovc_frame_take_last(ovc_zero_frame));
-	ovc_frame_drop_sharer(ovc_zero_frame);
-	KUNIT_EXPECT_FALSE(test, ovc_zero_frame->dead);
-	KUNIT_EXPECT_TRUE(test, ovc_page_is_zero(ovc_zero_frame->page));
+	/* A zero frame is never taken and never dies of its sharers. */
+	frame = ovc_zero_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, frame);
+	KUNIT_EXPECT_TRUE(test, ovc_frame_add_sharer(frame));
+	KUNIT_EXPECT_FALSE(test, ovc_frame_take_last(frame));
+	ovc_frame_drop_sharer(frame);
+	KUNIT_EXPECT_FALSE(test, frame->dead);
+	KUNIT_EXPECT_TRUE(test, ovc_page_is_zero(frame->page));
+	ovc_zero_free(frame);
 }
 
 /*
@@ -233,7 +236,8 @@ static void share_frame_lifecycle(struct kunit *test)
 	bool took, added;
 
 	if (c->zero) {
-		frame = ovc_zero_frame;
+		frame = ovc_zero_alloc();
+		KUNIT_ASSERT_NOT_NULL(test, frame);
 		for (i = 0; i < c->sharers; i++)
 			KUNIT_ASSERT_TRUE(test, ovc_frame_add_sharer(frame));
 	} else {
@@ -258,6 +262,8 @@ static void share_frame_lifecycle(struct kunit *test)
 		ovc_frame_drop_sharer(frame);
 	KUNIT_EXPECT_EQ(test, frame->dead, !c->zero);
 	ovc_frame_put(frame);
+	if (c->zero)
+		ovc_zero_free(frame);
 	KUNIT_EXPECT_EQ(test, ovc_share_stats.frames, before.frames);
 	KUNIT_EXPECT_EQ(test, ovc_share_stats.sharers, before.sharers);
 	KUNIT_EXPECT_EQ(test, ovc_share_stats.zero, before.zero);
@@ -366,12 +372,18 @@ static void share_frame_poisoned(struct kunit *test)
  */
 static void share_zero_renewal(struct kunit *test)
 {
-	struct ovc_frame *old = ovc_share_zero(), *fresh;
 	unsigned long zero = ovc_share_stats.zero;
+	struct ovc_frame *old, *fresh;
+	struct ovc_vm *vm;
 
+	vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	vm->zero_frame = ovc_zero_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, vm->zero_frame);
+	old = ovc_share_zero(vm);
 	KUNIT_ASSERT_TRUE(test, ovc_frame_add_sharer(old));
-	ovc_share_zero_poisoned(old);
-	fresh = ovc_share_zero();
+	ovc_share_zero_poisoned(vm, old);
+	fresh = ovc_share_zero(vm);
 	KUNIT_ASSERT_PTR_NE(test, fresh, old);
 	KUNIT_EXPECT_TRUE(test, fresh->zero);
 	KUNIT_EXPECT_FALSE(test, fresh->dead);
@@ -379,14 +391,15 @@ static void share_zero_renewal(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, old->dead);
 	KUNIT_EXPECT_FALSE(test, ovc_frame_add_sharer(old));
 	KUNIT_EXPECT_TRUE(test, ovc_frame_add_sharer(fresh));
-	ovc_share_zero_poisoned(old);
-	KUNIT_EXPECT_PTR_EQ(test, ovc_share_zero(), fresh);
+	ovc_share_zero_poisoned(vm, old);
+	KUNIT_EXPECT_PTR_EQ(test, ovc_share_zero(vm), fresh);
 	/* The old frame's sharer leaves; the old frame is not freed. */
 	ovc_frame_drop_sharer(old);
 	ovc_frame_drop_sharer(fresh);
 	KUNIT_EXPECT_EQ(test, ovc_share_stats.zero, zero);
 	KUNIT_EXPECT_EQ(test, old->sharers, 0UL);
 	KUNIT_EXPECT_FALSE(test, hlist_unhashed(&old->node));
+	ovc_zero_free(fresh);	/* the old one stays retired until exit */
 }
 
 static struct kunit_case share_cases[] = {
