@@ -108,6 +108,25 @@ static bool parse_path(struct parser *p, const char *field, const char *val,
 	return *out != NULL;
 }
 
+/* A sharing domain: "own" or a group number, 0..OVC_SHARE_DOMAIN_OWN - 1. */
+static bool parse_share_group(struct parser *p, const char *field, const char *val,
+			      uint32_t *out)
+{
+	uint64_t v;
+
+	if (!ovc_parse_share_domain(val, &v)) {
+		*out = v;
+		return true;
+	}
+	if (errno == ERANGE)
+		fail(p, p->line, field, "%s is out of range (0..%u, or own)", val,
+		     OVC_SHARE_DOMAIN_OWN - 1);
+	else
+		fail(p, p->line, field, "'%s' is neither own nor a group number (0..%u)", val,
+		     OVC_SHARE_DOMAIN_OWN - 1);
+	return false;
+}
+
 /* Another VM using the same @what (file or socket) as @vm? */
 static void check_unique(struct parser *p, const char *field, size_t off)
 {
@@ -120,7 +139,8 @@ static void check_unique(struct parser *p, const char *field, size_t off)
 			     mine, o->name, o->line);
 }
 
-enum { K_FILE = 1, K_QMP = 2, K_QOM = 4, K_SHARES = 8, K_MIN = 16, K_MAX = 32 };
+enum { K_FILE = 1, K_QMP = 2, K_QOM = 4, K_SHARES = 8, K_MIN = 16, K_MAX = 32,
+       K_GROUP = 64 };
 
 static void vm_key(struct parser *p, const char *name, const char *val)
 {
@@ -128,6 +148,7 @@ static void vm_key(struct parser *p, const char *name, const char *val)
 	static const struct { const char *name; unsigned int bit; } keys[] = {
 		{ "file", K_FILE }, { "qmp", K_QMP }, { "balloon_qom_path", K_QOM },
 		{ "shares", K_SHARES }, { "min", K_MIN }, { "max", K_MAX },
+		{ "share_group", K_GROUP },
 	};
 	unsigned int bit = 0;
 	size_t i;
@@ -137,7 +158,7 @@ static void vm_key(struct parser *p, const char *name, const char *val)
 			bit = keys[i].bit;
 	if (!bit) {
 		fail(p, p->line, name, "unknown key in [vm %s] (expected file, qmp, "
-		     "balloon_qom_path, shares, min or max)", vm->name);
+		     "balloon_qom_path, shares, min, max or share_group)", vm->name);
 		return;
 	}
 	if (p->seen & bit) {
@@ -167,6 +188,9 @@ static void vm_key(struct parser *p, const char *name, const char *val)
 		break;
 	case K_MAX:
 		parse_size(p, name, val, &vm->max_bytes);
+		break;
+	case K_GROUP:
+		parse_share_group(p, name, val, &vm->share_group);
 		break;
 	}
 }
@@ -286,6 +310,7 @@ static void begin_vm(struct parser *p, const char *name)
 	p->vm->name = strdup(name);
 	p->vm->shares = 1000;
 	p->vm->max_bytes = UINT64_MAX;
+	p->vm->share_group = OVC_SHARE_DOMAIN_OWN;
 	p->vm->line = p->line;
 	c->nr_vms++;
 	if (!p->vm->name)

@@ -20,6 +20,7 @@ struct ovcd_vm_conf {
 	uint64_t shares;	/* for the policy (default 1000) */
 	uint64_t min_bytes;	/* for the policy; 0 if not given */
 	uint64_t max_bytes;	/* for the policy; UINT64_MAX if not given */
+	uint32_t share_group;	/* sharing domain; OVC_SHARE_DOMAIN_OWN ("own", default) */
 	int line;		/* line of the [vm NAME] header */
 };
 

@@ -41,6 +41,7 @@ static const struct {
 	{ "shared_pages",   OVC_VM_SHARED,   offsetof(struct ovc_vm_stat, shared_pages) },
 	{ "zero_pages",     OVC_VM_ZERO,     offsetof(struct ovc_vm_stat, zero_pages) },
 	{ "cow_breaks",     OVC_VM_COW,      offsetof(struct ovc_vm_stat, cow_breaks) },
+	{ "share_domain",   OVC_VM_SHARE_DOMAIN, offsetof(struct ovc_vm_stat, share_domain) },
 };
 
 const char *ovc_sysfs_root(void)
@@ -191,6 +192,29 @@ int ovc_parse_size(const char *s, uint64_t page_size, uint64_t *bytes)
 	return 0;
 }
 
+int ovc_parse_share_domain(const char *s, uint64_t *domain)
+{
+	if (!strcmp(s, "own")) {
+		*domain = OVC_SHARE_DOMAIN_OWN;
+		return 0;
+	}
+	if (parse_u64(s, domain))
+		return -1;
+	if (*domain >= OVC_SHARE_DOMAIN_OWN) {
+		errno = ERANGE;
+		return -1;
+	}
+	return 0;
+}
+
+void ovc_format_share_domain(uint64_t domain, char *buf, size_t len)
+{
+	if (domain == OVC_SHARE_DOMAIN_OWN)
+		snprintf(buf, len, "own");
+	else
+		snprintf(buf, len, "%" PRIu64, domain);
+}
+
 int ovc_read_stat(int root, struct ovc_stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -313,9 +337,10 @@ void ovc_vm_stat_from_info(struct ovc_vm_stat *vm, const struct ovc_vm_info *inf
 	vm->shared_pages = info->shared_pages;
 	vm->zero_pages = info->zero_pages;
 	vm->cow_breaks = info->cow_breaks;
+	vm->share_domain = info->share_domain;
 	vm->known = OVC_VM_UID | OVC_VM_PID | OVC_VM_SIZE | OVC_VM_RESIDENT |
 		    OVC_VM_BALLOON_TARGET | OVC_VM_BALLOON_ACTUAL | OVC_VM_BALLOON |
-		    OVC_VM_SHARED | OVC_VM_ZERO | OVC_VM_COW;
+		    OVC_VM_SHARED | OVC_VM_ZERO | OVC_VM_COW | OVC_VM_SHARE_DOMAIN;
 }
 
 void ovc_vm_stat_clear(struct ovc_vm_stat *vm)
@@ -340,10 +365,16 @@ static int ioctl_report(struct ovc_file *f, const struct ovc_guest_report *rep)
 	return ioctl(f->fd, OVC_IOC_GUEST_REPORT, rep) < 0 ? -1 : 0;
 }
 
+static int ioctl_set_share_domain(struct ovc_file *f, const struct ovc_share_domain *d)
+{
+	return ioctl(f->fd, OVC_IOC_SET_SHARE_DOMAIN, d) < 0 ? -1 : 0;
+}
+
 static const struct ovc_file_ops ioctl_ops = {
 	.info		= ioctl_info,
 	.set_target	= ioctl_set_target,
 	.report		= ioctl_report,
+	.set_share_domain = ioctl_set_share_domain,
 };
 
 static int check_ovcfs(int fd)
@@ -395,6 +426,16 @@ int ovc_file_set_target(struct ovc_file *f, uint64_t target_pages)
 	};
 
 	return f->ops->set_target(f, &t);
+}
+
+int ovc_file_set_share_domain(struct ovc_file *f, uint64_t domain)
+{
+	struct ovc_share_domain d = {
+		.size = sizeof(d),
+		.domain = domain,
+	};
+
+	return f->ops->set_share_domain(f, &d);
 }
 
 int ovc_file_report(struct ovc_file *f, const struct ovc_guest_report *rep)

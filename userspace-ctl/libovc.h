@@ -29,6 +29,7 @@ enum {
 	OVC_VM_SHARED		= 1 << 10,
 	OVC_VM_ZERO		= 1 << 11,
 	OVC_VM_COW		= 1 << 12,
+	OVC_VM_SHARE_DOMAIN	= 1 << 13,
 };
 
 /* One VM as the module describes it; a field is valid if its bit is set. */
@@ -47,6 +48,7 @@ struct ovc_vm_stat {
 	uint64_t shared_pages;		/* slots on a shared frame */
 	uint64_t zero_pages;		/* slots on the zero frame */
 	uint64_t cow_breaks;		/* copy-on-write breaks */
+	uint64_t share_domain;		/* sharing domain, OVC_SHARE_DOMAIN_OWN: its own */
 	unsigned int known;
 };
 
@@ -121,6 +123,16 @@ int ovc_open_vm_dir(int root, uint64_t id);
 int ovc_parse_size(const char *s, uint64_t page_size, uint64_t *bytes);
 
 /*
+ * A sharing domain as an administrator writes it: "own"
+ * (OVC_SHARE_DOMAIN_OWN) or a group number, decimal, 0 to
+ * OVC_SHARE_DOMAIN_OWN - 1.  EINVAL if neither, ERANGE if too big.
+ */
+int ovc_parse_share_domain(const char *s, uint64_t *domain);
+
+/* @domain as "own" or its number, into @buf. */
+void ovc_format_share_domain(uint64_t domain, char *buf, size_t len);
+
+/*
  * A VM reached through its ovcfs file.  The operations are the uapi
  * ioctls.  Only the test binaries (tests/bin/ovcctl, tests/bin/ovcd, linked with
  * tests/libovc-fake.o) can emulate them on a sysfs tree instead, with
@@ -140,6 +152,7 @@ struct ovc_file_ops {
 	int (*info)(struct ovc_file *f, struct ovc_vm_info *info);
 	int (*set_target)(struct ovc_file *f, const struct ovc_balloon_target *t);
 	int (*report)(struct ovc_file *f, const struct ovc_guest_report *rep);
+	int (*set_share_domain)(struct ovc_file *f, const struct ovc_share_domain *d);
 };
 
 /*
@@ -153,6 +166,12 @@ int ovc_file_info(struct ovc_file *f, struct ovc_vm_info *info);
 
 /* OVC_IOC_SET_BALLOON_TARGET (ERANGE past the VM's size). */
 int ovc_file_set_target(struct ovc_file *f, uint64_t target_pages);
+
+/*
+ * OVC_IOC_SET_SHARE_DOMAIN: @domain is a group number or
+ * OVC_SHARE_DOMAIN_OWN (ERANGE past U32_MAX; EPERM without CAP_SYS_ADMIN).
+ */
+int ovc_file_set_share_domain(struct ovc_file *f, uint64_t domain);
 
 /* OVC_IOC_GUEST_REPORT; OVC_UNKNOWN fields are left as they were. */
 int ovc_file_report(struct ovc_file *f, const struct ovc_guest_report *rep);

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <json.h>
@@ -36,7 +35,7 @@
 
 enum { COL_ID, COL_NAME, COL_UID, COL_USER, COL_PID, COL_COMMAND,
        COL_SIZE, COL_RESIDENT, COL_TARGET, COL_ACTUAL, COL_BALLOONED,
-       COL_GUEST_FREE, COL_SHARED, COL_ZERO, COL_COW };
+       COL_GUEST_FREE, COL_SHARED, COL_ZERO, COL_COW, COL_SHARE_GROUP };
 
 static const struct colinfo {
 	const char *name;
@@ -60,12 +59,13 @@ static const struct colinfo {
 	[COL_SHARED]   = { "SHARED",   5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory backed by shared frames" },
 	[COL_ZERO]     = { "ZERO",     5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory backed by the zero frame" },
 	[COL_COW]      = { "COW",      4, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "copy-on-write breaks" },
+	[COL_SHARE_GROUP] = { "SHARE-GROUP", 5, SCOLS_FL_RIGHT, SCOLS_JSON_STRING, "sharing domain: own, or the group whose VMs share pages" },
 };
 
 static const int default_columns[] = {
 	COL_ID, COL_NAME, COL_UID, COL_PID, COL_SIZE, COL_RESIDENT,
 	COL_TARGET, COL_ACTUAL, COL_BALLOONED, COL_GUEST_FREE, COL_SHARED,
-	COL_ZERO,
+	COL_ZERO, COL_SHARE_GROUP,
 };
 
 struct ctl {
@@ -248,6 +248,10 @@ static void format_cell(const struct ctl *ctl, const struct ovc_vm_stat *vm, int
 		if (vm->known & OVC_VM_COW)
 			snprintf(buf, len, "%" PRIu64, vm->cow_breaks);
 		break;
+	case COL_SHARE_GROUP:
+		if (vm->known & OVC_VM_SHARE_DOMAIN)
+			ovc_format_share_domain(vm->share_domain, buf, len);
+		break;
 	}
 }
 
@@ -420,25 +424,24 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 {
 	struct libscols_table *tb;
 	struct ovc_vm_info info;
-	struct statfs sfs;
 	struct ovc_vm_stat vm;
-	int i, fd, rc = EXIT_SUCCESS;
+	struct ovc_file f;
+	int i, rc = EXIT_SUCCESS;
 	uint32_t api = 0;
 
 	if (argc < 2)
 		errx(EXIT_FAILURE, "info: no FILE specified");
 	tb = new_table(ctl);
 	for (i = 1; i < argc; i++) {
-		fd = open(argv[i], O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			warn("cannot open %s", argv[i]);
+		if (ovc_file_open(&f, argv[i], O_RDONLY)) {
+			if (errno == EMEDIUMTYPE)
+				warnx("%s: not a file on %s", argv[i], OVCFS_NAME);
+			else
+				warn("cannot open %s", argv[i]);
 			rc = EXIT_FAILURE;
 			continue;
 		}
-		if (fstatfs(fd, &sfs) == 0 && sfs.f_type != OVCFS_MAGIC) {
-			warnx("%s: not a file on %s", argv[i], OVCFS_NAME);
-			rc = EXIT_FAILURE;
-		} else if (ovc_get_vm_info(fd, &info)) {
+		if (ovc_file_info(&f, &info)) {
 			warn("%s: OVC_IOC_VM_INFO failed", argv[i]);
 			rc = EXIT_FAILURE;
 		} else {
@@ -451,7 +454,7 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 			vm.known |= OVC_VM_NAME;
 			add_vm_line(ctl, tb, &vm);
 		}
-		close(fd);
+		ovc_file_close(&f);
 	}
 	if (!scols_table_is_empty(tb)) {
 		const struct summary sum[] = {
@@ -550,11 +553,100 @@ static int cmd_balloon(struct ctl *ctl, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* Print a sharing domain as share-group shows it: "own" or the number. */
+static void print_share_domain(uint64_t domain)
+{
+	char buf[24];
+
+	ovc_format_share_domain(domain, buf, sizeof(buf));
+	puts(buf);
+}
+
+/* VM is an id: read or write vms/<id>/share_domain. */
+static void share_group_by_id(const char *id, uint64_t vm_id, const char *group,
+			      uint64_t domain)
+{
+	struct ovc_vm_stat vm;
+	int root, dir;
+
+	root = ovc_open_root();
+	if (root < 0)
+		err(EXIT_FAILURE, "cannot open %s", ovc_sysfs_root());
+	if (ovc_read_vm_stat(root, vm_id, &vm)) {
+		if (errno == ENOENT)
+			errx(EXIT_FAILURE, "share-group: no VM %s in %s/vms", id, ovc_sysfs_root());
+		err(EXIT_FAILURE, "share-group: cannot read %s/vms/%s", ovc_sysfs_root(), id);
+	}
+	if (!(vm.known & OVC_VM_SHARE_DOMAIN))
+		errx(EXIT_FAILURE, "share-group: %s/vms/%s has no share_domain (a module "
+		     "without sharing domains)", ovc_sysfs_root(), id);
+	if (group) {
+		dir = ovc_open_vm_dir(root, vm_id);
+		if (dir < 0 || ovc_write_u64(dir, "share_domain", domain))
+			err(EXIT_FAILURE, "share-group: cannot write %s/vms/%s/share_domain",
+			    ovc_sysfs_root(), id);
+		close(dir);
+	} else {
+		print_share_domain(vm.share_domain);
+	}
+	ovc_vm_stat_clear(&vm);
+	close(root);
+}
+
+/* VM is the path of its ovcfs file: OVC_IOC_VM_INFO, OVC_IOC_SET_SHARE_DOMAIN. */
+static void share_group_by_file(const char *path, const char *group, uint64_t domain)
+{
+	struct ovc_vm_info info;
+	struct ovc_file f;
+
+	if (ovc_file_open(&f, path, group ? O_RDWR : O_RDONLY)) {
+		if (errno == EMEDIUMTYPE)
+			errx(EXIT_FAILURE, "share-group: %s: not a file on %s", path, OVCFS_NAME);
+		err(EXIT_FAILURE, "share-group: cannot open %s", path);
+	}
+	if (group && ovc_file_set_share_domain(&f, domain))
+		err(EXIT_FAILURE, "share-group: %s: OVC_IOC_SET_SHARE_DOMAIN failed", path);
+	if (!group && ovc_file_info(&f, &info))
+		err(EXIT_FAILURE, "share-group: %s: OVC_IOC_VM_INFO failed", path);
+	if (!group)
+		print_share_domain(info.share_domain);
+	ovc_file_close(&f);
+}
+
+/* share-group VM [GROUP|own]: set the VM's sharing domain, or print it. */
+static int cmd_share_group(struct ctl *ctl, int argc, char **argv)
+{
+	const char *group = argc == 3 ? argv[2] : NULL;
+	uint64_t domain = 0, id;
+	char *end;
+
+	(void)ctl;
+	if (argc != 2 && argc != 3)
+		errx(EXIT_FAILURE, "share-group: expected VM and GROUP, e.g. 'share-group 1 7', "
+		     "or VM alone to print it");
+	if (group && ovc_parse_share_domain(group, &domain)) {
+		if (errno == ERANGE)
+			errx(EXIT_FAILURE, "share-group: GROUP %s is out of range (0..%u, or own)",
+			     group, OVC_SHARE_DOMAIN_OWN - 1);
+		errx(EXIT_FAILURE, "share-group: GROUP: '%s' is neither own nor a group "
+		     "number (0..%u)", group, OVC_SHARE_DOMAIN_OWN - 1);
+	}
+	errno = 0;
+	id = strtoull(argv[1], &end, 10);
+	if (isdigit((unsigned char)*argv[1]) && !*end && !errno)
+		share_group_by_id(argv[1], id, group, domain);
+	else
+		share_group_by_file(argv[1], group, domain);
+	return EXIT_SUCCESS;
+}
+
 /* Later: { "set", ... }. */
 static const struct command commands[] = {
 	{ "status",  cmd_status,  "",        "show the module's numbers and its VMs" },
 	{ "info",    cmd_info,    "FILE...", "ask ovcfs files about their VMs" },
 	{ "balloon", cmd_balloon, "VM SIZE", "set a VM's balloon target (VM: id or ovcfs file)" },
+	{ "share-group", cmd_share_group, "VM [GROUP|own]",
+	  "set a VM's sharing group (0..4294967294) or own; alone: print it" },
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -565,7 +657,7 @@ static void __attribute__((noreturn)) usage(void)
 	       program_invocation_short_name);
 	puts("Show what the ovc module holds of KVM guest memory.\n\nCommands:");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		printf(" %-7s %-8s %s\n", commands[i].name, commands[i].args,
+		printf(" %-11s %-14s %s\n", commands[i].name, commands[i].args,
 		       commands[i].help);
 	puts("\nOptions:\n"
 	     " -b, --bytes          print sizes in bytes rather than in a human-readable form\n"
@@ -578,7 +670,7 @@ static void __attribute__((noreturn)) usage(void)
 	     " -V, --version        display version\n"
 	     "\nAvailable output columns:");
 	for (i = 0; i < ARRAY_SIZE(infos); i++)
-		printf(" %10s  %s\n", infos[i].name, infos[i].help);
+		printf(" %11s  %s\n", infos[i].name, infos[i].help);
 	printf("\nThe sysfs root is %s, or $OVC_SYSFS.\nFor more details see ovcctl(8).\n",
 	       OVC_SYSFS_ROOT);
 	exit(EXIT_SUCCESS);

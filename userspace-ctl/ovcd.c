@@ -6,6 +6,8 @@
  * delays nobody else.  A VM's thread loops:
  *
  *   ask the module about the VM (OVC_IOC_VM_INFO on its ovcfs file)
+ *   once per VM (per id): put it in its share_group if it is elsewhere
+ *     (OVC_IOC_SET_SHARE_DOMAIN); a failure is logged, not fatal
  *   connect to QEMU's QMP socket if needed: capabilities, find the
  *     balloon device, turn on guest statistics
  *   read vms/<id>/balloon_target_pages; if it changed, send "balloon"
@@ -64,6 +66,9 @@ struct vm {
 	int backoff_ms;
 	bool healthy;		/* last pass succeeded */
 	unsigned int failures;	/* failed passes since the last good one */
+	bool group_done;	/* share_group applied (or tried) for VM group_id */
+	bool group_failed;	/* ... and that failed */
+	uint64_t group_id;
 	char err[600];		/* what failed in this pass */
 	char logged[600];	/* the failure last logged */
 };
@@ -150,6 +155,38 @@ static int open_target(struct vm *vm)
 	return vm->target_fd < 0 ? -1 : 0;
 }
 
+/*
+ * Put the VM in its configured sharing domain, once per VM id: a new
+ * QEMU (a new id) starts on its own again, and an administrator's later
+ * "ovcctl share-group" is left alone.  A failure (EPERM without
+ * CAP_SYS_ADMIN, ENOTTY from a module without domains) is logged and
+ * the VM still served.
+ */
+static void apply_share_group(struct vm *vm, struct ovc_file *f,
+			      const struct ovc_vm_info *info)
+{
+	char want[16], was[16], msg[600];
+
+	if (vm->group_done && vm->group_id == info->id)
+		return;
+	vm->group_done = true;
+	vm->group_id = info->id;
+	vm->group_failed = false;
+	if (info->share_domain == vm->conf->share_group)
+		return;
+	ovc_format_share_domain(vm->conf->share_group, want, sizeof(want));
+	ovc_format_share_domain(info->share_domain, was, sizeof(was));
+	if (ovc_file_set_share_domain(f, vm->conf->share_group)) {
+		snprintf(msg, sizeof(msg), "share_group: OVC_IOC_SET_SHARE_DOMAIN (%s) on %s "
+			 "failed: %m", want, vm->conf->file);
+		logmsg(LOG_ERR, vm->conf->name, "%s", msg);
+		vm->group_failed = true;
+		return;
+	}
+	logmsg(LOG_INFO, vm->conf->name, "share_group: VM %" PRIu64 " now in %s (was %s)",
+	       (uint64_t)info->id, want, was);
+}
+
 /* Open the VM's file, learn its id and size; @f stays open on success. */
 static int open_file(struct vm *vm, struct ovc_file *f)
 {
@@ -176,6 +213,7 @@ static int open_file(struct vm *vm, struct ovc_file *f)
 	}
 	vm->id = info.id;
 	vm->size_pages = info.size_pages;
+	apply_share_group(vm, f, &info);
 	if (vm->target_fd < 0 && open_target(vm)) {
 		ovc_file_close(f);
 		return -1;
@@ -365,13 +403,37 @@ static int run_once(void)
 		vm_init(&vm, &g.conf.vms[i]);
 		rc = vm_pass(&vm);
 		vm_passed(&vm, rc);
-		failed |= rc;
+		failed |= rc | vm.group_failed;
 		vm_disconnect(&vm);
 	}
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-static int start_threads(void)
+/*
+ * After a reload: if the VM's name, file and share_group did not change,
+ * its group was applied already (to that VM id): not again.
+ */
+static void keep_share_group(struct vm *vm, const struct vm *old, size_t nr_old)
+{
+	size_t i;
+
+	for (i = 0; i < nr_old; i++) {
+		const struct ovcd_vm_conf *oc = old[i].conf;
+
+		if (strcmp(oc->name, vm->conf->name))
+			continue;
+		if (!strcmp(oc->file, vm->conf->file) &&
+		    oc->share_group == vm->conf->share_group &&
+		    old[i].group_done && !old[i].group_failed) {
+			vm->group_done = true;
+			vm->group_id = old[i].group_id;
+		}
+		return;
+	}
+}
+
+/* Start a thread per VM of g.conf; @old: the threads' state before a reload. */
+static int start_threads(const struct vm *old, size_t nr_old)
 {
 	size_t i;
 	int e;
@@ -381,6 +443,7 @@ static int start_threads(void)
 		return -1;
 	for (i = 0; i < g.conf.nr_vms; i++) {
 		vm_init(&g.vms[i], &g.conf.vms[i]);
+		keep_share_group(&g.vms[i], old, nr_old);
 		e = pthread_create(&g.vms[i].thread, NULL, vm_thread, &g.vms[i]);
 		if (e) {
 			logmsg(LOG_ERR, g.conf.vms[i].name, "cannot start a thread: %s",
@@ -395,8 +458,10 @@ static int start_threads(void)
 	return 0;
 }
 
-static void stop_threads(void)
+/* Stop and join the threads; returns their state (to free), *nr entries. */
+static struct vm *stop_threads(size_t *nr)
 {
+	struct vm *vms = g.vms;
 	uint64_t v;
 	size_t i;
 
@@ -404,40 +469,48 @@ static void stop_threads(void)
 		abort();	/* cannot happen: the counter is never near full */
 	for (i = 0; i < g.nr_threads; i++)
 		pthread_join(g.vms[i].thread, NULL);
-	free(g.vms);
+	*nr = g.nr_threads;
 	g.vms = NULL;
 	g.nr_threads = 0;
 	eventfd_read(g.stop_fd, &v);
+	return vms;
 }
 
 /* SIGHUP: a new configuration if it is valid, else keep the old one. */
 static int reload(void)
 {
-	struct ovcd_conf conf;
+	struct ovcd_conf conf, old_conf;
+	struct vm *old;
 	char err[1024];
+	size_t nr_old;
+	int rc;
 
 	if (ovcd_conf_load(g.conf_path, &conf, err, sizeof(err))) {
 		logmsg(LOG_ERR, NULL, "%s; keeping the old configuration", err);
 		return 0;
 	}
-	stop_threads();
-	ovcd_conf_free(&g.conf);
+	old = stop_threads(&nr_old);
+	old_conf = g.conf;	/* old[].conf points into it */
 	g.conf = conf;
 	logmsg(LOG_INFO, NULL, "reloaded %s: %zu VMs", g.conf_path, g.conf.nr_vms);
-	return start_threads();
+	rc = start_threads(old, nr_old);
+	free(old);
+	ovcd_conf_free(&old_conf);
+	return rc;
 }
 
 static int serve(void)
 {
 	sigset_t set;
 	int sig, rc = EXIT_SUCCESS;
+	size_t nr;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* inherited by the threads */
-	if (start_threads())
+	if (start_threads(NULL, 0))
 		rc = EXIT_FAILURE;
 	while (rc == EXIT_SUCCESS) {
 		sig = sigwaitinfo(&set, NULL);
@@ -446,7 +519,7 @@ static int serve(void)
 		else if (sig == SIGTERM || sig == SIGINT)
 			break;
 	}
-	stop_threads();
+	free(stop_threads(&nr));
 	if (rc == EXIT_SUCCESS)
 		logmsg(LOG_INFO, NULL, "stopped");
 	return rc;

@@ -9,7 +9,9 @@
  * is the directory vms/<id>/ of $OVC_SYSFS whose name file holds the
  * file's absolute path, and the ioctls read and write that directory's
  * files the way the module's sysfs shows its state.  VM_INFO fills every
- * field the module's ovc_vm_fill_info() fills.
+ * field the module's ovc_vm_fill_info() fills.  SET_SHARE_DOMAIN writes
+ * vms/<id>/share_domain, and answers ENOTTY when that file is missing (a
+ * module without sharing domains).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -77,10 +79,30 @@ static int fake_report(struct ovc_file *f, const struct ovc_guest_report *rep)
 	return 0;
 }
 
+/* A tree without vms/<id>/share_domain stands for a module without the ioctl. */
+static int fake_set_share_domain(struct ovc_file *f, const struct ovc_share_domain *d)
+{
+	if (d->size != sizeof(*d) || d->flags || d->reserved[0] || d->reserved[1]) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (d->domain > UINT32_MAX) {
+		errno = ERANGE;
+		return -1;
+	}
+	if (ovc_write_u64(f->vm_dir, "share_domain", d->domain)) {
+		if (errno == ENOENT)
+			errno = ENOTTY;
+		return -1;
+	}
+	return 0;
+}
+
 static const struct ovc_file_ops fake_ops = {
 	.info		= fake_info,
 	.set_target	= fake_set_target,
 	.report		= fake_report,
+	.set_share_domain = fake_set_share_domain,
 };
 
 /* Does vms/<id>/name (open as @dir) hold @want? */

@@ -82,6 +82,7 @@ mkvm() {	# mkvm ID NAME SIZE_PAGES TARGET_PAGES: a fake VM and its "ovcfs file"
 		echo 0 >"$d/$f"
 	done
 	echo 7 >"$d/guest_free_pages"
+	echo 4294967295 >"$d/share_domain"	# on its own, the module's default
 }
 
 peer() {	# peer NAME MODE: start a fake QEMU on $tmp/NAME.qmp, logging to NAME.log
@@ -102,7 +103,7 @@ vm_conf() {	# vm_conf NAME FILE SOCKET [EXTRA LINE]
 	printf '[vm %s]\nfile = %s\nqmp = %s\n%s\n' "$1" "$tmp/$2" "$tmp/$3.qmp" "${4:-}"
 }
 
-echo "1..73"
+echo "1..110"
 
 # --- configuration errors: exit 2, "ovcd: FILE:LINE: FIELD: PROBLEM" ---------
 conf_err() {	# conf_err DESCRIPTION EXPECTED-MESSAGE < CONFIG
@@ -111,7 +112,7 @@ conf_err() {	# conf_err DESCRIPTION EXPECTED-MESSAGE < CONFIG
 	"$OVCD" --check -c "$tmp/bad.conf" >/dev/null 2>"$tmp/err"; rc=$?
 	ok "$1" grep -qxF -- "ovcd: $tmp/bad.conf:$2" <(test $rc -eq 2 && cat "$tmp/err")
 }
-conf_err "unknown key: its line and name" "4: frob: unknown key in [vm a] (expected file, qmp, balloon_qom_path, shares, min or max)" <<EOF
+conf_err "unknown key: its line and name" "4: frob: unknown key in [vm a] (expected file, qmp, balloon_qom_path, shares, min, max or share_group)" <<EOF
 [vm a]
 file = /run/ovc/a
 qmp = /run/a.qmp
@@ -193,6 +194,27 @@ conf_err "a line that is not key = value" "3: syntax: expected 'key = value', '[
 file = /run/ovc/a
 qmp /run/a.qmp
 EOF
+group_conf() {	# group_conf LINE...: [vm a] with these lines after file and qmp
+	printf '[vm a]\nfile = /run/ovc/a\nqmp = /run/a.qmp\n'
+	printf '%s\n' "$@"
+}
+for g in 0 7 4294967294 own; do
+	group_conf "share_group = $g" >"$tmp/group.conf"
+	ok "share_group = $g is valid" "$OVCD" --check -c "$tmp/group.conf"
+done
+for g in -1 abc OWN web-servers; do
+	conf_err "share_group = $g: neither own nor a number" \
+		"4: share_group: '$g' is neither own nor a group number (0..4294967294)" \
+		< <(group_conf "share_group = $g")
+done
+conf_err "an empty share_group" \
+	"4: share_group: '' is neither own nor a group number (0..4294967294)" < <(group_conf "share_group =")
+for g in 4294967295 4294967296 99999999999999999999; do
+	conf_err "share_group = $g: out of range" \
+		"4: share_group: $g is out of range (0..4294967294, or own)" < <(group_conf "share_group = $g")
+done
+conf_err "share_group given twice" "6: share_group: given twice in [vm a]" \
+	< <(group_conf "share_group = 7" "shares = 10" "share_group = own")
 "$OVCD" --check -c "$tmp/none.conf" >/dev/null 2>"$tmp/err"
 ok "missing configuration file: exit 2, one line" \
 	grep -qxF "ovcd: $tmp/none.conf: No such file or directory" <(test $? -eq 2 && cat "$tmp/err")
@@ -221,8 +243,22 @@ ok "ovcctl status shows the balloon target and guest free memory" \
 	<("$OVCCTL" status --bytes -o ID,TARGET,ACTUAL,BALLOONED,GUEST-FREE)
 echo 5 >"$OVC_SYSFS/vms/3/shared_pages"; echo 6 >"$OVC_SYSFS/vms/3/zero_pages"
 ok "ovcctl status shows SHARED and ZERO by default" \
-	grep -qE "^ +3 .* $((5 * pg)) +$((6 * pg))\$" <("$OVCCTL" status --bytes)
+	grep -qE "^ +3 .* $((5 * pg)) +$((6 * pg)) +own\$" <("$OVCCTL" status --bytes)
 rm "$OVC_SYSFS/vms/3/shared_pages" "$OVC_SYSFS/vms/3/zero_pages"
+ok "ovcctl share-group FILE GROUP goes through the (emulated) ioctl" \
+	bash -c "'$OVCCTL' share-group '$tmp/vm-good' 42 && grep -qx 42 '$OVC_SYSFS/vms/3/share_domain'"
+ok "ovcctl share-group FILE prints it (OVC_IOC_VM_INFO)" \
+	test "$("$OVCCTL" share-group "$tmp/vm-good")" = 42
+ok "ovcctl info FILE shows SHARE-GROUP" \
+	grep -qE '^ +3 .* 42$' <("$OVCCTL" info -o id,name,share-group "$tmp/vm-good")
+ok "ovcctl share-group FILE own" \
+	bash -c "'$OVCCTL' share-group '$tmp/vm-good' own && grep -qx 4294967295 '$OVC_SYSFS/vms/3/share_domain'"
+mv "$OVC_SYSFS/vms/3/share_domain" "$tmp/share_domain.saved"
+"$OVCCTL" share-group "$tmp/vm-good" 42 >/dev/null 2>"$tmp/err"
+ok "ovcctl share-group FILE on a module without domains: the ioctl's error" \
+	grep -qxF "ovcctl: share-group: $tmp/vm-good: OVC_IOC_SET_SHARE_DOMAIN failed: Inappropriate ioctl for device" \
+	<(test $? -eq 1 && cat "$tmp/err")
+mv "$tmp/share_domain.saved" "$OVC_SYSFS/vms/3/share_domain"
 rm "$OVC_SYSFS/vms/3/balloon_pages"
 ok "ovcctl status tolerates an absent balloon file" "$OVCCTL" status
 echo 0 >"$OVC_SYSFS/vms/3/balloon_target_pages"; echo 7 >"$OVC_SYSFS/vms/3/guest_free_pages"
@@ -251,6 +287,26 @@ if command -v valgrind >/dev/null; then
 else
 	skip "--once is valgrind-clean" "no valgrind"
 fi
+vm_conf good vm-good good "share_group = 7" >"$tmp/group.conf"
+"$OVCD" -c "$tmp/group.conf" --once 2>"$tmp/once.err"
+ok "--once with share_group = 7 exits 0" test $? -eq 0
+ok "... and puts the VM in group 7 (OVC_IOC_SET_SHARE_DOMAIN)" grep -qx 7 "$OVC_SYSFS/vms/3/share_domain"
+ok "... saying so in one line" count "$tmp/once.err" "ovcd: good: share_group: VM 3 now in 7 (was own)" 1
+"$OVCD" -c "$tmp/group.conf" --once 2>"$tmp/once.err"
+ok "a VM already in its group is left as it is, silently" count "$tmp/once.err" "share_group" 0
+vm_conf good vm-good good "share_group = own" >"$tmp/group.conf"
+"$OVCD" -c "$tmp/group.conf" --once 2>"$tmp/once.err"
+ok "share_group = own puts it back on its own" \
+	bash -c "grep -qx 4294967295 '$OVC_SYSFS/vms/3/share_domain' &&
+		 grep -qxF 'ovcd: good: share_group: VM 3 now in own (was 7)' '$tmp/once.err'"
+mv "$OVC_SYSFS/vms/3/share_domain" "$tmp/share_domain.saved"
+vm_conf good vm-good good "share_group = 7" >"$tmp/group.conf"
+"$OVCD" -c "$tmp/group.conf" --once 2>"$tmp/once.err"
+ok "a module refusing the domain: --once exits 1" test $? -eq 1
+ok "... one line with the VM, the group and errno" count "$tmp/once.err" \
+	"ovcd: good: share_group: OVC_IOC_SET_SHARE_DOMAIN (7) on $tmp/vm-good failed: Inappropriate ioctl for device" 1
+ok "... and the VM is still served" count "$tmp/once.err" "ovcd: good: serving: QEMU 7.2.0" 1
+mv "$tmp/share_domain.saved" "$OVC_SYSFS/vms/3/share_domain"
 stop_peer good
 python3 -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$tmp/refused.qmp"
 vm_conf refused vm-good refused >"$tmp/once.conf"
@@ -283,10 +339,12 @@ for m in good $modes; do
 	peer $m $m
 done
 mkvm 20 vm-refused $ram_pages 0
+rm "$OVC_SYSFS/vms/4/share_domain"	# vm-slow: as if on a module without domains
 {
 	printf '[global]\npoll_interval_ms = 200\nstats_interval_s = 1\n\n'
-	vm_conf good vm-good good
-	vm_conf slow vm-slow slow "balloon_qom_path = /machine/peripheral/bal0"
+	vm_conf good vm-good good "share_group = 7"
+	vm_conf slow vm-slow slow "balloon_qom_path = /machine/peripheral/bal0
+share_group = 3"
 	for m in nostats drop garbage error hang badtype chatty refused; do
 		vm_conf $m vm-$m $m
 	done
@@ -299,6 +357,12 @@ ok "a slow QEMU (0.5 s per answer) still gets its target" wait_for 8 balloon_sen
 ok "balloon_qom_path from the configuration is used" \
 	grep -qxF 'qom-set {"path":"/machine/peripheral/bal0","property":"guest-stats-polling-interval","value":1}' "$tmp/slow.log"
 ok "... and no qom-list is sent then" count "$tmp/slow.log" "qom-list" 0
+ok "the daemon puts the good VM in its share_group" grep -qx 7 "$OVC_SYSFS/vms/3/share_domain"
+echo 5 >"$OVC_SYSFS/vms/3/share_domain"	# as ovcctl share-group 3 5 would
+ok "... once: a later change (ovcctl share-group) is left alone" \
+	bash -c "sleep 1; grep -qx 5 '$OVC_SYSFS/vms/3/share_domain'"
+ok "a refused share_group: one line naming the VM and errno" count "$tmp/ovcd.err" \
+	"ovcd: slow: share_group: OVC_IOC_SET_SHARE_DOMAIN (3) on $tmp/vm-slow failed: Inappropriate ioctl for device" 1
 echo 512 >"$OVC_SYSFS/vms/3/balloon_target_pages"
 ok "a target change is carried by the periodic re-read" wait_for 3 balloon_sent "$tmp/good.log" 512
 ok "the balloon size is reported" wait_for 4 grep -qx 512 "$OVC_SYSFS/vms/3/balloon_actual_pages"
@@ -353,6 +417,17 @@ kill -HUP $daemon_pid
 ok "SIGHUP reloads a valid configuration" wait_for 3 grep -qF "ovcd: reloaded $tmp/ovcd.conf: 1 VMs" "$tmp/ovcd.err"
 echo 2048 >"$OVC_SYSFS/vms/3/balloon_target_pages"
 ok "... and serves it" wait_for 3 balloon_sent "$tmp/good.log" 2048
+ok "... and applies the changed share_group (7 to own, the default)" \
+	wait_for 3 grep -qx 4294967295 "$OVC_SYSFS/vms/3/share_domain"
+echo 5 >"$OVC_SYSFS/vms/3/share_domain"
+mark=$(wc -l <"$tmp/ovcd.err")
+kill -HUP $daemon_pid
+ok "SIGHUP again, share_group unchanged" wait_for 3 count_new "ovcd: reloaded $tmp/ovcd.conf: 1 VMs" 1
+ok "... leaves a change by hand alone" bash -c "sleep 1; grep -qx 5 '$OVC_SYSFS/vms/3/share_domain'"
+{ printf '[global]\npoll_interval_ms = 200\n'; vm_conf good vm-good good "share_group = 9"; } >"$tmp/ovcd.conf"
+kill -HUP $daemon_pid
+ok "SIGHUP with share_group changed to 9 applies it" wait_for 3 grep -qx 9 "$OVC_SYSFS/vms/3/share_domain"
+ok "... with one line" wait_for 3 count_new "ovcd: good: share_group: VM 3 now in 9 (was 5)" 1
 kill -TERM $daemon_pid
 start=$SECONDS
 wait $daemon_pid; rc=$?
