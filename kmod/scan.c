@@ -196,14 +196,48 @@ static void ovc_scan_round_done(void)
 }
 
 /*
- * Scan up to @budget private pages, continuing at the cursor.
+ * Free @vm's records of slots in [@first, @end) that hold no private page
+ * any more (punched, truncated or merged since the scan that made them),
+ * at most @budget of them; *@next is where the walk stopped (@end if it
+ * went through).  Return: the records freed.
+ * Context: ovc_scan_mutex held.
+ */
+static unsigned int ovc_scan_prune(struct ovc_vm *vm, unsigned long first,
+				   unsigned long end, unsigned int budget,
+				   unsigned long *next)
+{
+	struct ovc_rmap *rmap;
+	unsigned long index;
+	unsigned int n = 0;
+
+	*next = end;
+	if (first >= end)
+		return 0;
+	xa_for_each_range(&vm->rmap, index, rmap, first, end - 1) {
+		if (ovc_slot_page(xa_load(&vm->slots, index)))
+			continue;
+		if (n == budget) {
+			*next = index;
+			break;
+		}
+		ovc_hint_del(rmap);
+		xa_erase(&vm->rmap, index);
+		kmem_cache_free(ovc_rmap_cache, rmap);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Scan up to @budget slots, continuing at the cursor: private pages are
+ * scanned, the records of slots that no longer hold one are freed.
  * Return: true if there is no private page to scan anywhere.
  */
 static bool ovc_scan_pass(unsigned int budget)
 {
+	unsigned long index, end, next;
 	bool idle_round = false;
 	struct ovc_vm *vm;
-	unsigned long index;
 	void *entry;
 
 	while (budget && !kthread_should_stop()) {
@@ -223,6 +257,15 @@ static bool ovc_scan_pass(unsigned int budget)
 		}
 		index = ovc_scan_index;
 		entry = xa_find(&vm->slots, &index, ULONG_MAX, XA_PRESENT);
+		/* Stale records up to this slot, and of it if not private. */
+		end = !entry ? ULONG_MAX :
+		      ovc_slot_page(entry) ? index : index + 1;
+		budget -= ovc_scan_prune(vm, ovc_scan_index, end, budget,
+					 &next);
+		if (next < end || !budget) {
+			ovc_scan_index = next;	/* the rest next time */
+			continue;
+		}
 		if (!entry) {
 			ovc_scan_vm_id = vm->id + 1;
 			ovc_scan_index = 0;

@@ -476,13 +476,26 @@ int ovc_slot_cow_locked(struct ovc_vm *vm, pgoff_t index,
 		mutex_unlock(&vm->lock);
 	}
 
-	new = ovc_slot_alloc(vm, vmf, frame->zero);
-	if (IS_ERR(new)) {
+	if (frame->zero) {
+		/*
+		 * Every zero-slot fault and COW of the VM takes this lock:
+		 * allocate without it (a zero frame lives as long as its VM,
+		 * and its bytes need no copy), then take it back for the
+		 * slot change alone.
+		 */
 		unlock_page(fpage);
-		return PTR_ERR(new);
-	}
-	if (!frame->zero)
+		new = ovc_slot_alloc(vm, vmf, true);
+		if (IS_ERR(new))
+			return PTR_ERR(new);
+		lock_page(fpage);
+	} else {
+		new = ovc_slot_alloc(vm, vmf, false);
+		if (IS_ERR(new)) {
+			unlock_page(fpage);
+			return PTR_ERR(new);
+		}
 		copy_highpage(new, fpage);
+	}
 	new->index = index;
 
 	mutex_lock(&vm->lock);
@@ -496,9 +509,15 @@ int ovc_slot_cow_locked(struct ovc_vm *vm, pgoff_t index,
 	atomic_long_dec(ovc_slot_shared_counter(vm, frame));
 	ovc_slot_resident_add(vm, 1);
 	mutex_unlock(&vm->lock);
-
-	unmap_mapping_pages(mapping, index, 1, false);
+	/*
+	 * A fault that maps the frame's page here rechecks the slot under
+	 * the page lock, so once the slot changed under it none can: PTEs
+	 * mapped before are zapped now, without the lock (the new page holds
+	 * the same bytes until the writer, retrying after this, writes it).
+	 * The sharer goes only after the unmap (share.h).
+	 */
 	unlock_page(fpage);
+	unmap_mapping_pages(mapping, index, 1, false);
 	ovc_frame_drop_sharer(frame);
 	trace_ovc_cow(vm->id, index, false);
 counted:

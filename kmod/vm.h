@@ -67,8 +67,10 @@
  * through struct ovc_vm_ops below.
  *
  * Shared slots: a slot pointing at a frame holds one of the frame's
- * sharers.  Whoever changes such a slot holds the frame page's lock,
- * unmaps the slot, and only then drops the sharer (share.h).
+ * sharers.  Whoever changes such a slot holds the frame page's lock
+ * while it changes the slot (a fault rechecks the slot under that lock
+ * before it maps the frame's page), then unmaps the slot, and only then
+ * drops the sharer (share.h).
  */
 #ifndef _OVC_VM_H
 #define _OVC_VM_H

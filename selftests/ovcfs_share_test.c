@@ -1330,4 +1330,30 @@ TEST_F(share, mlocked)
 	ASSERT_EQ(128 + SIGKILL, ovc_wait_child(pid));
 }
 
+/*
+ * The scanner's records (and hints) of pages that are punched or
+ * truncated away are freed by the next round: pages_unshared falls back,
+ * it does not keep hints of pages that no longer exist.
+ */
+TEST_F(share, records_of_dropped_pages)
+{
+	const size_t n = 32;
+
+	sfile_create(_metadata, self, 0, 0, 2 * n);
+	fill(&self->f[0], 0, 2 * n, 23);
+	SCAN(MERGE_ROUNDS);
+	ASSERT_EQ(2 * (long long)n, gdelta(OVC_ST_UNSHARED));
+	ASSERT_EQ(0, fallocate(self->f[0].fd, PUNCH, 0, n * OVC_PG));
+	SCAN(MERGE_ROUNDS);
+	ASSERT_EQ((long long)n, gdelta(OVC_ST_UNSHARED))
+		TH_LOG("hints of punched pages left");
+	ASSERT_EQ(0, ftruncate(self->f[0].fd, n * OVC_PG + OVC_PG / 2));
+	ASSERT_EQ(0, ftruncate(self->f[0].fd, n * OVC_PG));
+	ASSERT_EQ(0, ftruncate(self->f[0].fd, 0));
+	SCAN(MERGE_ROUNDS);
+	ASSERT_EQ(0LL, gdelta(OVC_ST_UNSHARED))
+		TH_LOG("hints of truncated pages left");
+	ASSERT_VM(0, 0, 0, 0);
+}
+
 TEST_HARNESS_MAIN

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Races of the scanner, running at full speed, with everything else a
+ * host does to guest RAM (issue 8, "the tests that let these through"):
+ * truncate and faults, unlink and evict, domain changes, fork, mremap,
+ * MADV_DONTNEED / MADV_REMOVE / MADV_POPULATE_WRITE, and a VM killed
+ * while its pages merge.  Each test checks every byte it can and that all
+ * counters are back when the files are gone (the teardown); the harness
+ * checks the console for any kernel report.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include "ovc_test_util.h"
+#include "ovc_share_util.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+
+#define PAGES	256
+#define GROUP	7777	/* the tests' files share with each other */
+#define RACE_S	3.0
+
+FIXTURE(race) {
+	char dir[256];
+	struct ovc_counters cnt;
+	struct ovc_share sh;
+	bool knobs;
+	long long base[OVC_NR_STATS];
+};
+
+FIXTURE_SETUP(race)
+{
+	int i;
+
+	OVC_SHARE_SETUP_REQUIRE();
+	ASSERT_EQ(0, ovc_counters_open(&self->cnt));
+	ASSERT_EQ(0, ovc_share_open(&self->sh));
+	snprintf(self->dir, sizeof(self->dir), "%s/ovcst-race-%d-%.64s",
+		 ovc_mnt(), getpid(), _metadata->name);
+	ASSERT_EQ(0, mkdir(self->dir, 0700));
+	self->knobs = true;
+	for (i = 0; i < OVC_NR_STATS; i++)
+		self->base[i] = ovc_stat(&self->sh, i);
+	ASSERT_EQ(0, ovc_share_fast());
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 1));
+}
+
+FIXTURE_TEARDOWN(race)
+{
+	int i;
+
+	if (self->knobs)
+		EXPECT_EQ(0, ovc_share_restore(&self->sh));
+	EXPECT_EQ(0, ovc_rm_rf(self->dir)) TH_LOG("rm %s: %m", self->dir);
+	EXPECT_EQ(self->cnt.nr_vms0, ovc_nr_vms(&self->cnt));
+	EXPECT_EQ(self->cnt.pages0, ovc_pages(&self->cnt))
+		TH_LOG("pages_resident not back");
+	for (i = OVC_ST_SHARED; i <= OVC_ST_UNSHARED; i++)
+		EXPECT_EQ(self->base[i], ovc_stat(&self->sh, i))
+			TH_LOG("%s not back", ovc_stat_names[i]);
+	ovc_share_close(&self->sh);
+	ovc_counters_close(&self->cnt);
+}
+
+/* A VM file @name in the test's directory, @pages long, in GROUP. */
+static int vm_open(FIXTURE_DATA(race) *self, const char *name, size_t pages)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", self->dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, pages * OVC_PG) || ovc_set_domain(fd, GROUP)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static char *vm_map(int fd, size_t pages)
+{
+	char *m = mmap(NULL, pages * OVC_PG, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, fd, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
+/* Wait for at least @n merged slots (pages_sharing + pages_zero). */
+static bool merged(FIXTURE_DATA(race) *self, long long n)
+{
+	double end = ovc_now() + 60;
+
+	while (ovc_now() < end) {
+		if (ovc_stat(&self->sh, OVC_ST_SHARING) -
+		    self->base[OVC_ST_SHARING] >= n)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * Store @v at @p and read it back.  Return: 0, 1 if it read back neither
+ * @v nor zero (a truncate may zero it in between), -1 on SIGBUS.
+ */
+static __attribute__((noinline)) int poke(volatile char *p, char v)
+{
+	if (sigsetjmp(ovc_sigbus_env, 1))
+		return -1;
+	*p = v;
+	return *p != v && *p;
+}
+
+/*
+ * Truncate, faults and merges at once: one process truncates a file to
+ * zero and back, another writes its pattern and checks it, while an equal
+ * file keeps the frames alive.  Pages read back are the pattern or zero.
+ */
+TEST_F_TIMEOUT(race, truncate_fault_merge, 60)
+{
+	int fd = vm_open(self, "a", PAGES), peer = vm_open(self, "b", PAGES);
+	char *a, *b;
+	pid_t pid;
+	size_t i;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, peer);
+	a = vm_map(fd, PAGES);
+	b = vm_map(peer, PAGES);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	ovc_fill(b, PAGES * OVC_PG, 0, 31);
+	ovc_fill(a, PAGES * OVC_PG, 0, 31);
+	ASSERT_TRUE(merged(self, PAGES / 2));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		double end = ovc_now() + RACE_S;
+
+		while (ovc_now() < end)
+			if (ftruncate(fd, 0) || ftruncate(fd, PAGES * OVC_PG))
+				_exit(1);
+		_exit(0);
+	}
+	{
+		double end = ovc_now() + RACE_S;
+		unsigned long bad = 0, sigbus = 0;
+		struct sigaction sa = { .sa_handler = ovc_sigbus_handler };
+
+		/* A truncated page is SIGBUS until the size is back. */
+		sigaction(SIGBUS, &sa, NULL);
+		while (ovc_now() < end) {
+			for (i = 0; i < PAGES; i++) {
+				switch (poke(a + i * OVC_PG,
+					     (char)ovc_pat(i * OVC_PG, 31))) {
+				case -1:
+					sigbus++;
+					break;
+				case 1:
+					bad++;
+				}
+			}
+		}
+		signal(SIGBUS, SIG_DFL);
+		TH_LOG("%lu accesses past the end while truncated", sigbus);
+		ASSERT_EQ(0UL, bad);
+	}
+	ASSERT_EQ(0, ovc_wait_child(pid));
+	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 31))
+		TH_LOG("the peer's pages changed");
+	munmap(a, PAGES * OVC_PG);
+	munmap(b, PAGES * OVC_PG);
+	close(fd);
+	close(peer);
+}
+
+/*
+ * Files created, filled, merged into each other's frames and unlinked in
+ * a loop while the scanner runs: eviction of a VM the scanner is walking.
+ */
+TEST_F_TIMEOUT(race, unlink_while_scanning, 60)
+{
+	double end = ovc_now() + RACE_S;
+	int peer = vm_open(self, "peer", PAGES), n = 0;
+	char *b;
+
+	ASSERT_LE(0, peer);
+	b = vm_map(peer, PAGES);
+	ASSERT_NE(NULL, b);
+	ovc_fill(b, PAGES * OVC_PG, 0, 32);
+	while (ovc_now() < end) {
+		char name[32], path[PATH_MAX];
+		int fd;
+		char *a;
+
+		snprintf(name, sizeof(name), "vm%d", n++);
+		fd = vm_open(self, name, PAGES);
+		ASSERT_LE(0, fd);
+		a = vm_map(fd, PAGES);
+		ASSERT_NE(NULL, a);
+		ovc_fill(a, PAGES * OVC_PG, 0, 32);
+		usleep(20000);
+		ASSERT_EQ(-1, ovc_check(a, PAGES * OVC_PG, 0, 32));
+		munmap(a, PAGES * OVC_PG);
+		close(fd);
+		snprintf(path, sizeof(path), "%s/%s", self->dir, name);
+		ASSERT_EQ(0, unlink(path));
+	}
+	TH_LOG("%d files created, merged and unlinked", n);
+	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 32));
+	munmap(b, PAGES * OVC_PG);
+	close(peer);
+}
+
+/* A VM moved between domains over and over while it merges. */
+TEST_F_TIMEOUT(race, domain_change_during_scan, 60)
+{
+	int fd = vm_open(self, "a", PAGES), peer = vm_open(self, "b", PAGES);
+	double end = ovc_now() + RACE_S;
+	struct ovc_vm_info info;
+	unsigned long k = 0;
+	char *a, *b;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, peer);
+	a = vm_map(fd, PAGES);
+	b = vm_map(peer, PAGES);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	ovc_fill(a, PAGES * OVC_PG, 0, 33);
+	ovc_fill(b, PAGES * OVC_PG, 0, 33);
+	while (ovc_now() < end) {
+		ASSERT_EQ(0, ovc_set_domain(fd, k++ & 1 ? GROUP :
+					    OVC_SHARE_DOMAIN_OWN));
+		/* A write of the byte it holds: a COW if merged. */
+		((volatile char *)a)[(k % PAGES) * OVC_PG + 8] =
+			a[(k % PAGES) * OVC_PG + 8];
+		usleep(5000);
+	}
+	ASSERT_EQ(0, ovc_set_domain(fd, OVC_SHARE_DOMAIN_OWN));
+	/* On its own now: nothing of it is on a frame with the peer. */
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
+	ASSERT_EQ(0, ovc_vm_info(fd, &info));
+	ASSERT_EQ(0ULL, info.shared_pages);
+	ASSERT_EQ(-1, ovc_check(a, PAGES * OVC_PG, 0, 33));
+	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 33));
+	TH_LOG("%lu domain changes", k);
+	munmap(a, PAGES * OVC_PG);
+	munmap(b, PAGES * OVC_PG);
+	close(fd);
+	close(peer);
+}
+
+/*
+ * A process that maps VM files forks children that write while the pages
+ * merge: every process sees its own writes and the peer never does.
+ */
+TEST_F_TIMEOUT(race, fork_during_merge, 60)
+{
+	int fd = vm_open(self, "a", PAGES), peer = vm_open(self, "b", PAGES);
+	pid_t pids[3];
+	char *a, *b;
+	int c;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, peer);
+	a = vm_map(fd, PAGES);
+	b = vm_map(peer, PAGES);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	ovc_fill(a, PAGES * OVC_PG, 0, 34);
+	ovc_fill(b, PAGES * OVC_PG, 0, 34);
+	for (c = 0; c < 3; c++) {
+		pids[c] = fork();
+		ASSERT_LE(0, pids[c]);
+		if (pids[c] == 0) {
+			double end = ovc_now() + RACE_S;
+			size_t i, first = c * PAGES / 3, last = first + PAGES / 3;
+			unsigned int seed = 34;
+
+			/* Rewrite its third with alternating seeds. */
+			while (ovc_now() < end) {
+				seed = seed == 34 ? 35 : 34;
+				for (i = first; i < last; i++)
+					ovc_fill(a + i * OVC_PG, OVC_PG,
+						 i * OVC_PG, seed);
+				for (i = first; i < last; i++)
+					if (ovc_check(a + i * OVC_PG, OVC_PG,
+						      i * OVC_PG, seed) >= 0)
+						_exit(1);
+				usleep(20000);
+			}
+			for (i = first; i < last; i++)
+				ovc_fill(a + i * OVC_PG, OVC_PG, i * OVC_PG, 34);
+			_exit(0);
+		}
+	}
+	for (c = 0; c < 3; c++)
+		ASSERT_EQ(0, ovc_wait_child(pids[c])) TH_LOG("child %d", c);
+	ASSERT_EQ(-1, ovc_check(a, PAGES * OVC_PG, 0, 34));
+	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 34))
+		TH_LOG("the peer saw a child's write");
+	munmap(a, PAGES * OVC_PG);
+	munmap(b, PAGES * OVC_PG);
+	close(fd);
+	close(peer);
+}
+
+/*
+ * mremap of a mapping of merged pages, MADV_DONTNEED (drops PTEs, keeps
+ * the bytes), MADV_REMOVE (a punch: zeroes, ballooned) and
+ * MADV_POPULATE_WRITE (write faults: COW of every merged page, in place).
+ */
+TEST_F_TIMEOUT(race, mremap_and_madvise, 90)
+{
+	int fd = vm_open(self, "a", PAGES), peer = vm_open(self, "b", PAGES);
+	struct ovc_vm_info info;
+	char *a, *b, *moved;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, peer);
+	a = vm_map(fd, PAGES);
+	b = vm_map(peer, PAGES);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	ovc_fill(a, PAGES * OVC_PG, 0, 36);
+	ovc_fill(b, PAGES * OVC_PG, 0, 36);
+	ASSERT_TRUE(merged(self, PAGES));
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
+
+	/* Moved: still the frames, and a write through it is a COW. */
+	moved = mmap(NULL, PAGES * OVC_PG, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);	/* a free place */
+	ASSERT_NE(MAP_FAILED, moved);
+	moved = mremap(a, PAGES * OVC_PG, PAGES * OVC_PG, MREMAP_MAYMOVE |
+		       MREMAP_FIXED, moved);
+	ASSERT_NE(MAP_FAILED, moved);
+	a = moved;
+	ASSERT_EQ(-1, ovc_check(a, PAGES * OVC_PG, 0, 36));
+	ASSERT_EQ(ovc_pfn(a + 5 * OVC_PG), ovc_pfn(b + 5 * OVC_PG));
+	a[5 * OVC_PG] ^= 1;
+	ASSERT_NE(ovc_pfn(a + 5 * OVC_PG), ovc_pfn(b + 5 * OVC_PG));
+	a[5 * OVC_PG] ^= 1;
+
+	/* MADV_DONTNEED: the PTEs go, the bytes and the sharing stay. */
+	ASSERT_EQ(0, madvise(a, PAGES * OVC_PG, MADV_DONTNEED));
+	ASSERT_EQ(0, ovc_vm_info(fd, &info));
+	ASSERT_EQ((__u64)PAGES - 1, info.shared_pages);
+	ASSERT_EQ(-1, ovc_check(a, PAGES * OVC_PG, 0, 36));
+
+	/* MADV_REMOVE: a punch through the mapping. */
+	ASSERT_EQ(0, madvise(a + 16 * OVC_PG, 4 * OVC_PG, MADV_REMOVE));
+	ASSERT_EQ(0, ovc_vm_info(fd, &info));
+	ASSERT_EQ(4ULL, info.balloon_pages);
+	ASSERT_EQ(-1, ovc_check_zero(a + 16 * OVC_PG, 4 * OVC_PG));
+	ASSERT_EQ(-1, ovc_check(b + 16 * OVC_PG, 4 * OVC_PG, 16 * OVC_PG, 36));
+
+	/* MADV_POPULATE_WRITE: every shared slot of the range is private. */
+	ASSERT_EQ(0, madvise(a + 32 * OVC_PG, 32 * OVC_PG,
+			     MADV_POPULATE_WRITE));
+	ASSERT_EQ(0, ovc_vm_info(fd, &info));
+	ASSERT_EQ((__u64)PAGES - 1 - 4 - 32, info.shared_pages);
+	ASSERT_EQ(-1, ovc_check(a + 32 * OVC_PG, 32 * OVC_PG, 32 * OVC_PG, 36));
+	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 36));
+	munmap(a, PAGES * OVC_PG);
+	munmap(b, PAGES * OVC_PG);
+	close(fd);
+	close(peer);
+}
+
+/*
+ * A VM (the process writing its RAM) killed at random moments while its
+ * pages merge: the file lives on with intact bytes, and goes cleanly.
+ */
+TEST_F_TIMEOUT(race, vm_killed_mid_merge, 60)
+{
+	int fd = vm_open(self, "a", PAGES), peer = vm_open(self, "b", PAGES);
+	char *b;
+	int k;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, peer);
+	b = vm_map(peer, PAGES);
+	ASSERT_NE(NULL, b);
+	ovc_fill(b, PAGES * OVC_PG, 0, 37);
+	for (k = 0; k < 8; k++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			char *a = vm_map(fd, PAGES);
+
+			if (!a)
+				_exit(1);
+			for (;;)
+				ovc_fill(a, PAGES * OVC_PG, 0, 37);
+		}
+		usleep(50000 + 30000 * k);
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+		ASSERT_EQ(128 + SIGKILL, ovc_wait_child(pid));
+	}
+	{
+		char *a = vm_map(fd, PAGES);
+
+		ASSERT_NE(NULL, a);
+		ASSERT_EQ(-1, ovc_check(a, PAGES * OVC_PG, 0, 37));
+		munmap(a, PAGES * OVC_PG);
+	}
+	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 37));
+	munmap(b, PAGES * OVC_PG);
+	close(fd);
+	close(peer);
+}
+
+TEST_HARNESS_MAIN
