@@ -8,7 +8,9 @@
  * As in ESX: the scanner hashes a VM's private page.  A *shared frame* is
  * one read-only page plus the number of slots pointing at it (sharers); a
  * *hint* is an unshared page's VM, index and hash.  The table maps
- * (domain, hash) to frames and hints.  A hash match is only a candidate:
+ * (domain, hash) to frames and hints; its hash seed is random and no
+ * bucket chain grows past OVC_CHAIN_MAX, so a guest cannot make walks
+ * under ovc_share_lock long (share.c).  A hash match is only a candidate:
  * the full contents are compared, with the candidate pages unmapped and
  * locked, before any slot changes.  A write to a shared slot breaks
  * copy-on-write (slot.c).
@@ -49,7 +51,7 @@ struct ovc_vm;
 /**
  * struct ovc_frame - one read-only page shared by several slots
  * @page:	the contents; the frame holds one reference
- * @hash:	jhash2 of the contents
+ * @hash:	ovc_page_hash() of the contents
  * @domain:	key of the sharing domain of all its sharers
  *		(ovc_vm_share_key())
  * @sharers:	slots pointing here, under ovc_share_lock
@@ -57,8 +59,9 @@ struct ovc_vm;
  * @zero:	a zero frame: a VM's (ovc_share_zero()), freed with the
  *		VM, or one retired after a memory error, freed when the
  *		module goes
- * @node:	in the frame table, or a retired zero frame in the list
- *		of those, under ovc_share_lock
+ * @node:	in the frame table (unless its chain was full when it
+ *		was inserted), or a retired zero frame in the list of
+ *		those, under ovc_share_lock
  * @ref:	lifetime of this struct, see the DOC above
  * @rcu:	freed after a grace period: faults read slots under RCU
  */
@@ -100,6 +103,9 @@ struct ovc_rmap {
  * @sharers:	slots on non-zero frames; pages_sharing = sharers - frames
  * @zero:	slots on the zero frame
  * @hints:	hints in the table (KSM's pages_unshared)
+ * @chain_capped: times a bucket chain was full (OVC_CHAIN_MAX entries,
+ *		share.c): a hint or frame not inserted, or a lookup that
+ *		gave up; rises steadily only under hash flooding
  *
  * Under ovc_share_lock.
  */
@@ -108,6 +114,7 @@ struct ovc_share_stats {
 	unsigned long sharers;
 	unsigned long zero;
 	unsigned long hints;
+	unsigned long chain_capped;
 };
 
 extern spinlock_t ovc_share_lock;
@@ -130,14 +137,14 @@ void ovc_frame_put(struct ovc_frame *frame);
 struct ovc_frame *ovc_frame_alloc(void);
 void ovc_frame_free_unused(struct ovc_frame *frame);
 bool ovc_frame_add_sharer(struct ovc_frame *frame);
-void ovc_frame_insert(struct ovc_frame *frame, struct page *page, u64 domain,
+bool ovc_frame_insert(struct ovc_frame *frame, struct page *page, u64 domain,
 		      u32 hash, unsigned long sharers);
 void ovc_frame_drop_sharer(struct ovc_frame *frame);
 bool ovc_frame_take_last(struct ovc_frame *frame);
 void ovc_frame_poisoned(struct ovc_frame *frame);
 
 struct ovc_rmap *ovc_hint_take(u64 domain, u32 hash, struct ovc_rmap *self);
-void ovc_hint_add(struct ovc_rmap *rmap);
+bool ovc_hint_add(struct ovc_rmap *rmap);
 void ovc_hint_del(struct ovc_rmap *rmap);
 
 #endif /* _OVC_SHARE_H */

@@ -184,6 +184,14 @@ static ssize_t pages_unshared_show(struct kobject *kobj,
 }
 OVC_ATTR_RO(pages_unshared);
 
+static ssize_t chain_capped_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  ovc_sysfs_share_stat(&ovc_share_stats.chain_capped));
+}
+OVC_ATTR_RO(chain_capped);
+
 static ssize_t cow_breaks_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
@@ -209,6 +217,7 @@ static struct attribute *ovc_attrs[] = {
 	&cow_breaks_attr.attr,
 	&hint_stale_attr.attr,
 	&pages_pinned_attr.attr,
+	&chain_capped_attr.attr,
 	NULL,
 };
 

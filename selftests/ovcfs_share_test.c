@@ -364,6 +364,7 @@ TEST_F(share, sysfs_files)
 		{ "pages_volatile", 0444 }, { "pages_scanned", 0444 },
 		{ "full_scans", 0444 }, { "cow_breaks", 0444 },
 		{ "hint_stale", 0444 }, { "pages_pinned", 0444 },
+		{ "chain_capped", 0444 },
 		{ "vms/%llu/shared_pages", 0444 },
 		{ "vms/%llu/zero_pages", 0444 },
 		{ "vms/%llu/cow_breaks", 0444 },

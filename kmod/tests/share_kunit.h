@@ -3,8 +3,8 @@
  * KUnit tests of the page-sharing table (kmod/share.c): frame insert,
  * lookup and removal, the sharer/refcount lifecycle, taking the last
  * sharer's page back, a table of frame lifecycle decisions, hints
- * (self-exclusion, staleness, domains), zero detection at every word and
- * the page hash.
+ * (self-exclusion, staleness, domains), zero detection at every word,
+ * the page hash and its seed, and flooded buckets (bounded chains).
  *
  * Included at the end of kmod/share.c (as DAMON includes its tests), so
  * static functions stay static; built only with CONFIG_OVC_KUNIT_TEST.
@@ -402,6 +402,229 @@ static void share_zero_renewal(struct kunit *test)
 	ovc_zero_free(fresh);	/* the old one stays retired until exit */
 }
 
+/* The page hash depends on the seed drawn at load; same seed, same hash. */
+static void share_hash_seed(struct kunit *test)
+{
+	struct page *page = page_filled(test, 0x33);
+	u32 seed = ovc_hash_seed, h1, h2;
+
+	ovc_hash_seed = 0x6f7663;	/* the old public constant */
+	h1 = ovc_page_hash(page);
+	ovc_hash_seed = 0x6f7664;
+	h2 = ovc_page_hash(page);
+	KUNIT_EXPECT_NE(test, h1, h2);
+	ovc_hash_seed = 0x6f7663;
+	KUNIT_EXPECT_EQ(test, ovc_page_hash(page), h1);
+	ovc_hash_seed = seed;
+	__free_page(page);
+}
+
+/* Each table has a power-of-two size within its bounds, by RAM. */
+static void share_table_size(struct kunit *test)
+{
+	unsigned long pages = totalram_pages();
+
+	KUNIT_EXPECT_GE(test, ovc_frames_bits, OVC_TABLE_MIN_BITS);
+	KUNIT_EXPECT_LE(test, ovc_frames_bits, OVC_FRAME_MAX_BITS);
+	KUNIT_EXPECT_GE(test, ovc_hints_bits, OVC_TABLE_MIN_BITS);
+	KUNIT_EXPECT_LE(test, ovc_hints_bits, OVC_HINT_MAX_BITS);
+	if (ovc_frames_bits < OVC_FRAME_MAX_BITS)
+		KUNIT_EXPECT_GE(test, 1UL << ovc_frames_bits,
+				pages / OVC_FRAME_PAGES_PER_BUCKET);
+	if (ovc_hints_bits < OVC_HINT_MAX_BITS)
+		KUNIT_EXPECT_GE(test, 1UL << ovc_hints_bits,
+				pages / OVC_HINT_PAGES_PER_BUCKET);
+}
+
+/* A flood of entries for one bucket: three times what a chain holds. */
+#define FLOOD_N		(3 * OVC_CHAIN_MAX)
+
+/*
+ * Fill @out with @n distinct hashes whose (@domain, hash) fall into the
+ * bucket of (@domain, @first), @first included, by trying hashes in turn
+ * (what a guest that knew the seed could do).
+ */
+static void same_bucket_hashes(struct hlist_head *(*bucket)(u64, u32),
+			       u64 domain, u32 first, u32 *out, unsigned int n)
+{
+	struct hlist_head *head = bucket(domain, first);
+	unsigned int i = 0;
+	u32 h = first;
+
+	do {
+		if (bucket(domain, h) == head)
+			out[i++] = h;
+		h++;
+	} while (i < n);
+}
+
+/*
+ * Frames: a chain takes OVC_CHAIN_MAX frames of one bucket, the rest live
+ * unlisted and count in chain_capped; every listed one is found, after at
+ * most OVC_CHAIN_MAX entries; a miss looks at OVC_CHAIN_MAX entries, no
+ * more even if a chain were longer; removal restores the counts.
+ */
+static void share_frame_flood(struct kunit *test)
+{
+	struct ovc_share_stats before = ovc_share_stats;
+	struct ovc_frame **frames, *found;
+	unsigned int i, visited;
+	u32 hashes[FLOOD_N + 1];
+	const u64 domain = 77;
+	bool listed;
+
+	frames = kunit_kcalloc(test, FLOOD_N, sizeof(*frames), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, frames);
+	same_bucket_hashes(ovc_frame_bucket, domain, 0x1000, hashes,
+			   FLOOD_N + 1);
+	for (i = 0; i < FLOOD_N; i++) {
+		frames[i] = ovc_frame_alloc();
+		KUNIT_ASSERT_NOT_NULL(test, frames[i]);
+		listed = ovc_frame_insert(frames[i], page_filled(test, i),
+					  domain, hashes[i], 1);
+		KUNIT_EXPECT_EQ(test, listed, i < OVC_CHAIN_MAX);
+		KUNIT_EXPECT_EQ(test, hlist_unhashed(&frames[i]->node),
+				i >= OVC_CHAIN_MAX);
+	}
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.frames, before.frames + FLOOD_N);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.chain_capped,
+			before.chain_capped + FLOOD_N - OVC_CHAIN_MAX);
+
+	for (i = 0; i < FLOOD_N; i++) {
+		spin_lock(&ovc_share_lock);
+		found = ovc_frame_find(domain, hashes[i], &visited);
+		spin_unlock(&ovc_share_lock);
+		KUNIT_EXPECT_PTR_EQ(test, found,
+				    i < OVC_CHAIN_MAX ? frames[i] : NULL);
+		KUNIT_EXPECT_LE(test, visited, (unsigned int)OVC_CHAIN_MAX);
+		found = ovc_frame_lookup(domain, hashes[i]);
+		KUNIT_EXPECT_PTR_EQ(test, found,
+				    i < OVC_CHAIN_MAX ? frames[i] : NULL);
+		if (found)
+			ovc_frame_put(found);
+	}
+	/* A miss in the full bucket: OVC_CHAIN_MAX entries, nothing capped. */
+	spin_lock(&ovc_share_lock);
+	before.chain_capped = ovc_share_stats.chain_capped;
+	found = ovc_frame_find(domain, hashes[FLOOD_N], &visited);
+	spin_unlock(&ovc_share_lock);
+	KUNIT_EXPECT_NULL(test, found);
+	KUNIT_EXPECT_EQ(test, visited, (unsigned int)OVC_CHAIN_MAX);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.chain_capped,
+			before.chain_capped);
+
+	/*
+	 * Were the chain ever longer, a lookup still stops at the bound: link
+	 * the unlisted frames too (ovc_frame_kill() unlinks them).
+	 */
+	spin_lock(&ovc_share_lock);
+	for (i = 0; i < FLOOD_N; i++)
+		if (hlist_unhashed(&frames[i]->node))
+			hlist_add_head(&frames[i]->node,
+				       ovc_frame_bucket(domain, hashes[i]));
+	found = ovc_frame_find(domain, hashes[FLOOD_N], &visited);
+	spin_unlock(&ovc_share_lock);
+	KUNIT_EXPECT_NULL(test, found);
+	KUNIT_EXPECT_EQ(test, visited, (unsigned int)OVC_CHAIN_MAX);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.chain_capped,
+			before.chain_capped + 1);
+	/* The oldest, beyond the bound, are out of reach. */
+	KUNIT_EXPECT_NULL(test, ovc_frame_lookup(domain, hashes[0]));
+
+	for (i = 0; i < FLOOD_N; i++)
+		ovc_frame_drop_sharer(frames[i]);	/* frees them */
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.frames, before.frames);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.sharers, before.sharers);
+	KUNIT_EXPECT_TRUE(test, hlist_empty(ovc_frame_bucket(domain,
+							     hashes[0])));
+}
+
+/*
+ * Hints: many records of one (domain, hash) key.  A chain takes
+ * OVC_CHAIN_MAX, the others are refused (unhinted, counted); takes find
+ * each hint after one entry, and a miss in that bucket stops after
+ * OVC_CHAIN_MAX, even in a chain grown past the bound; once the chain is
+ * empty a refused record goes in; the hint count comes back.
+ */
+static void share_hint_flood(struct kunit *test)
+{
+	struct ovc_share_stats before = ovc_share_stats;
+	struct ovc_rmap *rmaps, *got;
+	unsigned int i, visited, taken = 0;
+	struct ovc_vm *vm;
+	u32 hashes[2];
+	u64 domain;
+
+	vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
+	rmaps = kunit_kcalloc(test, FLOOD_N, sizeof(*rmaps), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, vm && rmaps);
+	vm->share_domain = 1000;
+	vm->id = 1;
+	domain = ovc_vm_share_key(vm);
+	same_bucket_hashes(ovc_hint_bucket, domain, 0xbeef, hashes, 2);
+
+	for (i = 0; i < FLOOD_N; i++) {
+		rmaps[i] = (struct ovc_rmap){ .vm = vm, .index = i,
+					      .hash = hashes[0] };
+		KUNIT_EXPECT_EQ(test, ovc_hint_add(&rmaps[i]),
+				i < OVC_CHAIN_MAX);
+		KUNIT_EXPECT_EQ(test, rmaps[i].hinted, i < OVC_CHAIN_MAX);
+	}
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.hints,
+			before.hints + OVC_CHAIN_MAX);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.chain_capped,
+			before.chain_capped + FLOOD_N - OVC_CHAIN_MAX);
+
+	/* Another hash of the same bucket: a miss after OVC_CHAIN_MAX. */
+	spin_lock(&ovc_share_lock);
+	before.chain_capped = ovc_share_stats.chain_capped;
+	got = ovc_hint_find(domain, hashes[1], NULL, &visited);
+	KUNIT_EXPECT_NULL(test, got);
+	KUNIT_EXPECT_EQ(test, visited, (unsigned int)OVC_CHAIN_MAX);
+	/* A chain grown past the bound is cut short, and counted. */
+	for (i = 0; i < FLOOD_N; i++)
+		if (!rmaps[i].hinted)
+			hlist_add_head(&rmaps[i].node,
+				       ovc_hint_bucket(domain, hashes[0]));
+	got = ovc_hint_find(domain, hashes[1], NULL, &visited);
+	for (i = 0; i < FLOOD_N; i++)
+		if (!rmaps[i].hinted)
+			hlist_del_init(&rmaps[i].node);
+	spin_unlock(&ovc_share_lock);
+	KUNIT_EXPECT_NULL(test, got);
+	KUNIT_EXPECT_EQ(test, visited, (unsigned int)OVC_CHAIN_MAX);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.chain_capped,
+			before.chain_capped + 1);
+
+	/* Every hint is found, first in its chain; a record never itself. */
+	for (i = 0; i < FLOOD_N; i++) {
+		spin_lock(&ovc_share_lock);
+		got = ovc_hint_find(domain, hashes[0], &rmaps[0], &visited);
+		spin_unlock(&ovc_share_lock);
+		KUNIT_EXPECT_LE(test, visited, 2U);
+		got = ovc_hint_take(domain, hashes[0], &rmaps[0]);
+		if (!got)
+			break;
+		KUNIT_EXPECT_FALSE(test, got->hinted);
+		KUNIT_EXPECT_PTR_NE(test, got, &rmaps[0]);
+		taken++;
+	}
+	KUNIT_EXPECT_EQ(test, taken, OVC_CHAIN_MAX - 1U);
+	KUNIT_EXPECT_TRUE(test, rmaps[0].hinted);
+	got = ovc_hint_take(domain, hashes[0], NULL);
+	KUNIT_EXPECT_PTR_EQ(test, got, &rmaps[0]);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.hints, before.hints);
+
+	/* The chain has room again: a refused record goes in now. */
+	KUNIT_EXPECT_TRUE(test, ovc_hint_add(&rmaps[FLOOD_N - 1]));
+	ovc_hint_del(&rmaps[FLOOD_N - 1]);
+	for (i = 0; i < FLOOD_N; i++)
+		KUNIT_EXPECT_FALSE(test, rmaps[i].hinted);
+	KUNIT_EXPECT_EQ(test, ovc_share_stats.hints, before.hints);
+	KUNIT_EXPECT_TRUE(test, hlist_empty(ovc_hint_bucket(domain,
+							    hashes[0])));
+}
+
 static struct kunit_case share_cases[] = {
 	KUNIT_CASE(share_zero_detection),
 	KUNIT_CASE_PARAM(share_zero_every_word, zero_gen_params),
@@ -413,6 +636,10 @@ static struct kunit_case share_cases[] = {
 	KUNIT_CASE(share_zero_renewal),
 	KUNIT_CASE_PARAM(share_frame_lifecycle, life_gen_params),
 	KUNIT_CASE_PARAM(share_hint_rules, hint_gen_params),
+	KUNIT_CASE(share_hash_seed),
+	KUNIT_CASE(share_table_size),
+	KUNIT_CASE(share_frame_flood),
+	KUNIT_CASE(share_hint_flood),
 	{}
 };
 
