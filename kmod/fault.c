@@ -197,5 +197,6 @@ int ovc_fault_mmap(struct ovc_vm *vm, struct vm_area_struct *vma)
 	ovc_vma_clear_flags(vma, VM_MAYEXEC);
 	vma->vm_ops = &ovc_fault_vm_ops;
 	WRITE_ONCE(vm->owner_pid, task_tgid_nr(current));
+	ovc_vm_set_memcg(vm);
 	return 0;
 }

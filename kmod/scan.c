@@ -16,6 +16,7 @@
 
 #include <linux/freezer.h>
 #include <linux/kthread.h>
+#include <linux/sched/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -100,7 +101,7 @@ static struct ovc_rmap *ovc_scan_rmap(struct ovc_vm *vm, pgoff_t index,
 }
 
 /* One private page: see the DOC at the top. */
-static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
+static void ovc_scan_page_charged(struct ovc_vm *vm, pgoff_t index)
 {
 	struct ovc_rmap *rmap, *hint;
 	struct ovc_frame *frame;
@@ -170,6 +171,18 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 	ovc_scan_count(err);
 out:
 	put_page(page);
+}
+
+/*
+ * One private page: see the DOC at the top.  What it allocates (a record,
+ * rmap xarray nodes, a frame) is charged to the VM's memory cgroup.
+ */
+static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
+{
+	struct mem_cgroup *old = set_active_memcg(READ_ONCE(vm->memcg));
+
+	ovc_scan_page_charged(vm, index);
+	set_active_memcg(old);
 }
 
 /* First VM with an id >= @id; valid while ovc_scan_mutex is held. */
@@ -475,7 +488,7 @@ int ovc_scan_set_domain(struct ovc_vm *vm, u32 domain)
  */
 int ovc_scan_init(void)
 {
-	ovc_rmap_cache = KMEM_CACHE(ovc_rmap, 0);
+	ovc_rmap_cache = KMEM_CACHE(ovc_rmap, SLAB_ACCOUNT);
 	if (!ovc_rmap_cache)
 		return -ENOMEM;
 	ovc_scand = kthread_run(ovc_scand_fn, NULL, "ovc_scand");

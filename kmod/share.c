@@ -331,7 +331,8 @@ struct ovc_frame *ovc_frame_lookup(u64 domain, u32 hash)
  */
 struct ovc_frame *ovc_frame_alloc(void)
 {
-	return kzalloc(sizeof(struct ovc_frame), GFP_KERNEL);
+	/* Charged to the active memory cgroup: the scanner sets the VM's. */
+	return kzalloc(sizeof(struct ovc_frame), GFP_KERNEL_ACCOUNT);
 }
 
 /**

@@ -5,6 +5,7 @@
  * slots in slot.h, sharing in share.h.
  */
 #include <linux/kobject.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -150,9 +151,31 @@ void ovc_vm_destroy(struct ovc_vm *vm)
 		     atomic_long_read(&vm->zero));
 	xa_destroy(&vm->slots);
 	ovc_zero_free(vm->zero_frame);
+	mem_cgroup_put(vm->memcg);
 	if (vm->kobj.state_in_sysfs)
 		kobject_del(&vm->kobj);
 	kobject_put(&vm->kobj);
+}
+
+/**
+ * ovc_vm_set_memcg() - note the memory cgroup the VM's overhead goes to
+ * @vm:	the VM, being mapped by the current process
+ *
+ * The first process that maps the VM (QEMU) gives it its memory cgroup:
+ * the scanner, a kernel thread, charges the VM's records and frames there
+ * (guest pages are charged by whoever faults them in, see slot.c).
+ *
+ * Context: process context (mmap).
+ */
+void ovc_vm_set_memcg(struct ovc_vm *vm)
+{
+	struct mem_cgroup *memcg;
+
+	if (READ_ONCE(vm->memcg) || !current->mm)
+		return;
+	memcg = get_mem_cgroup_from_mm(current->mm);
+	if (cmpxchg(&vm->memcg, NULL, memcg))
+		mem_cgroup_put(memcg);
 }
 
 /**

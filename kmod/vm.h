@@ -86,6 +86,7 @@
 
 #include "range.h"
 
+struct mem_cgroup;
 struct ovc_frame;
 struct ovc_slot_limit;
 struct ovc_vm_info;
@@ -114,6 +115,9 @@ struct ovc_vm_info;
  *		a domain of the VM's own, see ovc_vm_share_key())
  * @rmap:	scanner records (struct ovc_rmap) by index, under
  *		ovc_scan_mutex
+ * @memcg:	the memory cgroup of the first process that mapped the file
+ *		(QEMU's), with a reference: the scanner charges the VM's
+ *		records and frames to it (set once, cmpxchg)
  * @owner_pid:	tgid of the last process that mapped the file, 0 if none
  * @id:		unique id, never reused while the module is loaded
  * @node:	entry in ovc_vms, under ovc_vms_lock
@@ -137,6 +141,7 @@ struct ovc_vm {
 	atomic_long_t cow_breaks;
 	u32 share_domain;
 	struct xarray rmap;
+	struct mem_cgroup *memcg;
 	pid_t owner_pid;
 	u64 id;
 	struct list_head node;
@@ -179,6 +184,7 @@ void ovc_vm_target_changed(struct ovc_vm *vm);
 struct ovc_vm *ovc_vm_create(struct inode *inode,
 			     struct ovc_slot_limit *limit);
 void ovc_vm_destroy(struct ovc_vm *vm);
+void ovc_vm_set_memcg(struct ovc_vm *vm);
 void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info);
 
 /*

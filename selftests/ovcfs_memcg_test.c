@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <linux/magic.h>
 #include "ovc_test_util.h"
+#include "ovc_share_util.h"
 
 #define CG_ROOT		"/sys/fs/cgroup"
 #define MIB		(1024UL * 1024)
@@ -164,6 +165,86 @@ TEST_F(memcg, write_charged)
 	ASSERT_LE(16 * (long long)MIB, cg_read(self->cg, "memory.current"));
 	ASSERT_EQ(0, ftruncate(f->fd, 0));
 	ASSERT_GT(4 * (long long)MIB, cg_read(self->cg, "memory.current"));
+}
+
+/* A "key value" line of the cgroup's memory.stat, or -1. */
+static long long cg_stat(const char *dir, const char *key)
+{
+	char path[PATH_MAX + 64], line[256];
+	long long v = -1;
+	size_t n = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			v = strtoll(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * The scanner, a kernel thread, charges what it allocates for a VM (its
+ * records, their xarray, frames) to the cgroup of the process that mapped
+ * the VM, and the records of pages that are gone are freed again: the
+ * cgroup's slab follows.
+ */
+TEST_F_TIMEOUT(memcg, scanner_overhead_charged, 180)
+{
+	struct ovc_vmfile *f = &self->f;
+	const size_t pages = 8192;
+	long long s0, s1, s2;
+	struct ovc_share sh;
+	char pid_s[32];
+	pid_t pid;
+
+	ASSERT_EQ(0, ovc_share_open(&sh));
+	ASSERT_EQ(0, cg_write(self->cg, "memory.max", "max"));
+	ASSERT_EQ(0, ftruncate(f->fd, pages * OVC_PG));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char *map;
+
+		snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+		if (cg_write(self->cg, "cgroup.procs", pid_s))
+			_exit(100);
+		map = mmap(NULL, pages * OVC_PG, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, f->fd, 0);
+		if (map == MAP_FAILED)
+			_exit(101);
+		ovc_fill(map, pages * OVC_PG, 0, 41);	/* all distinct */
+		_exit(0);
+	}
+	ASSERT_EQ(0, ovc_wait_child(pid));
+	sleep(3);	/* memcg statistics are flushed every 2 s */
+	s0 = cg_stat(self->cg, "slab");
+	ASSERT_LE(0, s0);
+	ASSERT_EQ(0, ovc_share_fast());
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 1));
+	EXPECT_EQ(0, ovc_wait_full_scans(&sh, 2, 120));
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
+	sleep(3);
+	s1 = cg_stat(self->cg, "slab");
+	TH_LOG("cgroup slab %lld -> %lld bytes for %zu records", s0, s1, pages);
+	/* A record is 40 bytes; a hint in the table costs no more. */
+	EXPECT_LE(s0 + 32 * (long long)pages, s1)
+		TH_LOG("the scanner's records are not the cgroup's");
+
+	/* The pages go, the next round frees their records. */
+	ASSERT_EQ(0, ftruncate(f->fd, 0));
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 1));
+	EXPECT_EQ(0, ovc_wait_full_scans(&sh, 2, 120));
+	sleep(3);
+	s2 = cg_stat(self->cg, "slab");
+	TH_LOG("after the truncate: %lld bytes", s2);
+	EXPECT_GE(s1 - 16 * (long long)pages, s2)
+		TH_LOG("records of truncated pages not freed");
+	EXPECT_EQ(0, ovc_share_restore(&sh));
+	ovc_share_close(&sh);
 }
 
 TEST_HARNESS_MAIN

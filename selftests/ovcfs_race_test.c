@@ -88,6 +88,27 @@ static char *vm_map(int fd, size_t pages)
 	return m == MAP_FAILED ? NULL : m;
 }
 
+/* Files a and b in GROUP, mapped at a and b, both filled with @seed. */
+#define PAIR_OPEN(seed) do {						\
+	fd = vm_open(self, "a", PAGES);					\
+	peer = vm_open(self, "b", PAGES);				\
+	ASSERT_LE(0, fd);						\
+	ASSERT_LE(0, peer);						\
+	a = vm_map(fd, PAGES);						\
+	b = vm_map(peer, PAGES);					\
+	ASSERT_NE(NULL, a);						\
+	ASSERT_NE(NULL, b);						\
+	ovc_fill(b, PAGES * OVC_PG, 0, seed);				\
+	ovc_fill(a, PAGES * OVC_PG, 0, seed);				\
+} while (0)
+
+#define PAIR_CLOSE() do {						\
+	munmap(a, PAGES * OVC_PG);					\
+	munmap(b, PAGES * OVC_PG);					\
+	close(fd);							\
+	close(peer);							\
+} while (0)
+
 /* Wait for at least @n merged slots (pages_sharing + pages_zero). */
 static bool merged(FIXTURE_DATA(race) *self, long long n)
 {
@@ -121,19 +142,12 @@ static __attribute__((noinline)) int poke(volatile char *p, char v)
  */
 TEST_F_TIMEOUT(race, truncate_fault_merge, 60)
 {
-	int fd = vm_open(self, "a", PAGES), peer = vm_open(self, "b", PAGES);
-	char *a, *b;
+	int fd, peer;
 	pid_t pid;
 	size_t i;
+	char *a, *b;
 
-	ASSERT_LE(0, fd);
-	ASSERT_LE(0, peer);
-	a = vm_map(fd, PAGES);
-	b = vm_map(peer, PAGES);
-	ASSERT_NE(NULL, a);
-	ASSERT_NE(NULL, b);
-	ovc_fill(b, PAGES * OVC_PG, 0, 31);
-	ovc_fill(a, PAGES * OVC_PG, 0, 31);
+	PAIR_OPEN(31);
 	ASSERT_TRUE(merged(self, PAGES / 2));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -171,10 +185,7 @@ TEST_F_TIMEOUT(race, truncate_fault_merge, 60)
 	ASSERT_EQ(0, ovc_wait_child(pid));
 	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 31))
 		TH_LOG("the peer's pages changed");
-	munmap(a, PAGES * OVC_PG);
-	munmap(b, PAGES * OVC_PG);
-	close(fd);
-	close(peer);
+	PAIR_CLOSE();
 }
 
 /*
@@ -218,20 +229,13 @@ TEST_F_TIMEOUT(race, unlink_while_scanning, 60)
 /* A VM moved between domains over and over while it merges. */
 TEST_F_TIMEOUT(race, domain_change_during_scan, 60)
 {
-	int fd = vm_open(self, "a", PAGES), peer = vm_open(self, "b", PAGES);
+	int fd, peer;
 	double end = ovc_now() + RACE_S;
 	struct ovc_vm_info info;
 	unsigned long k = 0;
 	char *a, *b;
 
-	ASSERT_LE(0, fd);
-	ASSERT_LE(0, peer);
-	a = vm_map(fd, PAGES);
-	b = vm_map(peer, PAGES);
-	ASSERT_NE(NULL, a);
-	ASSERT_NE(NULL, b);
-	ovc_fill(a, PAGES * OVC_PG, 0, 33);
-	ovc_fill(b, PAGES * OVC_PG, 0, 33);
+	PAIR_OPEN(33);
 	while (ovc_now() < end) {
 		ASSERT_EQ(0, ovc_set_domain(fd, k++ & 1 ? GROUP :
 					    OVC_SHARE_DOMAIN_OWN));
@@ -248,10 +252,7 @@ TEST_F_TIMEOUT(race, domain_change_during_scan, 60)
 	ASSERT_EQ(-1, ovc_check(a, PAGES * OVC_PG, 0, 33));
 	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 33));
 	TH_LOG("%lu domain changes", k);
-	munmap(a, PAGES * OVC_PG);
-	munmap(b, PAGES * OVC_PG);
-	close(fd);
-	close(peer);
+	PAIR_CLOSE();
 }
 
 /*
@@ -260,19 +261,12 @@ TEST_F_TIMEOUT(race, domain_change_during_scan, 60)
  */
 TEST_F_TIMEOUT(race, fork_during_merge, 60)
 {
-	int fd = vm_open(self, "a", PAGES), peer = vm_open(self, "b", PAGES);
+	int fd, peer;
 	pid_t pids[3];
-	char *a, *b;
 	int c;
+	char *a, *b;
 
-	ASSERT_LE(0, fd);
-	ASSERT_LE(0, peer);
-	a = vm_map(fd, PAGES);
-	b = vm_map(peer, PAGES);
-	ASSERT_NE(NULL, a);
-	ASSERT_NE(NULL, b);
-	ovc_fill(a, PAGES * OVC_PG, 0, 34);
-	ovc_fill(b, PAGES * OVC_PG, 0, 34);
+	PAIR_OPEN(34);
 	for (c = 0; c < 3; c++) {
 		pids[c] = fork();
 		ASSERT_LE(0, pids[c]);
@@ -303,10 +297,7 @@ TEST_F_TIMEOUT(race, fork_during_merge, 60)
 	ASSERT_EQ(-1, ovc_check(a, PAGES * OVC_PG, 0, 34));
 	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 34))
 		TH_LOG("the peer saw a child's write");
-	munmap(a, PAGES * OVC_PG);
-	munmap(b, PAGES * OVC_PG);
-	close(fd);
-	close(peer);
+	PAIR_CLOSE();
 }
 
 /*
@@ -316,18 +307,11 @@ TEST_F_TIMEOUT(race, fork_during_merge, 60)
  */
 TEST_F_TIMEOUT(race, mremap_and_madvise, 90)
 {
-	int fd = vm_open(self, "a", PAGES), peer = vm_open(self, "b", PAGES);
+	int fd, peer;
 	struct ovc_vm_info info;
 	char *a, *b, *moved;
 
-	ASSERT_LE(0, fd);
-	ASSERT_LE(0, peer);
-	a = vm_map(fd, PAGES);
-	b = vm_map(peer, PAGES);
-	ASSERT_NE(NULL, a);
-	ASSERT_NE(NULL, b);
-	ovc_fill(a, PAGES * OVC_PG, 0, 36);
-	ovc_fill(b, PAGES * OVC_PG, 0, 36);
+	PAIR_OPEN(36);
 	ASSERT_TRUE(merged(self, PAGES));
 	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
 
@@ -340,6 +324,7 @@ TEST_F_TIMEOUT(race, mremap_and_madvise, 90)
 	ASSERT_NE(MAP_FAILED, moved);
 	a = moved;
 	ASSERT_EQ(-1, ovc_check(a, PAGES * OVC_PG, 0, 36));
+	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 36));	/* maps b */
 	ASSERT_EQ(ovc_pfn(a + 5 * OVC_PG), ovc_pfn(b + 5 * OVC_PG));
 	a[5 * OVC_PG] ^= 1;
 	ASSERT_NE(ovc_pfn(a + 5 * OVC_PG), ovc_pfn(b + 5 * OVC_PG));
@@ -365,10 +350,7 @@ TEST_F_TIMEOUT(race, mremap_and_madvise, 90)
 	ASSERT_EQ((__u64)PAGES - 1 - 4 - 32, info.shared_pages);
 	ASSERT_EQ(-1, ovc_check(a + 32 * OVC_PG, 32 * OVC_PG, 32 * OVC_PG, 36));
 	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 36));
-	munmap(a, PAGES * OVC_PG);
-	munmap(b, PAGES * OVC_PG);
-	close(fd);
-	close(peer);
+	PAIR_CLOSE();
 }
 
 /*

@@ -491,20 +491,32 @@ static void check_balloon_size(const char *arg, const char *vm, uint64_t pages,
 	errx(EXIT_FAILURE, "balloon: SIZE %s is more than VM %s's memory (%s)", arg, vm, buf);
 }
 
+/*
+ * For command @cmd on VM @id (@vm_id): open the sysfs root and read the
+ * VM's statistics into @vm, or exit with a message.  Return: the root fd.
+ */
+static int read_vm_by_id(const char *cmd, const char *id, uint64_t vm_id,
+			 struct ovc_vm_stat *vm)
+{
+	int root = ovc_open_root();
+
+	if (root < 0)
+		err(EXIT_FAILURE, "cannot open %s", ovc_sysfs_root());
+	if (ovc_read_vm_stat(root, vm_id, vm)) {
+		if (errno == ENOENT)
+			errx(EXIT_FAILURE, "%s: no VM %s in %s/vms", cmd, id, ovc_sysfs_root());
+		err(EXIT_FAILURE, "%s: cannot read %s/vms/%s", cmd, ovc_sysfs_root(), id);
+	}
+	return root;
+}
+
 /* VM is an id: write vms/<id>/balloon_target_pages. */
 static void balloon_by_id(const char *id, uint64_t vm_id, const char *arg, uint64_t pages)
 {
 	struct ovc_vm_stat vm;
 	int root, dir;
 
-	root = ovc_open_root();
-	if (root < 0)
-		err(EXIT_FAILURE, "cannot open %s", ovc_sysfs_root());
-	if (ovc_read_vm_stat(root, vm_id, &vm)) {
-		if (errno == ENOENT)
-			errx(EXIT_FAILURE, "balloon: no VM %s in %s/vms", id, ovc_sysfs_root());
-		err(EXIT_FAILURE, "balloon: cannot read %s/vms/%s", ovc_sysfs_root(), id);
-	}
+	root = read_vm_by_id("balloon", id, vm_id, &vm);
 	if (vm.known & OVC_VM_SIZE)
 		check_balloon_size(arg, id, pages, vm.size_pages);
 	ovc_vm_stat_clear(&vm);
@@ -569,14 +581,7 @@ static void share_group_by_id(const char *id, uint64_t vm_id, const char *group,
 	struct ovc_vm_stat vm;
 	int root, dir;
 
-	root = ovc_open_root();
-	if (root < 0)
-		err(EXIT_FAILURE, "cannot open %s", ovc_sysfs_root());
-	if (ovc_read_vm_stat(root, vm_id, &vm)) {
-		if (errno == ENOENT)
-			errx(EXIT_FAILURE, "share-group: no VM %s in %s/vms", id, ovc_sysfs_root());
-		err(EXIT_FAILURE, "share-group: cannot read %s/vms/%s", ovc_sysfs_root(), id);
-	}
+	root = read_vm_by_id("share-group", id, vm_id, &vm);
 	if (!(vm.known & OVC_VM_SHARE_DOMAIN))
 		errx(EXIT_FAILURE, "share-group: %s/vms/%s has no share_domain (a module "
 		     "without sharing domains)", ovc_sysfs_root(), id);
