@@ -9,10 +9,14 @@
  * checks the console for any kernel report.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sys/mman.h>
 #include "ovc_test_util.h"
 #include "ovc_share_util.h"
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23
 #endif
@@ -395,6 +399,87 @@ TEST_F_TIMEOUT(race, vm_killed_mid_merge, 60)
 	munmap(b, PAGES * OVC_PG);
 	close(fd);
 	close(peer);
+}
+
+/* The faulter of truncate_ballooned_latency: its longest fault. */
+struct faulter {
+	char *map;
+	size_t pages;
+	volatile int stop;
+	double max_ms;
+	volatile unsigned long faults;
+};
+
+static void *faulter_fn(void *arg)
+{
+	struct faulter *f = arg;
+	size_t i = 0;
+
+	/* A new page each time (a punch to reuse them would wait for i_rwsem). */
+	while (!f->stop && i < f->pages) {
+		double t0 = ovc_now(), ms;
+
+		f->map[i++ * OVC_PG] = 1;
+		ms = (ovc_now() - t0) * 1000;
+		if (ms > f->max_ms)
+			f->max_ms = ms;
+		f->faults++;
+	}
+	return NULL;
+}
+
+/*
+ * A truncate that erases many ballooned slots (a guest that gave most of
+ * its RAM back, then is resized or torn down) must not hold the VM's lock
+ * all along: a fault of the same VM, which needs that lock, waits at most
+ * one batch.  Measured against the truncate itself, in the same run: the
+ * longest fault is a small part of it, not nearly all of it.
+ */
+TEST_F_TIMEOUT(race, truncate_ballooned_latency, 240)
+{
+	const size_t pages = 131072, keep = 16384;
+	double best = 1e9;
+	struct faulter f;
+	pthread_t th;
+	int fd, round;
+	char *map;
+
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
+	fd = vm_open(self, "big", pages);
+	ASSERT_LE(0, fd);
+	for (round = 0; round < 3; round++) {
+		double t0, t1, ratio;
+
+		ASSERT_EQ(0, ftruncate(fd, pages * OVC_PG));
+		map = vm_map(fd, pages);
+		ASSERT_NE(NULL, map);
+		/* Read faults (zero frame slots), then all punched: ballooned. */
+		ASSERT_EQ(0, madvise(map, pages * OVC_PG, MADV_POPULATE_READ));
+		ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+				       FALLOC_FL_KEEP_SIZE, 0, pages * OVC_PG));
+		memset(&f, 0, sizeof(f));
+		f.map = map;
+		f.pages = keep;
+		ASSERT_EQ(0, pthread_create(&th, NULL, faulter_fn, &f));
+		usleep(100000);
+		t0 = ovc_now();
+		ASSERT_EQ(0, ftruncate(fd, keep * OVC_PG));
+		t1 = ovc_now();
+		/* The faulter ran all along: it has pages left to fault. */
+		ASSERT_GT(keep, f.faults);
+		usleep(20000);
+		f.stop = 1;
+		pthread_join(th, NULL);
+		ratio = f.max_ms / ((t1 - t0) * 1000);
+		TH_LOG("truncate of %zu ballooned slots: %.1f ms; longest of %lu faults meanwhile: %.2f ms (%.2f of it)",
+		       pages - keep, (t1 - t0) * 1000, f.faults, f.max_ms, ratio);
+		if (ratio < best)
+			best = ratio;
+		munmap(map, pages * OVC_PG);
+		ASSERT_EQ(0, ftruncate(fd, 0));
+	}
+	close(fd);
+	ASSERT_GT(0.25, best) TH_LOG("faults waited for most of the truncate");
 }
 
 TEST_HARNESS_MAIN

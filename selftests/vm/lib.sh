@@ -57,16 +57,72 @@ vm_initramfs() {
 # stop a crashed VM early).  OVC_VM_MEM sets the VM's memory (QEMU -m,
 # default 2G), OVC_VM_SMP its CPUs (2), OVC_VM_CPU its CPU model (above).
 vm_boot() {
-	local secs=$1 script=$2
+	local secs=$1 script=$2 mon=$VM_CONSOLE.mon watch rc
 	vm_kernel && vm_initramfs || return 1
 	mkdir -p "$BUILD"
+	rm -f "$mon" "$VM_CONSOLE.hang"
+	vm_hang_watch "$secs" "$mon" &
+	watch=$!
+	# unknown_nmi_panic: the NMI vm_hang_watch injects into a hung VM
+	# panics it, and panic_print=0x40 has the panic show every CPU's stack.
 	timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg -cpu "$OVC_VM_CPU" -m "${OVC_VM_MEM:-2G}" \
-		-smp "${OVC_VM_SMP:-2}" -nodefaults -display none -monitor none -no-reboot \
-		-pidfile "$VM_CONSOLE.pid" \
+		-smp "${OVC_VM_SMP:-2}" -nodefaults -display none -no-reboot \
+		-monitor "unix:$mon,server=on,wait=off" -pidfile "$VM_CONSOLE.pid" \
 		-kernel "$VMLINUX" -initrd "$INITRAMFS" \
-		-append "console=ttyS0 panic=-1 ovc_cmd=$script ovc_keep=$OVC_REPO,$BUILD,${VMLINUX%/*}" \
+		-append "console=ttyS0 panic=-1 unknown_nmi_panic=1 panic_print=0x40 ovc_cmd=$script ovc_keep=$OVC_REPO,$BUILD,${VMLINUX%/*}" \
 		-serial "file:$VM_CONSOLE" -serial stdio \
 		-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
 		</dev/null | stdbuf -oL tr -d '\r'
-	return "${PIPESTATUS[0]}"
+	rc=${PIPESTATUS[0]}
+	kill "$watch" 2>/dev/null
+	wait "$watch" 2>/dev/null
+	[[ -s $VM_CONSOLE.hang ]] && cat "$VM_CONSOLE.hang"
+	return "$rc"
+}
+
+# vm_hmp <socket> <command>: one HMP command to QEMU's monitor, its answer.
+vm_hmp() {
+	python3 - "$1" "$2" <<'PY' 2>/dev/null
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+out, end = b"", time.time() + 5
+while time.time() < end:
+    try:
+        b = s.recv(65536)
+    except socket.timeout:
+        break
+    if not b:
+        break
+    out += b
+    if out.rstrip().endswith(b"(qemu)") and out.count(b"(qemu)") > 1:
+        break
+print(out.decode(errors="replace").replace("\r", ""))
+PY
+}
+
+# vm_hang_watch <timeout-seconds> <monitor-socket>: 30 s before the VM's
+# timeout, if it still runs, record where every vCPU is (three samples of
+# RIP: moving or stuck), then inject an NMI: the guest panics
+# (unknown_nmi_panic) and prints every CPU's stack, symbolised, to its
+# console.  A hang thus leaves evidence instead of a silent console (issue
+# 14).  Output goes to $VM_CONSOLE.hang, which vm_boot prints.
+vm_hang_watch() {
+	local secs=$1 mon=$2 out=$VM_CONSOLE.hang i
+	((secs > 60)) || return 0
+	sleep $((secs - 30))
+	[[ -S $mon ]] || return 0
+	command -v python3 >/dev/null || { echo "# vm: hang: no python3 to ask QEMU where the vCPUs are" >"$out"; return 0; }
+	{
+		echo "# vm: still running 30 s before the ${secs}s timeout: where the vCPUs are"
+		for i in 1 2 3; do
+			echo "# vm: hang: sample $i: $(vm_hmp "$mon" "info registers -a" |
+				grep -oE '^CPU#[0-9]+|^RIP=[0-9a-fA-F]+' | paste -sd' ')"
+			sleep 1
+		done
+		echo "# vm: hang: injecting an NMI (the console shows every CPU's stack)"
+		vm_hmp "$mon" "nmi" >/dev/null
+	} >"$out" 2>&1
 }
