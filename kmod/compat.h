@@ -49,6 +49,16 @@ static inline struct page *ovc_vma_alloc_page(gfp_t gfp,
 	return folio ? &folio->page : NULL;
 }
 
+static inline void ovc_vma_set_flags(struct vm_area_struct *vma,
+				     unsigned long flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
 /* mtime and ctime to now. */
 static inline void ovc_inode_touch(struct inode *inode)
 {

@@ -186,6 +186,14 @@ static const struct vm_operations_struct ovc_fault_vm_ops = {
  * (READ_ONLY_THP_FOR_FS, MADV_COLLAPSE) from trying to read these files
  * through the page cache, which they do not use.
  *
+ * VM_DONTEXPAND (a mapping of guest RAM never grows through mremap; it
+ * may move) makes the core mm treat the mapping as special for mlock:
+ * mlock and mlockall (QEMU's -overcommit mem-lock=on, libvirt's <locked/>)
+ * leave it alone.  The core mm never reclaims ovc pages anyway (they are
+ * not on the LRU), and otherwise every zap of an mlocked PTE parks a page
+ * reference in a per-CPU mlock batch until that batch fills, so the
+ * scanner would find the page in use and not merge it.
+ *
  * Return: 0, -EINVAL for a private mapping, -EPERM for an executable one.
  */
 int ovc_fault_mmap(struct ovc_vm *vm, struct vm_area_struct *vma)
@@ -195,6 +203,7 @@ int ovc_fault_mmap(struct ovc_vm *vm, struct vm_area_struct *vma)
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
 	ovc_vma_clear_flags(vma, VM_MAYEXEC);
+	ovc_vma_set_flags(vma, VM_DONTEXPAND);
 	vma->vm_ops = &ovc_fault_vm_ops;
 	WRITE_ONCE(vm->owner_pid, task_tgid_nr(current));
 	ovc_vm_set_memcg(vm);

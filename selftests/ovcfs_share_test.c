@@ -73,12 +73,14 @@ FIXTURE(share) {
 	bool knobs_changed;
 	long long base[OVC_NR_STATS];
 	struct sfile f[NFILES];
+	pid_t child;		/* a test's child that maps files, or -1 */
 };
 
 FIXTURE_SETUP(share)
 {
 	int i, k;
 
+	self->child = -1;
 	for (i = 0; i < NFILES; i++) {
 		self->f[i].fd = -1;
 		self->f[i].map = MAP_FAILED;
@@ -124,6 +126,10 @@ FIXTURE_TEARDOWN(share)
 {
 	int i;
 
+	if (self->child > 0) {	/* a failed test left it: its maps too */
+		kill(self->child, SIGKILL);
+		waitpid(self->child, NULL, 0);
+	}
 	for (i = 0; i < NFILES; i++)
 		sfile_close(&self->f[i]);
 	if (self->knobs_changed)
@@ -1296,6 +1302,7 @@ TEST_F(share, mlocked)
 	fill(&self->f[1], 0, n, 22);
 	pid = fork();
 	ASSERT_LE(0, pid);
+	self->child = pid;
 	if (pid == 0) {
 		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 		char *map;
@@ -1328,6 +1335,7 @@ TEST_F(share, mlocked)
 	ASSERT_EQ(-1, nonzero_page(&self->f[0], 3, 1));
 	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, 22));
 	kill(pid, SIGKILL);
+	self->child = -1;
 	ASSERT_EQ(128 + SIGKILL, ovc_wait_child(pid));
 }
 
