@@ -61,7 +61,9 @@ vm_boot() {
 	vm_kernel && vm_initramfs || return 1
 	mkdir -p "$BUILD"
 	rm -f "$mon" "$VM_CONSOLE.hang"
-	vm_hang_watch "$secs" "$mon" &
+	# (Not on the pipe below: a watcher holding it would keep the
+	# reader waiting for its end.)
+	vm_hang_watch "$secs" "$mon" </dev/null >/dev/null 2>&1 &
 	watch=$!
 	# unknown_nmi_panic: the NMI vm_hang_watch injects into a hung VM
 	# panics it, and panic_print=0x40 has the panic show every CPU's stack.
@@ -112,7 +114,10 @@ PY
 vm_hang_watch() {
 	local secs=$1 mon=$2 out=$VM_CONSOLE.hang i
 	((secs > 60)) || return 0
-	sleep $((secs - 30))
+	sleep $((secs - 30)) &
+	# vm_boot stops the watcher when the VM is gone: its sleep with it.
+	trap 'kill $! 2>/dev/null; exit 0' TERM
+	wait $!
 	[[ -S $mon ]] || return 0
 	command -v python3 >/dev/null || { echo "# vm: hang: no python3 to ask QEMU where the vCPUs are" >"$out"; return 0; }
 	{
