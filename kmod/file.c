@@ -58,7 +58,17 @@ static int ovc_file_zero_partial(struct ovc_vm *vm, pgoff_t index,
 				 unsigned int off, unsigned int len)
 {
 	struct page *page;
+	void *entry;
 
+	/* A page on a zero frame is zero already: no copy to zero it. */
+	page = ovc_slot_get(vm, index, &entry);
+	if (page) {
+		bool zero = ovc_slot_on_zero_frame(vm, index, page);
+
+		put_page(page);
+		if (zero)
+			return 0;
+	}
 	page = ovc_file_lock_private(vm, index,
 				   OVC_GET_NOALLOC | OVC_GET_EXTEND);
 	if (IS_ERR_OR_NULL(page))

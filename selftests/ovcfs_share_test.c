@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
 #include "ovc_test_util.h"
@@ -74,6 +75,7 @@ FIXTURE(share) {
 	long long base[OVC_NR_STATS];
 	struct sfile f[NFILES];
 	pid_t child;		/* a test's child that maps files, or -1 */
+	char mnt[64];		/* a test's own ovcfs instance, or "" */
 };
 
 FIXTURE_SETUP(share)
@@ -81,6 +83,7 @@ FIXTURE_SETUP(share)
 	int i, k;
 
 	self->child = -1;
+	self->mnt[0] = '\0';
 	for (i = 0; i < NFILES; i++) {
 		self->f[i].fd = -1;
 		self->f[i].map = MAP_FAILED;
@@ -129,6 +132,12 @@ FIXTURE_TEARDOWN(share)
 	if (self->child > 0) {	/* a failed test left it: its maps too */
 		kill(self->child, SIGKILL);
 		waitpid(self->child, NULL, 0);
+	}
+	if (self->mnt[0]) {
+		for (i = 0; i < NFILES; i++)
+			sfile_close(&self->f[i]);
+		EXPECT_EQ(0, umount2(self->mnt, MNT_DETACH));
+		EXPECT_EQ(0, rmdir(self->mnt));
 	}
 	for (i = 0; i < NFILES; i++)
 		sfile_close(&self->f[i]);
@@ -1363,6 +1372,59 @@ TEST_F(share, records_of_dropped_pages)
 	ASSERT_EQ(0LL, gdelta(OVC_ST_UNSHARED))
 		TH_LOG("hints of truncated pages left");
 	ASSERT_VM(0, 0, 0, 0);
+}
+
+/*
+ * A punch whose partial edge pages are shared needs a copy of each to zero
+ * its bytes; when that copy cannot be had (here the mount's size= is
+ * reached) fallocate says so (ENOSPC), the edge bytes stay as they were,
+ * and the whole pages in between are freed all the same.  A partial punch
+ * of a zero-frame page needs no copy and succeeds.
+ */
+TEST_F(share, punch_edge_error)
+{
+	const size_t n = 4, fillp = 8;
+	struct sfile *a = &self->f[0], *b = &self->f[1];
+	int k;
+
+	strcpy(self->mnt, "/tmp/ovcst-edge-XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->mnt));
+	if (mount("ovc", self->mnt, OVCFS_NAME, 0, "size=64k")) {
+		rmdir(self->mnt);
+		self->mnt[0] = '\0';
+		ASSERT_TRUE(false) TH_LOG("mount -o size=64k: %m");
+	}
+	for (k = 0; k < 2; k++) {
+		struct sfile *f = &self->f[k];
+
+		snprintf(f->path, sizeof(f->path), "%s/vm%d", self->mnt, k);
+		f->fd = open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		ASSERT_LE(0, f->fd);
+		ASSERT_EQ(0, ovc_set_domain(f->fd, 9191));
+		f->len = (n + fillp + 1) * OVC_PG;
+		ASSERT_EQ(0, ftruncate(f->fd, f->len));
+		f->map = mmap(NULL, f->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			      f->fd, 0);
+		ASSERT_NE(MAP_FAILED, f->map);
+		fill(f, 0, n, 24);
+	}
+	SCAN(MERGE_ROUNDS);
+	ASSERT_EQ(-1, bad_page(a, 0, n, 24));
+	/* Fill the mount: 16 private pages, nothing merges any more. */
+	fill(a, n, fillp, 25);
+	fill(b, n, fillp, 26);
+	ASSERT_TRUE(ovc_access_sigbus(a->map + (n + fillp) * OVC_PG, true));
+
+	/* Shared edges 1 and 3 need copies: ENOSPC; page 2 is freed. */
+	ASSERT_EQ(-1, fallocate(a->fd, PUNCH, OVC_PG + 100, 2 * OVC_PG));
+	ASSERT_EQ(ENOSPC, errno);
+	ASSERT_EQ(-1, bad_page(a, 1, 1, 24));
+	ASSERT_EQ(-1, bad_page(a, 3, 1, 24));
+	ASSERT_EQ(-1, nonzero_page(a, 2, 1));
+	ASSERT_EQ(-1, bad_page(b, 0, n, 24));
+	/* A zero page's bytes are zero already: no copy needed. */
+	ASSERT_EQ(0, fallocate(a->fd, PUNCH, 2 * OVC_PG + 10, 100));
+	ASSERT_EQ(-1, nonzero_page(a, 2, 1));
 }
 
 TEST_HARNESS_MAIN
