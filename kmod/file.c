@@ -50,12 +50,16 @@ static struct page *ovc_file_lock_private(struct ovc_vm *vm, pgoff_t index,
 }
 
 /*
- * Zero @len bytes at @off of page @index, if that page holds memory.
- * Return: 0, or the error of breaking its sharing (-ENOMEM, -ENOSPC,
- * -EIO): then the page stays as it was.
+ * Zero @len bytes at @off of page @index, if that page holds memory.  A
+ * page lost to a memory error is freed whole instead (ballooned with
+ * @balloon, else erased): its bytes are gone anyway, and a punch is how a
+ * guest gives it back.
+ * Return: 0, or the error of breaking its sharing (-ENOMEM, -ENOSPC):
+ * then the page stays as it was.
  */
 static int ovc_file_zero_partial(struct ovc_vm *vm, pgoff_t index,
-				 unsigned int off, unsigned int len)
+				 unsigned int off, unsigned int len,
+				 bool balloon)
 {
 	struct page *page;
 	void *entry;
@@ -71,6 +75,10 @@ static int ovc_file_zero_partial(struct ovc_vm *vm, pgoff_t index,
 	}
 	page = ovc_file_lock_private(vm, index,
 				   OVC_GET_NOALLOC | OVC_GET_EXTEND);
+	if (PTR_ERR(page) == -EIO) {
+		ovc_slot_drop_range(vm, index, index + 1, balloon);
+		return 0;
+	}
 	if (IS_ERR_OR_NULL(page))
 		return PTR_ERR_OR_ZERO(page);
 	memzero_page(page, off, len);
@@ -103,21 +111,13 @@ int ovc_file_punch(struct ovc_vm *vm, loff_t offset, loff_t len)
 	err = ovc_range_punch(offset, len, &p);
 	if (err)
 		return err;
-	if (p.head_page >= 0) {
-		err = ovc_file_zero_partial(vm, p.head_page, p.head_off,
-					    p.head_len);
-		if (err == -EIO)
-			ovc_slot_drop_range(vm, p.head_page, p.head_page + 1,
-					    true);
-		else
-			ret = err;
-	}
+	if (p.head_page >= 0)
+		ret = ovc_file_zero_partial(vm, p.head_page, p.head_off,
+					    p.head_len, true);
 	if (p.tail_page >= 0) {
-		err = ovc_file_zero_partial(vm, p.tail_page, 0, p.tail_len);
-		if (err == -EIO)
-			ovc_slot_drop_range(vm, p.tail_page, p.tail_page + 1,
+		err = ovc_file_zero_partial(vm, p.tail_page, 0, p.tail_len,
 					    true);
-		else if (!ret)
+		if (!ret)
 			ret = err;
 	}
 	ovc_slot_drop_range(vm, p.first, p.end, true);
@@ -137,18 +137,11 @@ int ovc_file_punch(struct ovc_vm *vm, loff_t offset, loff_t len)
  */
 int ovc_file_truncate_tail(struct ovc_vm *vm, loff_t newsize)
 {
-	pgoff_t index = newsize >> PAGE_SHIFT;
-	int err;
-
 	if (!(newsize & ~PAGE_MASK) || newsize >= i_size_read(vm->inode))
 		return 0;
-	err = ovc_file_zero_partial(vm, index, newsize & ~PAGE_MASK,
-				    PAGE_SIZE - (newsize & ~PAGE_MASK));
-	if (err != -EIO)
-		return err;
-	/* Lost to a memory error: freed whole, as a punch does. */
-	ovc_slot_drop_range(vm, index, index + 1, false);
-	return 0;
+	return ovc_file_zero_partial(vm, newsize >> PAGE_SHIFT,
+				     newsize & ~PAGE_MASK,
+				     PAGE_SIZE - (newsize & ~PAGE_MASK), false);
 }
 
 /**
