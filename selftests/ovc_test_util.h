@@ -528,4 +528,19 @@ static inline void ovc_vmfile_map(struct __test_metadata *_metadata,
 
 #define ovc_resident(f)	ovc_counter((f)->resident_fd)
 
+/* The fixture "vmfile": self->f, set up and torn down as above. */
+#define OVC_VMFILE_FIXTURE()						\
+FIXTURE(vmfile) {							\
+	struct ovc_vmfile f;						\
+};									\
+FIXTURE_SETUP(vmfile)							\
+{									\
+	ovc_vmfile_setup(_metadata, &self->f);				\
+}									\
+FIXTURE_TEARDOWN(vmfile)						\
+{									\
+	ovc_vmfile_teardown(_metadata, &self->f);			\
+}									\
+struct ovc_vmfile_fixture_semicolon
+
 #endif /* OVC_TEST_UTIL_H */

@@ -9,19 +9,7 @@
 #include <sys/syscall.h>
 #include "ovc_test_util.h"
 
-FIXTURE(vmfile) {
-	struct ovc_vmfile f;
-};
-
-FIXTURE_SETUP(vmfile)
-{
-	ovc_vmfile_setup(_metadata, &self->f);
-}
-
-FIXTURE_TEARDOWN(vmfile)
-{
-	ovc_vmfile_teardown(_metadata, &self->f);
-}
+OVC_VMFILE_FIXTURE();
 
 /* A per-VM sysfs value of this fixture's file. */
 static long long vm_attr(struct ovc_vmfile *f, const char *attr)

@@ -8,19 +8,7 @@
 #define _GNU_SOURCE
 #include "ovc_test_util.h"
 
-FIXTURE(vmfile) {
-	struct ovc_vmfile f;
-};
-
-FIXTURE_SETUP(vmfile)
-{
-	ovc_vmfile_setup(_metadata, &self->f);
-}
-
-FIXTURE_TEARDOWN(vmfile)
-{
-	ovc_vmfile_teardown(_metadata, &self->f);
-}
+OVC_VMFILE_FIXTURE();
 
 /* Write a pattern through the mapping, read it back; count the pages. */
 TEST_F(vmfile, pattern_roundtrip)

@@ -18,19 +18,7 @@
 #define MADV_HWPOISON	100
 #endif
 
-FIXTURE(vmfile) {
-	struct ovc_vmfile f;
-};
-
-FIXTURE_SETUP(vmfile)
-{
-	ovc_vmfile_setup(_metadata, &self->f);
-}
-
-FIXTURE_TEARDOWN(vmfile)
-{
-	ovc_vmfile_teardown(_metadata, &self->f);
-}
+OVC_VMFILE_FIXTURE();
 
 /*
  * Poison the page at @p.  memory_failure() answers EBUSY for a page it
