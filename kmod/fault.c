@@ -209,3 +209,7 @@ int ovc_fault_mmap(struct ovc_vm *vm, struct vm_area_struct *vma)
 	ovc_vm_set_memcg(vm);
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_OVC_KUNIT_TEST)
+#include "tests/fault_kunit.h"
+#endif
