@@ -360,25 +360,31 @@ TEST_F_TIMEOUT(race, mremap_and_madvise, 90)
 /*
  * A VM (the process writing its RAM) killed at random moments while its
  * pages merge: the file lives on with intact bytes, and goes cleanly.
+ * The file holds its bytes before the first child starts (each child
+ * writes the same bytes again: merges and copy-on-write breaks, no
+ * change), so the check does not depend on how far a child got.
  */
 TEST_F_TIMEOUT(race, vm_killed_mid_merge, 60)
 {
 	int fd = vm_open(self, "a", PAGES), peer = vm_open(self, "b", PAGES);
-	char *b;
+	char *a, *b;
 	int k;
 
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, peer);
+	a = vm_map(fd, PAGES);
 	b = vm_map(peer, PAGES);
+	ASSERT_NE(NULL, a);
 	ASSERT_NE(NULL, b);
+	ovc_fill(a, PAGES * OVC_PG, 0, 37);
 	ovc_fill(b, PAGES * OVC_PG, 0, 37);
+	munmap(a, PAGES * OVC_PG);
 	for (k = 0; k < 8; k++) {
 		pid_t pid = fork();
 
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
-			char *a = vm_map(fd, PAGES);
-
+			a = vm_map(fd, PAGES);
 			if (!a)
 				_exit(1);
 			for (;;)
@@ -388,13 +394,10 @@ TEST_F_TIMEOUT(race, vm_killed_mid_merge, 60)
 		ASSERT_EQ(0, kill(pid, SIGKILL));
 		ASSERT_EQ(128 + SIGKILL, ovc_wait_child(pid));
 	}
-	{
-		char *a = vm_map(fd, PAGES);
-
-		ASSERT_NE(NULL, a);
-		ASSERT_EQ(-1, ovc_check(a, PAGES * OVC_PG, 0, 37));
-		munmap(a, PAGES * OVC_PG);
-	}
+	a = vm_map(fd, PAGES);
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(-1, ovc_check(a, PAGES * OVC_PG, 0, 37));
+	munmap(a, PAGES * OVC_PG);
 	ASSERT_EQ(-1, ovc_check(b, PAGES * OVC_PG, 0, 37));
 	munmap(b, PAGES * OVC_PG);
 	close(fd);
@@ -480,6 +483,170 @@ TEST_F_TIMEOUT(race, truncate_ballooned_latency, 240)
 	}
 	close(fd);
 	ASSERT_GT(0.25, best) TH_LOG("faults waited for most of the truncate");
+}
+
+/* The kernel log from now on: /dev/kmsg, at its end, not blocking. */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/*
+ * The first record since kmsg_open() that reports a CPU held too long (a
+ * soft lockup, an RCU stall, a hung task) or any other kernel bug, copied
+ * into @buf; false if there is none.
+ */
+static bool kmsg_report(int fd, char *buf, size_t len)
+{
+	static const char * const bad[] = {
+		"soft lockup", "rcu_preempt detected stall",
+		"rcu_sched detected stall", "blocked for more than",
+		"BUG:", "WARNING:",
+	};
+	char rec[1024];
+	ssize_t n;
+	size_t i;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) != 0) {
+		if (n < 0) {
+			if (errno == EPIPE)	/* overwritten: go on */
+				continue;
+			break;			/* EAGAIN: the end */
+		}
+		rec[n] = '\0';
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (strstr(rec, bad[i])) {
+				snprintf(buf, len, "%s", rec);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static int watchdog_thresh(int set)
+{
+	char buf[16] = "";
+	int fd = open("/proc/sys/kernel/watchdog_thresh", O_RDWR | O_CLOEXEC);
+	int old = -1;
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) > 0)
+		old = atoi(buf);
+	snprintf(buf, sizeof(buf), "%d\n", set);
+	if (pwrite(fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf))
+		old = -1;
+	close(fd);
+	return old;
+}
+
+/*
+ * A million ballooned slots (4 GiB of a guest that gave it all back)
+ * truncated with the soft-lockup watchdog at 2 s (watchdog_thresh=1):
+ * the erase goes in batches that reschedule, so the console stays clean.
+ */
+TEST_F_TIMEOUT(race, truncate_million_ballooned_watchdog, 600)
+{
+	const size_t pages = 1UL << 20;
+	char rep[1024];
+	int fd, kmsg, old;
+	double t0, t1;
+	char *map;
+
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
+	fd = vm_open(self, "huge", pages);
+	ASSERT_LE(0, fd);
+	map = vm_map(fd, pages);
+	ASSERT_NE(NULL, map);
+	ASSERT_EQ(0, madvise(map, pages * OVC_PG, MADV_POPULATE_READ));
+	munmap(map, pages * OVC_PG);
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, pages * OVC_PG));
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg) TH_LOG("/dev/kmsg: %m");
+	old = watchdog_thresh(1);
+	ASSERT_LT(0, old) TH_LOG("watchdog_thresh: %m");
+	t0 = ovc_now();
+	ASSERT_EQ(0, ftruncate(fd, 0));
+	t1 = ovc_now();
+	close(fd);
+	sleep(3);	/* a lockup is reported 2 s after it began */
+	EXPECT_EQ(1, watchdog_thresh(old));
+	TH_LOG("truncate of %zu ballooned slots: %.0f ms", pages,
+	       (t1 - t0) * 1000);
+	EXPECT_FALSE(kmsg_report(kmsg, rep, sizeof(rep)))
+		TH_LOG("kernel log: %s", rep);
+	close(kmsg);
+}
+
+/* unlink_latency_while_scanning: close, unmap and unlink @name. */
+static double vm_remove(FIXTURE_DATA(race) *self, const char *name, int fd,
+			char *map, size_t pages)
+{
+	char path[PATH_MAX];
+	double t0 = ovc_now();
+
+	snprintf(path, sizeof(path), "%s/%s", self->dir, name);
+	munmap(map, pages * OVC_PG);
+	close(fd);
+	if (unlink(path))
+		return -1;
+	return ovc_now() - t0;
+}
+
+/*
+ * A VM torn down (the last unmap, close and unlink: eviction) while the
+ * scanner runs at full speed over a big, mostly ballooned host waits for
+ * one chunk of the scanner's walk at most, not for a whole walk.  Measured
+ * against the time of a full scan, in the same run.
+ */
+TEST_F_TIMEOUT(race, unlink_latency_while_scanning, 300)
+{
+	const size_t big = 1UL << 19;
+	double t0, full, worst = 0;
+	int bfd, fd, round;
+	char *map;
+
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
+	bfd = vm_open(self, "big", big);
+	ASSERT_LE(0, bfd);
+	map = vm_map(bfd, big);
+	ASSERT_NE(NULL, map);
+	ASSERT_EQ(0, madvise(map, big * OVC_PG, MADV_POPULATE_READ));
+	munmap(map, big * OVC_PG);
+	ASSERT_EQ(0, fallocate(bfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, big * OVC_PG));
+	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 1));
+	ASSERT_EQ(0, ovc_wait_full_scans(&self->sh, 1, 60));
+	t0 = ovc_now();
+	ASSERT_EQ(0, ovc_wait_full_scans(&self->sh, 2, 60));
+	full = (ovc_now() - t0) / 2;
+	for (round = 0; round < 3; round++) {
+		double t;
+
+		fd = vm_open(self, "vm", PAGES);
+		ASSERT_LE(0, fd);
+		map = vm_map(fd, PAGES);
+		ASSERT_NE(NULL, map);
+		ovc_fill(map, PAGES * OVC_PG, 0, 40 + round);
+		/* The scanner has records of the VM's pages to drop. */
+		ASSERT_EQ(0, ovc_wait_full_scans(&self->sh, 2, 60));
+		usleep(full * 1e6 / 2);	/* somewhere in the walk */
+		t = vm_remove(self, "vm", fd, map, PAGES);
+		ASSERT_LE(0, t);
+		TH_LOG("teardown while scanning: %.2f ms (a full scan %.1f ms)",
+		       t * 1000, full * 1000);
+		if (t > worst)
+			worst = t;
+	}
+	close(bfd);
+	ASSERT_GT(0.25, worst / full)
+		TH_LOG("a teardown waited for most of a scanner walk");
 }
 
 TEST_HARNESS_MAIN

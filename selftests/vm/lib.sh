@@ -48,6 +48,23 @@ vm_initramfs() {
 	echo "$key" >"$INITRAMFS.key"
 }
 
+# The test VM's NUMA layout, as QEMU arguments: two nodes, as on many KVM
+# hosts, each with half the memory, so that tests can bind guest RAM to
+# either.  The CPUs are all node 0's: TCG's CPUs share a last-level cache,
+# and Linux warns when such siblings are on two nodes.
+vm_numa_args() {
+	local mem=${OVC_VM_MEM:-2G} mib
+	case $mem in
+	*[Gg]) mib=$((${mem%[Gg]} * 1024)) ;;
+	*[Mm]) mib=${mem%[Mm]} ;;
+	*) mib=$mem ;;
+	esac
+	echo "-object memory-backend-ram,id=node0,size=$((mib / 2))M" \
+	     "-object memory-backend-ram,id=node1,size=$((mib - mib / 2))M" \
+	     "-numa node,nodeid=0,memdev=node0,cpus=0-$((${OVC_VM_SMP:-2} - 1))" \
+	     "-numa node,nodeid=1,memdev=node1"
+}
+
 # vm_boot <timeout-seconds> <script>: boot the test VM, run <script> (an
 # absolute path, read through the 9p root) inside it.  The repository,
 # $BUILD and the cached kernel keep their paths in the VM (paths without
@@ -55,10 +72,12 @@ vm_initramfs() {
 # console (ttyS0) to $VM_CONSOLE.  Returns timeout(1)'s status: 124 or 137
 # when the VM hung.  QEMU's pid is in $VM_CONSOLE.pid while it runs (to
 # stop a crashed VM early).  OVC_VM_MEM sets the VM's memory (QEMU -m,
-# default 2G), OVC_VM_SMP its CPUs (2), OVC_VM_CPU its CPU model (above).
+# default 2G, in two NUMA nodes), OVC_VM_SMP its CPUs (2), OVC_VM_CPU its
+# CPU model (above).
 vm_boot() {
-	local secs=$1 script=$2 mon=$VM_CONSOLE.mon watch rc
+	local secs=$1 script=$2 mon=$VM_CONSOLE.mon watch rc numa
 	vm_kernel && vm_initramfs || return 1
+	read -ra numa <<<"$(vm_numa_args)"
 	mkdir -p "$BUILD"
 	rm -f "$mon" "$VM_CONSOLE.hang"
 	# (Not on the pipe below: a watcher holding it would keep the
@@ -68,7 +87,7 @@ vm_boot() {
 	# unknown_nmi_panic: the NMI vm_hang_watch injects into a hung VM
 	# panics it, and panic_print=0x40 has the panic show every CPU's stack.
 	timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg -cpu "$OVC_VM_CPU" -m "${OVC_VM_MEM:-2G}" \
-		-smp "${OVC_VM_SMP:-2}" -nodefaults -display none -no-reboot \
+		-smp "${OVC_VM_SMP:-2}" "${numa[@]}" -nodefaults -display none -no-reboot \
 		-monitor "unix:$mon,server=on,wait=off" -pidfile "$VM_CONSOLE.pid" \
 		-kernel "$VMLINUX" -initrd "$INITRAMFS" \
 		-append "console=ttyS0 panic=-1 unknown_nmi_panic=1 panic_print=0x40 ovc_cmd=$script ovc_keep=$OVC_REPO,$BUILD,${VMLINUX%/*}" \
