@@ -34,6 +34,10 @@
  * ruled out: that is why no bucket chain is ever longer than
  * OVC_CHAIN_MAX either, which bounds the work under ovc_share_lock
  * whatever the hash does.
+ *
+ * Secret from guests, not from the host's root: sysfs hash_seed (mode
+ * 0400, ovc_share_hash_seed()) lets tests craft distinct pages with one
+ * hash, to check that a hash match never merges without a full compare.
  */
 static u32 ovc_hash_seed __read_mostly;
 
@@ -135,6 +139,16 @@ u32 ovc_page_hash(struct page *page)
 
 	kunmap_local(addr);
 	return hash;
+}
+
+/**
+ * ovc_share_hash_seed() - the seed of ovc_page_hash(), for sysfs hash_seed
+ *
+ * Return: the seed, constant from module load on.
+ */
+u32 ovc_share_hash_seed(void)
+{
+	return READ_ONCE(ovc_hash_seed);
 }
 
 /**

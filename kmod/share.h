@@ -124,6 +124,7 @@ int ovc_share_init(void);
 void ovc_share_exit(void);
 
 u32 ovc_page_hash(struct page *page);
+u32 ovc_share_hash_seed(void);
 bool ovc_page_is_zero(struct page *page);
 bool ovc_pages_same(struct page *a, struct page *b);
 

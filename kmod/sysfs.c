@@ -7,6 +7,7 @@
  *   nr_vms		number of VM files (read-only)
  *   run, pages_to_scan, sleep_millisecs, zero_only	scanner knobs
  *   pages_shared, pages_sharing, ...			sharing statistics
+ *   hash_seed		seed of the page hash (root only, read-only)
  *   vms/<id>/		one directory per VM, see ovc_vm_attrs below
  *
  * Stores parse with kstrtouint() and answer -EINVAL for garbage or a value
@@ -199,6 +200,19 @@ static ssize_t cow_breaks_show(struct kobject *kobj,
 }
 OVC_ATTR_RO(cow_breaks);
 
+/*
+ * Root only (mode 0400): whoever knows the seed can craft distinct pages
+ * with one hash, which is what the tests need (a match must never merge
+ * without the full compare); guests never see it.
+ */
+static ssize_t hash_seed_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", ovc_share_hash_seed());
+}
+static struct kobj_attribute hash_seed_attr =
+	__ATTR(hash_seed, 0400, hash_seed_show, NULL);
+
 static struct attribute *ovc_attrs[] = {
 	&pages_resident_attr.attr,
 	&balloon_pages_attr.attr,
@@ -218,6 +232,7 @@ static struct attribute *ovc_attrs[] = {
 	&hint_stale_attr.attr,
 	&pages_pinned_attr.attr,
 	&chain_capped_attr.attr,
+	&hash_seed_attr.attr,
 	NULL,
 };
 

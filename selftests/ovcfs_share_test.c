@@ -379,7 +379,7 @@ TEST_F(share, sysfs_files)
 		{ "pages_volatile", 0444 }, { "pages_scanned", 0444 },
 		{ "full_scans", 0444 }, { "cow_breaks", 0444 },
 		{ "hint_stale", 0444 }, { "pages_pinned", 0444 },
-		{ "chain_capped", 0444 },
+		{ "chain_capped", 0444 }, { "hash_seed", 0400 },
 		{ "vms/%llu/shared_pages", 0444 },
 		{ "vms/%llu/zero_pages", 0444 },
 		{ "vms/%llu/cow_breaks", 0444 },
@@ -945,7 +945,10 @@ TEST_F(share, sysfs_bad_writes)
 	ASSERT_EQ(4242LL, domain_of(&self->f[0]));
 }
 
-/* Only root writes the knobs and share_domain (mode 0644). */
+/*
+ * Only root writes the knobs and share_domain (mode 0644), and only root
+ * reads hash_seed (mode 0400).
+ */
 TEST_F(share, sysfs_root_only)
 {
 	char rel[64];
@@ -963,9 +966,13 @@ TEST_F(share, sysfs_root_only)
 		for (k = 0; k < OVC_NR_KNOBS; k++)
 			if (ovc_knob_set(k, 1) != EACCES)
 				_exit(1 + k);
+		if (ovc_sysfs_open("hash_seed") >= 0 || errno != EACCES)
+			_exit(20);
 		_exit(ovc_sysfs_write(rel, "5") == EACCES ? 0 : 10);
 	}
-	ASSERT_EQ(0, ovc_wait_child(pid));
+	ASSERT_EQ(0, ovc_wait_child(pid))
+		TH_LOG("as uid %d: 1 + k knob k written, 10 share_domain written, 20 hash_seed read (or not EACCES)",
+		       OVC_NOBODY);
 	ASSERT_EQ(0LL, ovc_knob(OVC_KNOB_RUN));
 	ASSERT_EQ(0LL, domain_of(&self->f[0]));
 }
@@ -1425,6 +1432,239 @@ TEST_F(share, punch_edge_error)
 	/* A zero page's bytes are zero already: no copy needed. */
 	ASSERT_EQ(0, fallocate(a->fd, PUNCH, 2 * OVC_PG + 10, 100));
 	ASSERT_EQ(-1, nonzero_page(a, 2, 1));
+}
+
+/* --- hash collisions --------------------------------------------------- */
+
+/*
+ * jhash2() of include/linux/jhash.h (Linux 6.1), which ovc_page_hash() runs
+ * over the 1024 words of a page with the seed as initval: the state
+ * (a, b, c) starts at JHASH_INITVAL + (length << 2) + initval, each block
+ * of 3 words is added to it and mixed (__jhash_mix()), the last 1 to 3
+ * words go through __jhash_final().  Split into steps, as the collision
+ * below needs the state after one block.
+ */
+#define JH_WORDS	(OVC_PG / sizeof(uint32_t))
+#define JHASH_INITVAL	0xdeadbeef
+
+struct jh_state {
+	uint32_t a, b, c;
+};
+
+static inline uint32_t rol32(uint32_t word, unsigned int shift)
+{
+	return (word << (shift & 31)) | (word >> ((-shift) & 31));
+}
+
+/* __jhash_mix() */
+static void jh_mix(struct jh_state *s)
+{
+	s->a -= s->c;  s->a ^= rol32(s->c, 4);  s->c += s->b;
+	s->b -= s->a;  s->b ^= rol32(s->a, 6);  s->a += s->c;
+	s->c -= s->b;  s->c ^= rol32(s->b, 8);  s->b += s->a;
+	s->a -= s->c;  s->a ^= rol32(s->c, 16); s->c += s->b;
+	s->b -= s->a;  s->b ^= rol32(s->a, 19); s->a += s->c;
+	s->c -= s->b;  s->c ^= rol32(s->b, 4);  s->b += s->a;
+}
+
+/* __jhash_final() */
+static void jh_final(struct jh_state *s)
+{
+	s->c ^= s->b; s->c -= rol32(s->b, 14);
+	s->a ^= s->c; s->a -= rol32(s->c, 11);
+	s->b ^= s->a; s->b -= rol32(s->a, 25);
+	s->c ^= s->b; s->c -= rol32(s->b, 16);
+	s->a ^= s->c; s->a -= rol32(s->c, 4);
+	s->b ^= s->a; s->b -= rol32(s->a, 14);
+	s->c ^= s->b; s->c -= rol32(s->b, 24);
+}
+
+static struct jh_state jh_init(uint32_t length, uint32_t initval)
+{
+	uint32_t v = JHASH_INITVAL + (length << 2) + initval;
+
+	return (struct jh_state){ v, v, v };
+}
+
+/* One block of the "Handle most of the key" loop. */
+static void jh_block(struct jh_state *s, const uint32_t *k)
+{
+	s->a += k[0];
+	s->b += k[1];
+	s->c += k[2];
+	jh_mix(s);
+}
+
+static uint32_t jhash2_port(const uint32_t *k, uint32_t length,
+			    uint32_t initval)
+{
+	struct jh_state s = jh_init(length, initval);
+
+	while (length > 3) {
+		jh_block(&s, k);
+		length -= 3;
+		k += 3;
+	}
+	switch (length) {
+	case 3:
+		s.c += k[2];
+		__attribute__((__fallthrough__));
+	case 2:
+		s.b += k[1];
+		__attribute__((__fallthrough__));
+	case 1:
+		s.a += k[0];
+		jh_final(&s);
+		break;
+	case 0:
+		break;
+	}
+	return s.c;
+}
+
+/*
+ * @out: page @in with word @w of block 0 (0..2) changed by xor @flip, and
+ * block 1 (words 3..5) changed so that the state after it is @in's again;
+ * the other 1018 words are @in's, so the jhash2 with @seed is @in's.  As
+ * a block is added to the state before the mix, adding s(in) - s(out)
+ * (the states after block 0, per word, mod 2^32) does it: no search, and
+ * nothing but jhash2's own steps assumed.
+ */
+static void jh_collide(const uint32_t *in, uint32_t *out, unsigned int w,
+		       uint32_t flip, uint32_t seed)
+{
+	struct jh_state s = jh_init(JH_WORDS, seed), t = s;
+
+	memcpy(out, in, OVC_PG);
+	out[w] ^= flip;
+	jh_block(&s, in);
+	jh_block(&t, out);
+	out[3] += s.a - t.a;
+	out[4] += s.b - t.b;
+	out[5] += s.c - t.c;
+}
+
+/* Whether page @i of @f holds @want, through the mapping and read(). */
+static bool page_holds(struct sfile *f, size_t i, const void *want)
+{
+	static char buf[OVC_PG];
+
+	if (memcmp(f->map + i * OVC_PG, want, OVC_PG))
+		return false;
+	return pread(f->fd, buf, OVC_PG, i * OVC_PG) == (ssize_t)OVC_PG &&
+	       !memcmp(buf, want, OVC_PG);
+}
+
+/* Page @p of file @j and page @q of file @k are mapped, @op their PFNs. */
+#define ASSERT_PFNS(j, p, op, k, q, what) do {				\
+	uint64_t __x = ovc_pfn(self->f[j].map + (p) * OVC_PG);		\
+	uint64_t __y = ovc_pfn(self->f[k].map + (q) * OVC_PG);		\
+									\
+	ASSERT_NE(0ULL, __x) TH_LOG("vm%d page %zu not mapped", j,	\
+				    (size_t)(p));			\
+	ASSERT_NE(0ULL, __y) TH_LOG("vm%d page %zu not mapped", k,	\
+				    (size_t)(q));			\
+	ASSERT_TRUE(__x op __y) TH_LOG("%s: PFNs %#llx, %#llx", what,	\
+				       (unsigned long long)__x,		\
+				       (unsigned long long)__y);	\
+} while (0)
+
+/*
+ * Two different pages with one hash never merge: that would show one VM's
+ * bytes to another.  With the seed (hash_seed, root only) the test crafts
+ * B and C, different from A and from each other, with A's jhash2.  A and
+ * B meet as a hint and a page (ovc_merge_pair()); a third copy of A
+ * merges with A, so the scanner did run and compare; then B, and C
+ * arriving fresh, meet A's frame (ovc_merge_frame()).  Each meeting is a
+ * full compare that refuses them, and counts in hint_stale: with nothing
+ * written during a scan, only a real hash collision counts there, so it
+ * also shows that the kernel's hash of A and B agrees with the port.
+ */
+TEST_F(share, hash_collision)
+{
+	static uint32_t a[JH_WORDS], b[JH_WORDS], c[JH_WORDS];
+	const size_t n = 8;	/* equal pages of files 0 and 1, as usual */
+	struct sfile *f0 = &self->f[0], *f1 = &self->f[1];
+	long long seed, stale0;
+	uint32_t h;
+
+	seed = ovc_sysfs_value("hash_seed");
+	ASSERT_LE(0LL, seed) TH_LOG("%s/hash_seed: %m", OVC_SYSFS_ROOT);
+	ASSERT_GE(0xffffffffLL, seed);
+	ovc_fill(a, OVC_PG, 0, 31);
+	jh_collide(a, b, 0, 1, seed);
+	jh_collide(a, c, 1, 0x80000000, seed);
+	h = jhash2_port(a, JH_WORDS, seed);
+	ASSERT_EQ(h, jhash2_port(b, JH_WORDS, seed));
+	ASSERT_EQ(h, jhash2_port(c, JH_WORDS, seed));
+	ASSERT_NE(0, memcmp(a, b, OVC_PG));
+	ASSERT_NE(0, memcmp(a, c, OVC_PG));
+	ASSERT_NE(0, memcmp(b, c, OVC_PG));
+
+	/* Domain 0: file 0 [P * n, A, -], file 1 [P * n, B, -]. */
+	sfile_create(_metadata, self, 0, 0, n + 2);
+	sfile_create(_metadata, self, 1, 0, n + 2);
+	fill(f0, 0, n, 30);
+	fill(f1, 0, n, 30);
+	memcpy(f0->map + n * OVC_PG, a, OVC_PG);
+	memcpy(f1->map + n * OVC_PG, b, OVC_PG);
+
+	/* A hint and a page of one hash: compared, refused. */
+	stale0 = gstat(OVC_ST_HINT_STALE);
+	SCAN(MERGE_ROUNDS);
+	ASSERT_TRUE(page_holds(f0, n, a)) TH_LOG("vm0 page %zu: not A", n);
+	ASSERT_TRUE(page_holds(f1, n, b))
+		TH_LOG("vm1 page %zu: not B (merged with A?)", n);
+	ASSERT_PFNS(0, n, !=, 1, n, "A and B on one page");
+	ASSERT_EQ(-1, bad_page(f0, 0, n, 30));
+	ASSERT_EQ(-1, bad_page(f1, 0, n, 30));
+	ASSERT_SAME_PFNS(n);
+	ASSERT_GLOBAL(n, n, 0);
+	ASSERT_VM(0, 1, n, 0);
+	ASSERT_VM(1, 1, n, 0);
+	ASSERT_PAGES_RESIDENT(2);
+	/* One of A and B is the hint, the other took it and gave it back. */
+	ASSERT_EQ(1LL, gdelta(OVC_ST_UNSHARED));
+	ASSERT_LT(stale0, gstat(OVC_ST_HINT_STALE))
+		TH_LOG("A and B never compared: are their hashes different?");
+
+	/* A third copy of A merges with A; B meets their frame. */
+	memcpy(f1->map + (n + 1) * OVC_PG, a, OVC_PG);
+	SCAN(REMERGE_ROUNDS);
+	ASSERT_TRUE(page_holds(f0, n, a)) TH_LOG("vm0 page %zu: not A", n);
+	ASSERT_TRUE(page_holds(f1, n, b))
+		TH_LOG("vm1 page %zu: not B (merged with A's frame?)", n);
+	ASSERT_TRUE(page_holds(f1, n + 1, a))
+		TH_LOG("vm1 page %zu: not A", n + 1);
+	ASSERT_PFNS(0, n, ==, 1, n + 1, "the copies of A not merged");
+	ASSERT_PFNS(0, n, !=, 1, n, "A and B on one page");
+	ASSERT_GLOBAL(n + 1, n + 1, 0);
+	ASSERT_VM(0, 0, n + 1, 0);
+	ASSERT_VM(1, 1, n + 1, 0);
+	ASSERT_PAGES_RESIDENT(1);
+	/* B found A's frame by its hash, not a hint: it is none. */
+	ASSERT_EQ(0LL, gdelta(OVC_ST_UNSHARED));
+
+	/* C arrives while A's frame exists: compared with it, refused. */
+	memcpy(f0->map + (n + 1) * OVC_PG, c, OVC_PG);
+	stale0 = gstat(OVC_ST_HINT_STALE);
+	SCAN(MERGE_ROUNDS);
+	ASSERT_TRUE(page_holds(f0, n + 1, c))
+		TH_LOG("vm0 page %zu: not C (merged with A's frame?)", n + 1);
+	ASSERT_TRUE(page_holds(f0, n, a)) TH_LOG("vm0 page %zu: not A", n);
+	ASSERT_TRUE(page_holds(f1, n, b)) TH_LOG("vm1 page %zu: not B", n);
+	ASSERT_TRUE(page_holds(f1, n + 1, a))
+		TH_LOG("vm1 page %zu: not A", n + 1);
+	ASSERT_PFNS(0, n + 1, !=, 0, n, "C and A on one page");
+	ASSERT_PFNS(0, n + 1, !=, 1, n, "C and B on one page");
+	ASSERT_PFNS(0, n, ==, 1, n + 1, "the copies of A unmerged");
+	ASSERT_GLOBAL(n + 1, n + 1, 0);
+	ASSERT_VM(0, 1, n + 1, 0);
+	ASSERT_VM(1, 1, n + 1, 0);
+	ASSERT_PAGES_RESIDENT(2);
+	ASSERT_EQ(0LL, gdelta(OVC_ST_UNSHARED)) TH_LOG("C did not meet the frame");
+	/* A whole round saw B and C, each compared with the frame. */
+	ASSERT_LE(stale0 + 2, gstat(OVC_ST_HINT_STALE));
 }
 
 TEST_HARNESS_MAIN

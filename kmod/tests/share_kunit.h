@@ -415,6 +415,8 @@ static void share_hash_seed(struct kunit *test)
 	KUNIT_EXPECT_NE(test, h1, h2);
 	ovc_hash_seed = 0x6f7663;
 	KUNIT_EXPECT_EQ(test, ovc_page_hash(page), h1);
+	/* What sysfs hash_seed shows is the seed in use. */
+	KUNIT_EXPECT_EQ(test, ovc_share_hash_seed(), 0x6f7663U);
 	ovc_hash_seed = seed;
 	__free_page(page);
 }
