@@ -48,6 +48,7 @@ check:
 	bash selftests/check.sh
 
 demo: all
+	$(MAKE) -C selftests $(BUILD)/vm/kvm-hold
 	bash selftests/vm/demo.sh
 
 bench: bench-ksm bench-balloon

@@ -42,6 +42,9 @@ fi
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 for _ in 1 2 3 4 5; do [[ -c /dev/kvm ]] && break; sleep 1; done
 [[ -c /dev/kvm ]] || fail "no /dev/kvm in the test VM"
+# One KVM VM held throughout, as runner.sh does (selftests/vm/kvm_hold.c).
+"$OVC_BUILD/vm/kvm-hold" &
+hold=$!
 # The scanner runs from the start: it merges the guests' equal pages.
 knobs=/sys/kernel/mm/ovc
 if ((loaded)); then
@@ -79,7 +82,9 @@ while kill -0 "${pids[@]}" 2>/dev/null; do
 	status
 	sleep 5
 done
-wait
+wait "${pids[@]}"
+kill "$hold" 2>/dev/null
+wait "$hold" 2>/dev/null
 status
 for vm in vm1 vm2; do
 	log=/tmp/$vm.log
