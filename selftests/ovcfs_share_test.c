@@ -22,6 +22,7 @@
 #include <sys/uio.h>
 #include "ovc_test_util.h"
 #include "ovc_share_util.h"
+#include "ovc_nbd_util.h"
 
 #define PUNCH		(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
 #define NFILES		4
@@ -63,6 +64,10 @@ struct sfile {
 	int vs[NR_VS];
 };
 
+struct dio_test;
+static void dio_test_end(struct __test_metadata *_metadata,
+			 struct dio_test *d);
+
 /*
  * A directory of mode 1777 under the mount for the test's VM files (other
  * uids create theirs there too), the global counters and the scanner.
@@ -76,6 +81,7 @@ FIXTURE(share) {
 	struct sfile f[NFILES];
 	pid_t child;		/* a test's child that maps files, or -1 */
 	char mnt[64];		/* a test's own ovcfs instance, or "" */
+	struct dio_test *dio;	/* cow_odirect_write's device, or NULL */
 };
 
 FIXTURE_SETUP(share)
@@ -129,6 +135,9 @@ FIXTURE_TEARDOWN(share)
 {
 	int i;
 
+	if (self->dio)		/* first: a writer may still read file 0's map */
+		dio_test_end(_metadata, self->dio);
+	self->dio = NULL;
 	if (self->child > 0) {	/* a failed test left it: its maps too */
 		kill(self->child, SIGKILL);
 		waitpid(self->child, NULL, 0);
@@ -1301,6 +1310,308 @@ TEST_F(share, cow_outside_ref)
 	ASSERT_EQ('b', self->f[1].map[OVC_PG]);
 	ASSERT_EQ('a', self->f[0].map[OVC_PG + 7]);
 	ASSERT_EQ(-1, bad_page(&self->f[0], 2, n - 2, 21));
+}
+
+/* --- an O_DIRECT write in flight from a merged page ------------------- */
+
+/* An O_DIRECT pwrite() in a thread of its own, which blocks in it. */
+struct dio_write {
+	pthread_t th;
+	bool started;
+	int fd;
+	const void *buf;
+	size_t len;
+	off_t off;
+	int tid;		/* the thread's, once it runs */
+	bool done;		/* pwrite() returned */
+	ssize_t ret;
+	int err;
+};
+
+/* cow_odirect_write's device and writers, ended by the fixture. */
+struct dio_test {
+	struct ovc_nbd nbd;
+	bool nbd_started;
+	int fd;			/* OVC_NBD_DEV, O_DIRECT */
+	void *filler;		/* DIO_FILLER bytes, anonymous */
+	struct dio_write w[2];
+};
+
+#define DIO_DISK	(1024 * 1024UL)
+/* Many times the socket's send buffer: nbd's send of it cannot finish. */
+#define DIO_FILLER	(64 * 1024UL)
+#define DIO_FILLER_OFF	(DIO_DISK / 2)
+#define DIO_TARGET_OFF	0UL
+
+static void *dio_write_fn(void *arg)
+{
+	struct dio_write *w = arg;
+	ssize_t r;
+
+	__atomic_store_n(&w->tid, gettid(), __ATOMIC_RELEASE);
+	r = pwrite(w->fd, w->buf, w->len, w->off);
+	w->err = r < 0 ? errno : 0;
+	w->ret = r;
+	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int dio_write_start(struct dio_write *w, int fd, const void *buf,
+			   size_t len, off_t off)
+{
+	int err;
+
+	w->fd = fd;
+	w->buf = buf;
+	w->len = len;
+	w->off = off;
+	err = pthread_create(&w->th, NULL, dio_write_fn, w);
+	w->started = !err;
+	return -err;
+}
+
+static bool dio_write_done(struct dio_write *w)
+{
+	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
+}
+
+/* Join the writer within @secs seconds.  Return: 0 or -errno. */
+static int dio_write_join(struct dio_write *w, int secs)
+{
+	int err;
+
+	if (!w->started)
+		return 0;
+	err = ovc_nbd_join(w->th, secs);
+	if (!err)
+		w->started = false;
+	return err;
+}
+
+/* The state letter of thread @tid of this process, or '?'. */
+static char task_state(int tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return '?';
+	buf[len] = '\0';
+	/* "tid (comm) S ...": comm may hold anything, even ')' */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/*
+ * Wait until the writer sleeps uninterruptibly in its pwrite().  For an
+ * O_DIRECT write to a block device that is its wait for the bio, which
+ * is submitted only after bio_iov_iter_get_pages() took a reference on
+ * every page of the buffer (the buffer is mapped already, so nothing
+ * before that sleeps).  Return: 0, or -ETIMEDOUT; an early return is -EIO.
+ */
+static int dio_write_wait_blocked(struct dio_write *w)
+{
+	double end = ovc_now() + OVC_NBD_WAIT_S;
+	int tid;
+
+	while (!(tid = __atomic_load_n(&w->tid, __ATOMIC_ACQUIRE)) ||
+	       task_state(tid) != 'D') {
+		if (dio_write_done(w))
+			return -EIO;
+		if (ovc_now() > end)
+			return -ETIMEDOUT;
+		usleep(1000);
+	}
+	return 0;
+}
+
+/*
+ * In the fixture's teardown (EXPECT only): stop the device, which lets
+ * the writers return (done or failed), join them, free the rest.  The
+ * logs come before their EXPECTs: after a failed ASSERT, the 6.1 harness
+ * prints the TH_LOG of the next EXPECT even when that one holds.
+ */
+static void dio_test_end(struct __test_metadata *_metadata,
+			 struct dio_test *d)
+{
+	int i, err;
+
+	if (d->nbd_started) {
+		err = ovc_nbd_stop(&d->nbd);
+		if (err)
+			TH_LOG("stopping nbd: %s: %s", d->nbd.what,
+			       strerror(-err));
+		EXPECT_EQ(0, err);
+	}
+	for (i = 0; i < 2; i++) {
+		err = dio_write_join(&d->w[i], OVC_NBD_WAIT_S);
+		if (err)
+			TH_LOG("O_DIRECT writer %d did not return", i);
+		EXPECT_EQ(0, err);
+	}
+	/* A writer still in pwrite() uses the fd and its buffer: leak them. */
+	if (d->w[0].started || d->w[1].started)
+		return;
+	if (d->fd >= 0)
+		close(d->fd);
+	if (d->filler != MAP_FAILED)
+		munmap(d->filler, DIO_FILLER);
+	free(d);
+}
+
+/* What the device can receive, for the log. */
+static const char * const dio_verdicts[] = {
+	"the merged page's bytes (X)",
+	"file 1's write (Z): the last sharer took the frame's page back in place under the O_DIRECT write",
+	"file 0's write (Y): the O_DIRECT write took its page after file 0's copy-on-write: the test's synchronisation failed, not the module",
+	"neither X, Y nor Z",
+};
+
+/* Return: all OVC_PG bytes of @buf are @c. */
+static bool all_bytes(const char *buf, char c)
+{
+	size_t i;
+
+	for (i = 0; i < OVC_PG; i++)
+		if (buf[i] != c)
+			return false;
+	return true;
+}
+
+static const char *dio_verdict(const char *buf, unsigned int seed)
+{
+	if (ovc_check(buf, OVC_PG, OVC_PG, seed) < 0)
+		return dio_verdicts[0];
+	if (all_bytes(buf, 'z'))
+		return dio_verdicts[1];
+	if (all_bytes(buf, 'y'))
+		return dio_verdicts[2];
+	return dio_verdicts[3];
+}
+
+/*
+ * The O_DIRECT case of cow_outside_ref, the one that loses data: a guest
+ * page written to a disk with O_DIRECT is referenced by the bio (GUP),
+ * and the device copies its bytes later.  Files 0 and 1 merge (X); an
+ * O_DIRECT write from file 0's mapping of the page to a block device is
+ * held in flight (the in-test nbd server stalls, and a larger write
+ * ahead of it blocks nbd's send); file 0 writes Y (a copy), file 1 writes
+ * Z (the last sharer, which must copy as well: the bio holds the page);
+ * then the device goes on and must receive X (issue 8, defect 1).
+ */
+TEST_F_TIMEOUT(share, cow_odirect_write, 120)
+{
+	const size_t n = 4;
+	const unsigned int seed = 27;
+	struct nbd_request req;
+	struct dio_test *d;
+	char buf[OVC_PG];
+	char *p0, *p1;
+	long queued;
+	size_t off;
+	int err;
+
+	MERGE_TWO(n, seed);
+	p0 = self->f[0].map + OVC_PG;
+	p1 = self->f[1].map + OVC_PG;
+	/*
+	 * Reading maps the frame's page in both (the merge unmapped them):
+	 * the GUP below needs no fault.
+	 */
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, n, seed));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, n, seed));
+	ASSERT_SAME_PFNS(n);
+
+	d = calloc(1, sizeof(*d));
+	ASSERT_NE(NULL, d);
+	d->fd = -1;
+	d->filler = MAP_FAILED;
+	self->dio = d;
+	d->nbd_started = true;
+	err = ovc_nbd_start(&d->nbd, DIO_DISK);
+	if (err == -ENODEV)
+		OVC_MACHINE_SKIP("no nbd driver");
+	ASSERT_EQ(0, err) TH_LOG("nbd: %s: %s", d->nbd.what, strerror(-err));
+	d->fd = open(OVC_NBD_DEV, O_RDWR | O_DIRECT | O_CLOEXEC);
+	ASSERT_LE(0, d->fd) TH_LOG("open %s O_DIRECT: %m", OVC_NBD_DEV);
+	d->filler = mmap(NULL, DIO_FILLER, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, d->filler);
+	ovc_fill(d->filler, DIO_FILLER, 0, seed + 1);
+
+	/* The filler: the server holds it unread, nbd's send of it blocks. */
+	ovc_nbd_stall(&d->nbd);
+	ASSERT_EQ(0, dio_write_start(&d->w[0], d->fd, d->filler, DIO_FILLER,
+				     DIO_FILLER_OFF));
+	ASSERT_EQ(0, ovc_nbd_peek(&d->nbd, &req))
+		TH_LOG("the filler write sent no request");
+	ASSERT_EQ((uint32_t)NBD_CMD_WRITE, ntohl(req.type) & 0xffff);
+	ASSERT_EQ(DIO_FILLER_OFF, be64toh(req.from))
+		TH_LOG("the first request is not the filler");
+	ASSERT_EQ(DIO_FILLER, ntohl(req.len));
+
+	/* The target: queued behind the filler, its bio holding the page. */
+	ASSERT_EQ(0, dio_write_start(&d->w[1], d->fd, p0, OVC_PG,
+				     DIO_TARGET_OFF));
+	err = dio_write_wait_blocked(&d->w[1]);
+	ASSERT_EQ(0, err) TH_LOG("the O_DIRECT write did not block: %s (%zd, %s)",
+				 strerror(-err), d->w[1].ret,
+				 strerror(d->w[1].err));
+
+	/* File 0 writes: a copy; file 1 is the frame's last sharer. */
+	memset(p0, 'y', OVC_PG);
+	ASSERT_VM(0, 1, n - 1, 0);
+	ASSERT_GLOBAL(n, n - 1, 0);
+	memset(p1, 'z', OVC_PG);
+	ASSERT_VM(1, 1, n - 1, 0);
+	ASSERT_EQ(1LL, vstat(1, VS_COW));
+	ASSERT_GLOBAL(n - 1, n - 1, 0);
+
+	/*
+	 * Not even the filler is all in the socket yet, so none of the
+	 * target's bytes were read: the device reads them only now.
+	 */
+	queued = ovc_nbd_queued(&d->nbd);
+	ASSERT_GT((long)(sizeof(req) + DIO_FILLER), queued)
+		TH_LOG("the filler went through (%ld bytes queued): no stall",
+		       queued);
+	ASSERT_FALSE(dio_write_done(&d->w[0]));
+	ASSERT_FALSE(dio_write_done(&d->w[1]));
+	ovc_nbd_release(&d->nbd);
+
+	ASSERT_EQ(0, dio_write_join(&d->w[1], OVC_NBD_WAIT_S))
+		TH_LOG("the O_DIRECT write did not complete");
+	ASSERT_EQ((ssize_t)OVC_PG, d->w[1].ret)
+		TH_LOG("O_DIRECT write: %s", strerror(d->w[1].err));
+	ASSERT_EQ(0, dio_write_join(&d->w[0], OVC_NBD_WAIT_S))
+		TH_LOG("the filler write did not complete");
+	ASSERT_EQ((ssize_t)DIO_FILLER, d->w[0].ret)
+		TH_LOG("filler write: %s", strerror(d->w[0].err));
+	ovc_nbd_read(&d->nbd, buf, OVC_PG, DIO_TARGET_OFF);
+	ASSERT_EQ(-1, ovc_check(buf, OVC_PG, OVC_PG, seed))
+		TH_LOG("the device received %s", dio_verdict(buf, seed));
+
+	/* The filler arrived whole; each file kept its own write. */
+	for (off = 0; off < DIO_FILLER; off += OVC_PG) {
+		ovc_nbd_read(&d->nbd, buf, OVC_PG, DIO_FILLER_OFF + off);
+		ASSERT_EQ(-1, ovc_check(buf, OVC_PG, off, seed + 1))
+			TH_LOG("filler page %zu", off / OVC_PG);
+	}
+	memset(buf, 'y', OVC_PG);
+	ASSERT_EQ(0, memcmp(p0, buf, OVC_PG));
+	memset(buf, 'z', OVC_PG);
+	ASSERT_EQ(0, memcmp(p1, buf, OVC_PG));
+	ASSERT_EQ(-1, bad_page(&self->f[0], 0, 1, seed));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 0, 1, seed));
+	ASSERT_EQ(-1, bad_page(&self->f[0], 2, n - 2, seed));
+	ASSERT_EQ(-1, bad_page(&self->f[1], 2, n - 2, seed));
 }
 
 /*
