@@ -8,6 +8,7 @@
 #include <linux/ovc.h>
 
 #include "balloon.h"
+#include "ioctl.h"
 #include "scan.h"
 #include "uarg.h"
 #include "vm.h"

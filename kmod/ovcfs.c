@@ -32,6 +32,7 @@
 #include "fault.h"
 #include "file.h"
 #include "ioctl.h"
+#include "ovcfs.h"
 #include "range.h"
 #include "scan.h"
 #include "slot.h"
