@@ -54,6 +54,7 @@ vm_initramfs() {
 # and Linux warns when such siblings are on two nodes.
 vm_numa_args() {
 	local mem=${OVC_VM_MEM:-2G} mib
+	[[ ${OVC_VM_NUMA:-2} == 1 ]] && return 0	# one node (to measure)
 	case $mem in
 	*[Gg]) mib=$((${mem%[Gg]} * 1024)) ;;
 	*[Mm]) mib=${mem%[Mm]} ;;

@@ -7,7 +7,7 @@
 # failure or disallowed skip.
 # Knobs: OVC_TESTS (regex of test names), OVC_TEST_TIMEOUT (per test, 300 s;
 # 600 s for a nested guest test), OVC_GUEST_TIMEOUT (per nested guest boot,
-# 150 s), OVC_VM_TIMEOUT (whole VM, 1200 s; the tmpfs control: 600 s);
+# 150 s), OVC_VM_TIMEOUT (whole VM, 1800 s; the tmpfs control: 600 s);
 # every OVC_* variable is passed on to the runner in the VM.
 # A crash or stall of the test VM during a nested KVM test is never retried
 # and always fails the run; it only gets a label from a control run: the
@@ -44,7 +44,7 @@ mkcmd() {
 mkdir -p "$BUILD/vm"
 cmd=$BUILD/vm/cmd
 mkcmd "$cmd"
-secs=${OVC_VM_TIMEOUT:-1200}
+secs=${OVC_VM_TIMEOUT:-1800}
 stalled=$BUILD/vm/stalled
 crash_re='soft lockup|rcu: INFO: .* stall|BUG: |Oops|Kernel panic|general protection fault|stack-protector'
 

@@ -39,7 +39,9 @@ fi
 # flip KVM's static keys: QEMU's TCG can run stale translations of the
 # kernel text those flips rewrite (selftests/vm/kvm_hold.c, issue 14).
 hold=
-if modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null; then
+if [[ ${OVC_KVM_HOLD:-1} == 0 ]]; then
+	echo "# ovc-vm: no kvm-hold (OVC_KVM_HOLD=0)"
+elif modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null; then
 	for _ in 1 2 3 4 5; do [[ -c /dev/kvm ]] && break; sleep 1; done
 	"$OVC_BUILD/vm/kvm-hold" &
 	hold=$!
