@@ -6,7 +6,7 @@
 # "vm: N passed, N failed, N skipped (N not allowed)"; non-zero exit on any
 # failure or disallowed skip.
 # Knobs: OVC_TESTS (regex of test names), OVC_TEST_TIMEOUT (per test, 300 s;
-# 600 s for a nested guest test), OVC_GUEST_TIMEOUT (per nested guest boot,
+# 900 s for a nested guest test), OVC_GUEST_TIMEOUT (per nested guest boot,
 # 150 s), OVC_VM_TIMEOUT (whole VM, 1800 s; the tmpfs control: 600 s);
 # every OVC_* variable is passed on to the runner in the VM.
 # A crash or stall of the test VM during a nested KVM test is never retried

@@ -6,7 +6,7 @@
 # by "# ovc-vm: begin <name>" / "# ovc-vm: end <name> rc=<rc>" for tap.awk.
 # Env in: OVC_REPO, OVC_BUILD, OVC_VMLINUX; optional OVC_TESTS (an extended
 # regex selecting test names), OVC_TEST_TIMEOUT (seconds per test: 300,
-# nested guest tests 600).
+# nested guest tests 900).
 set -u
 export OVC_MNT=/run/ovc OVC_KO=$OVC_REPO/ovc.ko OVC_REPO OVC_BUILD OVC_VMLINUX
 filter=${OVC_TESTS:-.}
@@ -67,7 +67,7 @@ for t in "$OVC_BUILD"/selftests/*; do
 done
 # Several guest boots each, every one retried once on an infrastructure failure.
 for t in "$OVC_REPO"/selftests/nested_*.sh; do
-	[[ -f $t ]] && run "${OVC_TEST_TIMEOUT:-600}" "$(basename "$t" .sh)" bash "$t"
+	[[ -f $t ]] && run "${OVC_TEST_TIMEOUT:-900}" "$(basename "$t" .sh)" bash "$t"
 done
 
 if [[ -n $hold ]]; then
