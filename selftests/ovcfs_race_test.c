@@ -546,6 +546,35 @@ static int watchdog_thresh(int set)
 }
 
 /*
+ * A VM file @name of @pages slots, every one ballooned: read-faulted (the
+ * zero frame), then punched, as a guest that gave all its RAM back.
+ * Return: its fd, or -1.
+ */
+static int vm_ballooned(FIXTURE_DATA(race) *self, const char *name,
+			size_t pages)
+{
+	int fd = vm_open(self, name, pages);
+	char *map = fd < 0 ? NULL : vm_map(fd, pages);
+	int err;
+
+	if (!map) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	err = madvise(map, pages * OVC_PG, MADV_POPULATE_READ);
+	munmap(map, pages * OVC_PG);
+	if (!err)
+		err = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				0, pages * OVC_PG);
+	if (err) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * A million ballooned slots (4 GiB of a guest that gave it all back)
  * truncated with the soft-lockup watchdog at 2 s (watchdog_thresh=1):
  * the erase goes in batches that reschedule, so the console stays clean.
@@ -556,17 +585,10 @@ TEST_F_TIMEOUT(race, truncate_million_ballooned_watchdog, 600)
 	char rep[1024];
 	int fd, kmsg, old;
 	double t0, t1;
-	char *map;
 
 	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
-	fd = vm_open(self, "huge", pages);
+	fd = vm_ballooned(self, "huge", pages);
 	ASSERT_LE(0, fd);
-	map = vm_map(fd, pages);
-	ASSERT_NE(NULL, map);
-	ASSERT_EQ(0, madvise(map, pages * OVC_PG, MADV_POPULATE_READ));
-	munmap(map, pages * OVC_PG);
-	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			       0, pages * OVC_PG));
 	kmsg = kmsg_open();
 	ASSERT_LE(0, kmsg) TH_LOG("/dev/kmsg: %m");
 	old = watchdog_thresh(1);
@@ -613,14 +635,8 @@ TEST_F_TIMEOUT(race, unlink_latency_while_scanning, 300)
 	char *map;
 
 	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
-	bfd = vm_open(self, "big", big);
+	bfd = vm_ballooned(self, "big", big);
 	ASSERT_LE(0, bfd);
-	map = vm_map(bfd, big);
-	ASSERT_NE(NULL, map);
-	ASSERT_EQ(0, madvise(map, big * OVC_PG, MADV_POPULATE_READ));
-	munmap(map, big * OVC_PG);
-	ASSERT_EQ(0, fallocate(bfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			       0, big * OVC_PG));
 	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 1));
 	ASSERT_EQ(0, ovc_wait_full_scans(&self->sh, 1, 60));
 	t0 = ovc_now();
