@@ -12,7 +12,7 @@
 # a guest too, the cause lies below ovc (nested KVM on TCG) and the test
 # says so; it never retries.  Prints TAP.
 # Env: OVC_MNT, OVC_BUILD, OVC_VMLINUX, OVC_BOOT_ROUNDS (rounds per variant:
-# 1 in make check; more to measure), OVC_GUEST_TIMEOUT (per round, 240 s),
+# 1 in make check; more to measure), OVC_GUEST_TIMEOUT (per round, 480 s),
 # OVC_NESTED_CONTROL=tmpfs (only the control rounds).
 set -u
 mnt=${OVC_MNT:-/run/ovc}
@@ -48,7 +48,7 @@ boot() {
 		: >"$dir/$tag$g"
 		# Sharing group: set before the guest touches a page.
 		[[ -n $dom ]] && nested_set_domain "$dir/$tag$g" "$dom"
-		"${nested_pin[@]}" timeout -k 5 "${OVC_GUEST_TIMEOUT:-240}" qemu-system-x86_64 \
+		"${nested_pin[@]}" timeout -k 5 "${OVC_GUEST_TIMEOUT:-480}" qemu-system-x86_64 \
 			-accel kvm -cpu host -m 256M -smp 1 -nographic -no-reboot \
 			-net none -machine q35,memory-backend=ram \
 			-object memory-backend-file,id=ram,size=256M,share=on,mem-path="$dir/$tag$g" \
