@@ -292,6 +292,30 @@ static inline uint64_t ovc_pfn(const void *p)
 	return ent >> 63 ? ent & ((1ULL << 55) - 1) : 0;
 }
 
+/*
+ * The state letter of process or thread @pid ("R", "S", "D", ...) from
+ * /proc/<pid>/stat (a thread's id works there too), or 0.
+ */
+static inline char ovc_proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold anything, even ')' */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 /* --- SIGBUS probe ----------------------------------------------------- */
 
 static sigjmp_buf ovc_sigbus_env OVC_UNUSED;

@@ -626,26 +626,6 @@ TEST_F(balloon, target_poll)
 	close(fd);
 }
 
-/* Return: the state letter of @pid in /proc/<pid>/stat, or 0. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
 /* A poller asleep in poll() (as ovcd is) wakes up when the target changes. */
 TEST_F(balloon, target_poll_sleeper)
 {
@@ -674,7 +654,7 @@ TEST_F(balloon, target_poll_sleeper)
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	close(ready[0]);
 	/* Wait until it sleeps (in poll(), there is nothing else left). */
-	for (i = 0; i < 10000 && proc_state(pid) != 'S'; i++)
+	for (i = 0; i < 10000 && ovc_proc_state(pid) != 'S'; i++)
 		usleep(1000);
 	ASSERT_EQ(0, set_target_sysfs(f, "9"));
 	ASSERT_EQ(0, ovc_wait_child(pid));

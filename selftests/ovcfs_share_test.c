@@ -1388,27 +1388,6 @@ static int dio_write_join(struct dio_write *w, int secs)
 	return err;
 }
 
-/* The state letter of thread @tid of this process, or '?'. */
-static char task_state(int tid)
-{
-	char path[64], buf[512], *p;
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return '?';
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return '?';
-	buf[len] = '\0';
-	/* "tid (comm) S ...": comm may hold anything, even ')' */
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : '?';
-}
-
 /*
  * Wait until the writer sleeps uninterruptibly in its pwrite().  For an
  * O_DIRECT write to a block device that is its wait for the bio, which
@@ -1422,7 +1401,7 @@ static int dio_write_wait_blocked(struct dio_write *w)
 	int tid;
 
 	while (!(tid = __atomic_load_n(&w->tid, __ATOMIC_ACQUIRE)) ||
-	       task_state(tid) != 'D') {
+	       ovc_proc_state(tid) != 'D') {
 		if (dio_write_done(w))
 			return -EIO;
 		if (ovc_now() > end)
