@@ -8,6 +8,7 @@
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 
+#include "balance.h"
 #include "compat.h"
 #include "fault.h"
 #include "share.h"
@@ -51,6 +52,10 @@ static vm_fault_t ovc_fault_error(int err)
 		return VM_FAULT_OOM;
 	case -EIO:
 		return VM_FAULT_HWPOISON;
+	case -EAGAIN:	/* would wait, under FAULT_FLAG_RETRY_NOWAIT */
+		return VM_FAULT_RETRY;
+	case -EINTR:	/* killed while waiting: return to die */
+		return VM_FAULT_NOPAGE;
 	default:	/* -ENOSPC (size=), -EFAULT (past the end) */
 		return VM_FAULT_SIGBUS;
 	}
@@ -86,10 +91,33 @@ static vm_fault_t ovc_fault_poisoned(struct ovc_vm *vm, struct vm_fault *vmf,
 	return VM_FAULT_HWPOISON;
 }
 
+/*
+ * The page of slot @vmf->pgoff for a fault.  A write fault on a slot
+ * without memory allocates a page: in the low state an over-target VM
+ * first waits for the rebalancer (ovc_balance_fault_wait()).  A read fault
+ * maps the zero frame, which allocates nothing.
+ * Return: as ovc_slot_get_page(), or ERR_PTR(-EAGAIN) or ERR_PTR(-EINTR).
+ */
+static struct page *ovc_fault_get_page(struct ovc_vm *vm,
+				       struct vm_fault *vmf)
+{
+	struct page *page;
+	int err;
+
+	if (!(vmf->flags & FAULT_FLAG_WRITE))
+		return ovc_slot_get_page(vm, vmf->pgoff, OVC_GET_READ, vmf);
+	page = ovc_slot_get_page(vm, vmf->pgoff, OVC_GET_NOALLOC, vmf);
+	if (page)
+		return page;
+	err = ovc_balance_fault_wait(vm, vmf);
+	if (err)
+		return ERR_PTR(err);
+	return ovc_slot_get_page(vm, vmf->pgoff, 0, vmf);
+}
+
 static vm_fault_t ovc_fault_fault(struct vm_fault *vmf)
 {
 	struct ovc_vm *vm = file_inode(vmf->vma->vm_file)->i_private;
-	unsigned int flags = vmf->flags & FAULT_FLAG_WRITE ? 0 : OVC_GET_READ;
 	struct ovc_frame *frame;
 	struct page *page;
 	vm_fault_t ret;
@@ -98,7 +126,7 @@ static vm_fault_t ovc_fault_fault(struct vm_fault *vmf)
 
 	if (!ovc_vm_index_valid(vm, vmf->pgoff))
 		return VM_FAULT_SIGBUS;
-	page = ovc_slot_get_page(vm, vmf->pgoff, flags, vmf);
+	page = ovc_fault_get_page(vm, vmf);
 	if (IS_ERR(page))
 		return ovc_fault_error(PTR_ERR(page));
 
@@ -129,7 +157,10 @@ static vm_fault_t ovc_fault_fault(struct vm_fault *vmf)
  * it must come back locked, as our pages have no page->mapping and
  * do_page_mkwrite() would otherwise take it for truncated and retry
  * forever.  A shared frame's page is never made writable: copy-on-write
- * replaces the slot, unmaps it and the write is retried.
+ * replaces the slot, unmaps it and the write is retried.  A copy is a new
+ * page: in the low state an over-target VM first waits for the rebalancer,
+ * before the page lock is taken (not under FAULT_FLAG_RETRY_NOWAIT, where
+ * do_page_mkwrite() has no VM_FAULT_RETRY to give back).
  */
 static vm_fault_t ovc_fault_page_mkwrite(struct vm_fault *vmf)
 {
@@ -141,6 +172,14 @@ static vm_fault_t ovc_fault_page_mkwrite(struct vm_fault *vmf)
 	void *entry;
 	int err;
 
+	if (!(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) {
+		rcu_read_lock();
+		ours = ovc_slot_frame(xa_load(&vm->slots, vmf->pgoff));
+		rcu_read_unlock();
+		err = ours ? ovc_balance_fault_wait(vm, vmf) : 0;
+		if (err)
+			return ovc_fault_error(err);
+	}
 	/* A retry from do_page_mkwrite() would take our page for truncated. */
 	if (!ovc_fault_lock_page(vmf, page, &ret))
 		return VM_FAULT_NOPAGE;

@@ -8,16 +8,19 @@
  *   run, pages_to_scan, sleep_millisecs, zero_only	scanner knobs
  *   pages_shared, pages_sharing, ...			sharing statistics
  *   hash_seed		seed of the page hash (root only, read-only)
+ *   idle_tax_percent, host_budget_pages, ...		the rebalancer's
+ *			knobs and state (balance.h), see README
  *   vms/<id>/		one directory per VM, see ovc_vm_attrs below
  *
- * Stores parse with kstrtouint() and answer -EINVAL for garbage or a value
- * out of range, as KSM's do.
+ * Stores parse with kstrto*() and answer -EINVAL for garbage or a value
+ * out of range, as KSM's do, and -ERANGE for a size above what exists.
  */
 #include <linux/dcache.h>
 #include <linux/kobject.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "balance.h"
 #include "balloon.h"
 #include "range.h"
 #include "scan.h"
@@ -213,6 +216,156 @@ static ssize_t hash_seed_show(struct kobject *kobj,
 static struct kobj_attribute hash_seed_attr =
 	__ATTR(hash_seed, 0400, hash_seed_show, NULL);
 
+/*
+ * The rebalancer (balance.c): knobs, state and statistics.  Every store
+ * that changes something wakes ovc_balanced.
+ */
+#define OVC_BALANCE_KNOB(_name, _min, _max)				\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%u\n",					\
+			  READ_ONCE(ovc_balance_knobs._name));		\
+}									\
+static ssize_t _name##_store(struct kobject *kobj,			\
+			     struct kobj_attribute *attr,		\
+			     const char *buf, size_t count)		\
+{									\
+	unsigned int v;							\
+	int err;							\
+									\
+	err = kstrtouint(buf, 10, &v);					\
+	if (err)							\
+		return err;						\
+	if (v < (_min) || v > (_max))					\
+		return -EINVAL;						\
+	WRITE_ONCE(ovc_balance_knobs._name, v);				\
+	ovc_balance_wake();						\
+	return count;							\
+}									\
+OVC_ATTR_RW(_name)
+
+OVC_BALANCE_KNOB(idle_tax_percent, 0, OVC_POLICY_TAX_MAX);
+OVC_BALANCE_KNOB(balance_period_ms, OVC_BALANCE_PERIOD_MIN,
+		 OVC_BALANCE_PERIOD_MAX);
+OVC_BALANCE_KNOB(balloon_max_percent, 0, 100);
+OVC_BALANCE_KNOB(policy_run, 0, 1);
+
+/* A page count up to totalram_pages; -ERANGE above. */
+static int ovc_sysfs_host_pages(const char *buf, unsigned long *pages)
+{
+	int err = kstrtoul(buf, 10, pages);
+
+	if (err)
+		return err;
+	return *pages > totalram_pages() ? -ERANGE : 0;
+}
+
+static ssize_t host_reserve_pages_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  READ_ONCE(ovc_balance_knobs.host_reserve_pages));
+}
+
+static ssize_t host_reserve_pages_store(struct kobject *kobj,
+					struct kobj_attribute *attr,
+					const char *buf, size_t count)
+{
+	unsigned long pages;
+	int err;
+
+	err = ovc_sysfs_host_pages(buf, &pages);
+	if (err)
+		return err;
+	WRITE_ONCE(ovc_balance_knobs.host_reserve_pages, pages);
+	ovc_balance_wake();
+	return count;
+}
+OVC_ATTR_RW(host_reserve_pages);
+
+/* Reads show the effective budget; 0 stores "automatic". */
+static ssize_t host_budget_pages_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", ovc_balance_budget());
+}
+
+static ssize_t host_budget_pages_store(struct kobject *kobj,
+				       struct kobj_attribute *attr,
+				       const char *buf, size_t count)
+{
+	unsigned long pages;
+	int err;
+
+	err = ovc_sysfs_host_pages(buf, &pages);
+	if (err)
+		return err;
+	WRITE_ONCE(ovc_balance_knobs.host_budget_pages, pages);
+	ovc_balance_wake();
+	return count;
+}
+OVC_ATTR_RW(host_budget_pages);
+
+#define OVC_STATE_PCT(_name, _state)					\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%u\n",					\
+		READ_ONCE(ovc_balance_knobs.thresholds.pct[_state]));	\
+}									\
+static ssize_t _name##_store(struct kobject *kobj,			\
+			     struct kobj_attribute *attr,		\
+			     const char *buf, size_t count)		\
+{									\
+	unsigned int v;							\
+	int err;							\
+									\
+	err = kstrtouint(buf, 10, &v);					\
+	if (!err)							\
+		err = v > 100 ? -EINVAL :				\
+		      ovc_balance_set_threshold(_state, v);		\
+	return err ? err : count;					\
+}									\
+OVC_ATTR_RW(_name)
+
+OVC_STATE_PCT(state_high_percent, OVC_STATE_HIGH);
+OVC_STATE_PCT(state_soft_percent, OVC_STATE_SOFT);
+OVC_STATE_PCT(state_hard_percent, OVC_STATE_HARD);
+OVC_STATE_PCT(state_low_percent, OVC_STATE_LOW);
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n", ovc_policy_state_name(
+				  READ_ONCE(ovc_balance_stats.state)));
+}
+OVC_ATTR_RO(state);
+
+static ssize_t free_pages_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  READ_ONCE(ovc_balance_stats.free_pages));
+}
+OVC_ATTR_RO(free_pages);
+
+static ssize_t low_waits_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&ovc_balance_stats.low_waits));
+}
+OVC_ATTR_RO(low_waits);
+
+static ssize_t rebalances_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  READ_ONCE(ovc_balance_stats.rebalances));
+}
+OVC_ATTR_RO(rebalances);
+
 static struct attribute *ovc_attrs[] = {
 	&pages_resident_attr.attr,
 	&balloon_pages_attr.attr,
@@ -233,6 +386,21 @@ static struct attribute *ovc_attrs[] = {
 	&pages_pinned_attr.attr,
 	&chain_capped_attr.attr,
 	&hash_seed_attr.attr,
+	/* the rebalancer */
+	&idle_tax_percent_attr.attr,
+	&host_reserve_pages_attr.attr,
+	&host_budget_pages_attr.attr,
+	&balance_period_ms_attr.attr,
+	&balloon_max_percent_attr.attr,
+	&policy_run_attr.attr,
+	&state_attr.attr,
+	&free_pages_attr.attr,
+	&state_high_percent_attr.attr,
+	&state_soft_percent_attr.attr,
+	&state_hard_percent_attr.attr,
+	&state_low_percent_attr.attr,
+	&low_waits_attr.attr,
+	&rebalances_attr.attr,
 	NULL,
 };
 
@@ -410,6 +578,93 @@ static struct kobj_attribute vm_share_domain_attr =
 	__ATTR(share_domain, 0644, vm_share_domain_show,
 	       vm_share_domain_store);
 
+/*
+ * The rebalancer's per-VM files (balance.c): shares, min_pages, max_pages
+ * (root only, mode 0644) and target_pages.
+ */
+static ssize_t vm_shares_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_to_vm(kobj)->shares));
+}
+
+static ssize_t vm_shares_store(struct kobject *kobj,
+			       struct kobj_attribute *attr, const char *buf,
+			       size_t count)
+{
+	u32 shares;
+	int err;
+
+	err = kstrtou32(buf, 10, &shares);
+	if (err)
+		return err;
+	if (!shares || shares > OVC_POLICY_SHARES_MAX)
+		return -EINVAL;
+	WRITE_ONCE(kobj_to_vm(kobj)->shares, shares);
+	ovc_balance_wake();
+	return count;
+}
+static struct kobj_attribute vm_shares_attr =
+	__ATTR(shares, 0644, vm_shares_show, vm_shares_store);
+
+static ssize_t vm_min_pages_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  READ_ONCE(kobj_to_vm(kobj)->min_pages));
+}
+
+static ssize_t vm_min_pages_store(struct kobject *kobj,
+				  struct kobj_attribute *attr,
+				  const char *buf, size_t count)
+{
+	unsigned long pages;
+	int err;
+
+	err = kstrtoul(buf, 10, &pages);
+	if (!err)
+		err = ovc_balance_set_min(kobj_to_vm(kobj), pages);
+	return err ? err : count;
+}
+static struct kobj_attribute vm_min_pages_attr =
+	__ATTR(min_pages, 0644, vm_min_pages_show, vm_min_pages_store);
+
+/* Reads show the effective value: the file size when unset. */
+static ssize_t vm_max_pages_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  ovc_balance_max_pages(kobj_to_vm(kobj)));
+}
+
+static ssize_t vm_max_pages_store(struct kobject *kobj,
+				  struct kobj_attribute *attr,
+				  const char *buf, size_t count)
+{
+	unsigned long pages;
+	int err;
+
+	err = kstrtoul(buf, 10, &pages);
+	if (!err)
+		err = ovc_balance_set_max(kobj_to_vm(kobj), pages);
+	return err ? err : count;
+}
+static struct kobj_attribute vm_max_pages_attr =
+	__ATTR(max_pages, 0644, vm_max_pages_show, vm_max_pages_store);
+
+/* The size before the first rebalance. */
+static ssize_t vm_target_pages_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	struct ovc_vm *vm = kobj_to_vm(kobj);
+	unsigned long target = READ_ONCE(vm->target_pages);
+
+	if (target == ULONG_MAX)
+		target = ovc_range_pages(i_size_read(vm->inode));
+	return sysfs_emit(buf, "%lu\n", target);
+}
+OVC_VM_ATTR_RO(target_pages);
+
 /* A VM's balloon target changed: wake pollers of balloon_target_pages. */
 static void ovc_sysfs_notify_target(struct ovc_vm *vm)
 {
@@ -436,6 +691,11 @@ static struct attribute *ovc_vm_attrs[] = {
 	&vm_cow_breaks_attr.attr,
 	&vm_saved_pages_attr.attr,
 	&vm_share_domain_attr.attr,
+	/* the rebalancer */
+	&vm_shares_attr.attr,
+	&vm_min_pages_attr.attr,
+	&vm_max_pages_attr.attr,
+	&vm_target_pages_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(ovc_vm);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ovc tracepoints: events/ovc/ovc_merge and events/ovc/ovc_cow.
+ * ovc tracepoints: events/ovc/ovc_merge and events/ovc/ovc_cow (sharing);
+ * ovc_state, ovc_target and ovc_reclaim (the rebalancer, balance.c).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM ovc
@@ -47,6 +48,66 @@ TRACE_EVENT(ovc_cow,
 	),
 	TP_printk("vm=%llu index=%lu reused=%d",
 		  __entry->vm, __entry->index, __entry->reused)
+);
+
+/* The memory state changed (enum ovc_state: 0 high .. 3 low). */
+TRACE_EVENT(ovc_state,
+	TP_PROTO(unsigned int old, unsigned int new, u64 free, u64 budget),
+	TP_ARGS(old, new, free, budget),
+	TP_STRUCT__entry(
+		__field(unsigned int, old)
+		__field(unsigned int, new)
+		__field(u64, free)
+		__field(u64, budget)
+	),
+	TP_fast_assign(
+		__entry->old = old;
+		__entry->new = new;
+		__entry->free = free;
+		__entry->budget = budget;
+	),
+	TP_printk("old=%s new=%s free=%llu budget=%llu",
+		  __print_symbolic(__entry->old, { 0, "high" }, { 1, "soft" },
+				   { 2, "hard" }, { 3, "low" }),
+		  __print_symbolic(__entry->new, { 0, "high" }, { 1, "soft" },
+				   { 2, "hard" }, { 3, "low" }),
+		  __entry->free, __entry->budget)
+);
+
+/* A rebalance set a VM's allocation target; its balloon target now. */
+TRACE_EVENT(ovc_target,
+	TP_PROTO(u64 vm, u64 target, u64 balloon),
+	TP_ARGS(vm, target, balloon),
+	TP_STRUCT__entry(
+		__field(u64, vm)
+		__field(u64, target)
+		__field(u64, balloon)
+	),
+	TP_fast_assign(
+		__entry->vm = vm;
+		__entry->target = target;
+		__entry->balloon = balloon;
+	),
+	TP_printk("vm=%llu target=%llu balloon=%llu",
+		  __entry->vm, __entry->target, __entry->balloon)
+);
+
+/* Hard or low state: what guest-independent reclaim would take from a VM. */
+TRACE_EVENT(ovc_reclaim,
+	TP_PROTO(u64 vm, u64 pages, unsigned int state),
+	TP_ARGS(vm, pages, state),
+	TP_STRUCT__entry(
+		__field(u64, vm)
+		__field(u64, pages)
+		__field(unsigned int, state)
+	),
+	TP_fast_assign(
+		__entry->vm = vm;
+		__entry->pages = pages;
+		__entry->state = state;
+	),
+	TP_printk("vm=%llu pages=%llu state=%u",
+		  __entry->vm, __entry->pages, __entry->state)
 );
 
 #endif /* _OVC_TRACE_H */

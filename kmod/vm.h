@@ -45,6 +45,13 @@
  *           ovc_share_lock		(spinlock: frame and hint table)
  *         mapping->i_mmap_rwsem	(unmap_mapping_range)
  *
+ *   ovc_balance_mutex			(a rebalance; balance.c)
+ *     ovc_vms_lock			(gathering the VMs' inputs: reads
+ *					 only)
+ *     (kernfs, in sysfs_notify() of a balloon target)
+ *   ovc_balance_knob_mutex		(stores checking one knob against
+ *					 another: thresholds, min/max)
+ *
  *   ovc_scan_mutex			(scanner work, rmap records, domains)
  *     ovc_zero_mutex			(a merge finding the zero frame
  *					 poisoned)
@@ -59,8 +66,9 @@
  *
  *   interfaces  main.c, ovcfs.c, ioctl.c, uarg.c, sysfs.c
  *   core        vm.c (this object and its lifetime), scan.c, fault.c,
- *               file.c, balloon.c
- *   mechanisms  merge.c, slot.c + slot.h, share.c, range.c
+ *               file.c, balloon.c, balance.c (the rebalancer)
+ *   mechanisms  merge.c, slot.c + slot.h, share.c, range.c, policy.c
+ *               (pure: the allocation policy)
  *
  * The core calls no interface and vm.c calls no other core file; the
  * scanner and sysfs hear of a VM's destruction and balloon target changes
@@ -119,6 +127,16 @@ struct ovc_vm_info;
  *		(QEMU's), with a reference: the scanner charges the VM's
  *		records and frames to it (set once, cmpxchg)
  * @owner_pid:	tgid of the last process that mapped the file, 0 if none
+ * @active_pages: pages in active use (sample.c; READ_ONCE), ULONG_MAX
+ *		until the first sample period ends: the whole VM is active
+ * @active_permille: the active fraction (sample.c; READ_ONCE), 1000 until
+ *		then
+ * @shares:	its shares (balance.c; 1..1000000, default 1000)
+ * @min_pages:	its reservation, default 0
+ * @max_pages:	its demand, 0 (default): the file size; @min_pages and
+ *		@max_pages change under ovc_balance_knob_mutex
+ * @target_pages: the allocation target of the last rebalance, ULONG_MAX
+ *		before the first (these four: WRITE_ONCE/READ_ONCE)
  * @id:		unique id, never reused while the module is loaded
  * @node:	entry in ovc_vms, under ovc_vms_lock
  * @kobj:	the vms/<id>/ sysfs directory (added by sysfs.c); it holds
@@ -143,6 +161,13 @@ struct ovc_vm {
 	struct xarray rmap;
 	struct mem_cgroup *memcg;
 	pid_t owner_pid;
+	/* policy inputs and outputs (sample.c writes active_*, balance.c the rest) */
+	unsigned long active_pages;	/* READ_ONCE; ULONG_MAX until the first sample period ends */
+	unsigned int active_permille;	/* READ_ONCE; 1000 until then */
+	u32 shares;
+	unsigned long min_pages;
+	unsigned long max_pages;
+	unsigned long target_pages;
 	u64 id;
 	struct list_head node;
 	struct kobject kobj;
