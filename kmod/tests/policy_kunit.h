@@ -330,8 +330,9 @@ static const struct state_case state_cases[] = {
 	{ "under 1 % is low", 99, 10000, H, L },
 	{ "nothing free is low", 0, 10000, S, L },
 	{ "budget 0 is low", 0, 0, H, L },
-	/* 2^40 pages: 100 * free still fits */
-	{ "2^40 budget, 6 %", PMAX / 100 * 6, PMAX, L, H },
+	/* 2^40 pages: 100 * free still fits; 2^40 / 100 is not whole */
+	{ "2^40 budget, 6 %", (PMAX + 99) / 100 * 6, PMAX, L, H },
+	{ "2^40 budget, just under 6 %", PMAX / 100 * 6, PMAX, L, S },
 };
 
 static void state_case_desc(const struct state_case *c, char *desc)
