@@ -120,9 +120,24 @@ static double wait_rebalances(FIXTURE_DATA(policy) *self, int n)
 	return -1;
 }
 
-static void vm_make(struct __test_metadata *_metadata, struct ovc_vmfile *f)
+/*
+ * A VM file of VM_PAGES with TOUCHED resident.  ovc_vmfile_setup() names
+ * files after the test: the first one is renamed with @suffix, so that
+ * the second can be created.
+ */
+static void vm_make(struct __test_metadata *_metadata, struct ovc_vmfile *f,
+		    const char *suffix)
 {
+	char path[sizeof(f->path)];
+
 	ovc_vmfile_setup(_metadata, f);
+	if (suffix) {
+		snprintf(path, sizeof(path), "%.*s%s",
+			 (int)(sizeof(path) - strlen(suffix) - 1), f->path,
+			 suffix);
+		ASSERT_EQ(0, rename(f->path, path)) TH_LOG("rename: %m");
+		memcpy(f->path, path, sizeof(path));
+	}
 	ovc_vmfile_map(_metadata, f, VM_PAGES * OVC_PG);
 	ovc_touch_pages(f->map, 0, TOUCHED, 1);
 	ASSERT_EQ((long long)TOUCHED, ovc_resident(f));
@@ -143,8 +158,8 @@ FIXTURE_SETUP(policy)
 	}
 	self->rebalances_fd = ovc_sysfs_open("rebalances");
 	ASSERT_LE(0, self->rebalances_fd);
-	vm_make(_metadata, &self->a);
-	vm_make(_metadata, &self->b);
+	vm_make(_metadata, &self->a, "-a");
+	vm_make(_metadata, &self->b, NULL);
 	ASSERT_EQ(0, put("balance_period_ms", "%d", PERIOD_MS));
 }
 
