@@ -2,8 +2,8 @@
 /*
  * ovc - memory overcommit manager for KVM hosts.
  *
- * Module init and exit: the zero frame, sysfs, the scanner thread, then
- * the filesystem.  The filesystem
+ * Module init and exit: the zero frame, sysfs, the scanner thread, the
+ * sampler thread, then the filesystem.  The filesystem
  * type holds a module reference for every mounted ovcfs, so the module
  * cannot be unloaded while a VM's RAM exists.
  */
@@ -14,6 +14,7 @@
 #include <linux/ovc.h>
 
 #include "ovcfs.h"
+#include "sample.h"
 #include "scan.h"
 #include "share.h"
 #include "sysfs.h"
@@ -31,12 +32,17 @@ static int __init ovc_init(void)
 	err = ovc_scan_init();
 	if (err)
 		goto out_sysfs;
-	err = ovcfs_init();
+	err = ovc_sample_init();
 	if (err)
 		goto out_scan;
+	err = ovcfs_init();
+	if (err)
+		goto out_sample;
 	pr_info("loaded, API version %d\n", OVC_API_VERSION);
 	return 0;
 
+out_sample:
+	ovc_sample_exit();
 out_scan:
 	ovc_scan_exit();
 out_sysfs:
@@ -49,6 +55,7 @@ out_share:
 static void __exit ovc_exit(void)
 {
 	ovcfs_exit();
+	ovc_sample_exit();
 	ovc_scan_exit();
 	ovc_sysfs_exit();
 	ovc_share_exit();

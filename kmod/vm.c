@@ -108,6 +108,8 @@ struct ovc_vm *ovc_vm_create(struct inode *inode,
 	vm->inode = inode;
 	vm->limit = limit;
 	vm->share_domain = OVC_SHARE_DOMAIN_OWN;
+	vm->active_pages = ULONG_MAX;	/* unknown until sampled: all active */
+	vm->active_permille = 1000;
 	vm->id = atomic64_inc_return(&ovc_next_vm_id);
 	kobject_init(&vm->kobj, &ovc_vm_ktype);
 
