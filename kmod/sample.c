@@ -231,9 +231,10 @@ static pgoff_t ovc_sample_rand(struct rnd_state *rnd, unsigned long size)
 
 /*
  * Draws allowed to find @want of @private private pages among @size
- * slots: 4 per sample in a fully resident VM, more in a sparse one (a
- * draw hits a private slot with probability @private / @size), at most
- * 64.  Fewer samples, never biased ones, when the draws run out.
+ * slots: 11 per sample in a fully resident VM, more in a sparse one (a
+ * draw hits a private slot with probability @private / @size: three
+ * times the draws expected, plus 8), at most 128.  Fewer samples, never
+ * biased ones, when the draws run out (a VM less than 1/40 resident).
  */
 static unsigned long ovc_sample_tries(unsigned int want, unsigned long size,
 				      unsigned long private)
@@ -242,7 +243,7 @@ static unsigned long ovc_sample_tries(unsigned int want, unsigned long size,
 
 	if (!private || !size)
 		return 0;
-	per = clamp(2 * (size / private) + 2, 4UL, 64UL);
+	per = clamp(3 * (size / private) + 8, 8UL, 128UL);
 	return (unsigned long)want * per;
 }
 
