@@ -11,6 +11,7 @@
 #include "balance.h"
 #include "compat.h"
 #include "fault.h"
+#include "sample.h"
 #include "share.h"
 #include "slot.h"
 #include "vm.h"
@@ -148,6 +149,7 @@ static vm_fault_t ovc_fault_fault(struct vm_fault *vmf)
 	}
 	if (unlikely(PageHWPoison(page)))
 		return ovc_fault_poisoned(vm, vmf, page, frame);
+	ovc_sample_fault(vm, vmf->pgoff);	/* idle sampling: touched */
 	vmf->page = page;
 	return VM_FAULT_LOCKED;
 }
@@ -186,8 +188,10 @@ static vm_fault_t ovc_fault_page_mkwrite(struct vm_fault *vmf)
 	entry = xa_load(&vm->slots, vmf->pgoff);
 	if (ovc_slot_page(entry) == page &&
 	    ovc_vm_index_valid(vm, vmf->pgoff)) {
-		if (likely(!PageHWPoison(page)))
+		if (likely(!PageHWPoison(page))) {
+			ovc_sample_fault(vm, vmf->pgoff);
 			return VM_FAULT_LOCKED;
+		}
 		unmap_mapping_pages(vm->inode->i_mapping, vmf->pgoff, 1,
 				    false);
 		unlock_page(page);

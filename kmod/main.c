@@ -3,7 +3,7 @@
  * ovc - memory overcommit manager for KVM hosts.
  *
  * Module init and exit: the zero frame, sysfs, the scanner thread, the
- * rebalancer thread, then the filesystem.  The filesystem
+ * rebalancer and sampler threads, then the filesystem.  The filesystem
  * type holds a module reference for every mounted ovcfs, so the module
  * cannot be unloaded while a VM's RAM exists.
  */
@@ -15,6 +15,7 @@
 
 #include "balance.h"
 #include "ovcfs.h"
+#include "sample.h"
 #include "scan.h"
 #include "share.h"
 #include "sysfs.h"
@@ -35,12 +36,17 @@ static int __init ovc_init(void)
 	err = ovc_balance_init();
 	if (err)
 		goto out_scan;
-	err = ovcfs_init();
+	err = ovc_sample_init();
 	if (err)
 		goto out_balance;
+	err = ovcfs_init();
+	if (err)
+		goto out_sample;
 	pr_info("loaded, API version %d\n", OVC_API_VERSION);
 	return 0;
 
+out_sample:
+	ovc_sample_exit();
 out_balance:
 	ovc_balance_exit();
 out_scan:
@@ -55,6 +61,7 @@ out_share:
 static void __exit ovc_exit(void)
 {
 	ovcfs_exit();
+	ovc_sample_exit();
 	ovc_balance_exit();
 	ovc_scan_exit();
 	ovc_sysfs_exit();

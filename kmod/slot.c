@@ -78,12 +78,19 @@ static struct page *ovc_slot_alloc(struct ovc_vm *vm, struct vm_fault *vmf,
 
 /*
  * Replace a present entry of @vm->slots: that never allocates, so it
- * cannot fail.  Context: vm->lock held.
+ * cannot fail.  The page the slot held leaves it, and so leaves idle
+ * sampling's sample (xa_store() would keep the mark): cleared in the same
+ * hold of the xarray lock, so a fault never counts the new entry touched.
+ * Context: vm->lock held.
  */
 static void ovc_slot_replace(struct ovc_vm *vm, pgoff_t index, void *entry)
 {
-	void *old = xa_store(&vm->slots, index, entry, GFP_NOWAIT);
+	void *old;
 
+	xa_lock(&vm->slots);
+	old = __xa_store(&vm->slots, index, entry, GFP_NOWAIT);
+	__xa_clear_mark(&vm->slots, index, OVC_SLOT_SAMPLED);
+	xa_unlock(&vm->slots);
 	WARN_ON_ONCE(xa_is_err(old) || !old);
 }
 

@@ -31,6 +31,18 @@ enum ovc_slot_kind {
 	OVC_SLOT_BALLOONED,
 };
 
+/*
+ * The xarray mark of a slot whose private page idle sampling has unmapped
+ * this period (sample.c); a fault on it clears the mark and counts the page
+ * touched.  vm->slots is not an allocating xarray (XA_FLAGS_ACCOUNT only),
+ * so XA_MARK_0 would be free too; XA_MARK_1 leaves it to a future
+ * XA_FLAGS_ALLOC.  Only private slots carry it: xa_store() keeps an entry's
+ * marks, so every replacement of a slot (ovc_slot_replace(): merge, punch,
+ * copy-on-write) clears it, and xa_erase() (truncate, teardown) clears
+ * every mark anyway.
+ */
+#define OVC_SLOT_SAMPLED	XA_MARK_1
+
 #define OVC_SLOT_TAG_SHARED	1UL
 #define OVC_SLOT_TAG_SPECIAL	3UL
 

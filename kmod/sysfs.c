@@ -8,6 +8,7 @@
  *   run, pages_to_scan, sleep_millisecs, zero_only	scanner knobs
  *   pages_shared, pages_sharing, ...			sharing statistics
  *   hash_seed		seed of the page hash (root only, read-only)
+ *   sample_period_ms, sample_pages			idle sampling knobs
  *   idle_tax_percent, host_budget_pages, ...		the rebalancer's
  *			knobs and state (balance.h), see README
  *   vms/<id>/		one directory per VM, see ovc_vm_attrs below
@@ -23,6 +24,7 @@
 #include "balance.h"
 #include "balloon.h"
 #include "range.h"
+#include "sample.h"
 #include "scan.h"
 #include "share.h"
 #include "slot.h"
@@ -366,6 +368,33 @@ static ssize_t rebalances_show(struct kobject *kobj,
 }
 OVC_ATTR_RO(rebalances);
 
+/*
+ * Idle sampling (sample.c): sample_period_ms (0 stops it, else
+ * OVC_SAMPLE_PERIOD_MIN..MAX) and sample_pages (1..OVC_SAMPLE_PAGES_MAX).
+ */
+#define OVC_SAMPLE_KNOB(_name, _field, _set)				\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ovc_sample_knobs._field));\
+}									\
+static ssize_t _name##_store(struct kobject *kobj,			\
+			     struct kobj_attribute *attr,		\
+			     const char *buf, size_t count)		\
+{									\
+	unsigned int v;							\
+	int err;							\
+									\
+	err = kstrtouint(buf, 10, &v);					\
+	if (!err)							\
+		err = _set(v);						\
+	return err ? err : count;					\
+}									\
+OVC_ATTR_RW(_name)
+
+OVC_SAMPLE_KNOB(sample_period_ms, period_ms, ovc_sample_set_period);
+OVC_SAMPLE_KNOB(sample_pages, pages, ovc_sample_set_pages);
+
 static struct attribute *ovc_attrs[] = {
 	&pages_resident_attr.attr,
 	&balloon_pages_attr.attr,
@@ -386,6 +415,9 @@ static struct attribute *ovc_attrs[] = {
 	&pages_pinned_attr.attr,
 	&chain_capped_attr.attr,
 	&hash_seed_attr.attr,
+	/* idle sampling */
+	&sample_period_ms_attr.attr,
+	&sample_pages_attr.attr,
 	/* the rebalancer */
 	&idle_tax_percent_attr.attr,
 	&host_reserve_pages_attr.attr,
@@ -665,6 +697,38 @@ static ssize_t vm_target_pages_show(struct kobject *kobj,
 }
 OVC_VM_ATTR_RO(target_pages);
 
+/*
+ * Idle sampling (sample.c): the estimate and its periods.  active_pages
+ * shows resident_pages ("all active") until a period with samples ended.
+ */
+static ssize_t vm_active_permille_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(kobj_to_vm(kobj)->active_permille));
+}
+OVC_VM_ATTR_RO(active_permille);
+
+static ssize_t vm_active_pages_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	struct ovc_vm *vm = kobj_to_vm(kobj);
+	unsigned long pages = READ_ONCE(vm->active_pages);
+
+	if (pages == ULONG_MAX)
+		pages = atomic_long_read(&vm->resident);
+	return sysfs_emit(buf, "%lu\n", pages);
+}
+OVC_VM_ATTR_RO(active_pages);
+
+static ssize_t vm_sample_periods_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  READ_ONCE(kobj_to_vm(kobj)->sample.periods));
+}
+OVC_VM_ATTR_RO(sample_periods);
+
 /* A VM's balloon target changed: wake pollers of balloon_target_pages. */
 static void ovc_sysfs_notify_target(struct ovc_vm *vm)
 {
@@ -691,6 +755,10 @@ static struct attribute *ovc_vm_attrs[] = {
 	&vm_cow_breaks_attr.attr,
 	&vm_saved_pages_attr.attr,
 	&vm_share_domain_attr.attr,
+	/* idle sampling */
+	&vm_active_permille_attr.attr,
+	&vm_active_pages_attr.attr,
+	&vm_sample_periods_attr.attr,
 	/* the rebalancer */
 	&vm_shares_attr.attr,
 	&vm_min_pages_attr.attr,

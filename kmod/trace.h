@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ovc tracepoints: events/ovc/ovc_merge and events/ovc/ovc_cow (sharing);
- * ovc_state, ovc_target and ovc_reclaim (the rebalancer, balance.c).
+ * ovc_sample_period (idle sampling, sample.c); ovc_state, ovc_target and
+ * ovc_reclaim (the rebalancer, balance.c).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM ovc
@@ -108,6 +109,42 @@ TRACE_EVENT(ovc_reclaim,
 	),
 	TP_printk("vm=%llu pages=%llu state=%u",
 		  __entry->vm, __entry->pages, __entry->state)
+);
+
+/*
+ * A VM's sample period ended (sample.c): @sampled slots counted (touched
+ * plus still marked; pages that left their slot count neither way),
+ * @touched of them, the period's fraction @last (permille; 0 without
+ * samples), the new estimate @permille and @active_pages (bounded by the
+ * guest's report), and @picked slots sampled for the next period.
+ */
+TRACE_EVENT(ovc_sample_period,
+	TP_PROTO(u64 vm, unsigned long sampled, unsigned long touched,
+		 unsigned int last, unsigned int permille,
+		 unsigned long active_pages, unsigned int picked),
+	TP_ARGS(vm, sampled, touched, last, permille, active_pages, picked),
+	TP_STRUCT__entry(
+		__field(u64, vm)
+		__field(unsigned long, sampled)
+		__field(unsigned long, touched)
+		__field(unsigned int, last)
+		__field(unsigned int, permille)
+		__field(unsigned long, active_pages)
+		__field(unsigned int, picked)
+	),
+	TP_fast_assign(
+		__entry->vm = vm;
+		__entry->sampled = sampled;
+		__entry->touched = touched;
+		__entry->last = last;
+		__entry->permille = permille;
+		__entry->active_pages = active_pages;
+		__entry->picked = picked;
+	),
+	TP_printk("vm=%llu sampled=%lu touched=%lu last=%u estimate=%u active_pages=%lu picked=%u",
+		  __entry->vm, __entry->sampled, __entry->touched,
+		  __entry->last, __entry->permille, __entry->active_pages,
+		  __entry->picked)
 );
 
 #endif /* _OVC_TRACE_H */

@@ -108,7 +108,7 @@ struct ovc_vm *ovc_vm_create(struct inode *inode,
 	vm->inode = inode;
 	vm->limit = limit;
 	vm->share_domain = OVC_SHARE_DOMAIN_OWN;
-	vm->active_pages = ULONG_MAX;
+	vm->active_pages = ULONG_MAX;	/* unknown until sampled: all active */
 	vm->active_permille = 1000;
 	vm->shares = 1000;
 	vm->target_pages = ULONG_MAX;

@@ -52,6 +52,16 @@
  *   ovc_balance_knob_mutex		(stores checking one knob against
  *					 another: thresholds, min/max)
  *
+ *   ovc_sample_mutex			(the sampler's work on one VM;
+ *					 sample.c)
+ *     ovc_vms_lock			(held only to find one VM)
+ *     vm->lock			(reading the guest report)
+ *     page lock			(marking and unmapping a sample)
+ *       xa_lock(&vm->slots)		(sample marks, the touched count;
+ *					 also taken by a fault with the
+ *					 page locked)
+ *       mapping->i_mmap_rwsem	(unmap_mapping_pages)
+ *
  *   ovc_scan_mutex			(scanner work, rmap records, domains)
  *     ovc_zero_mutex			(a merge finding the zero frame
  *					 poisoned)
@@ -66,7 +76,7 @@
  *
  *   interfaces  main.c, ovcfs.c, ioctl.c, uarg.c, sysfs.c
  *   core        vm.c (this object and its lifetime), scan.c, fault.c,
- *               file.c, balloon.c, balance.c (the rebalancer)
+ *               file.c, balloon.c, sample.c, balance.c (the rebalancer)
  *   mechanisms  merge.c, slot.c + slot.h, share.c, range.c, policy.c
  *               (pure: the allocation policy)
  *
@@ -100,6 +110,30 @@ struct ovc_slot_limit;
 struct ovc_vm_info;
 
 /**
+ * struct ovc_vm_sample - a VM's idle sampling state (sample.c)
+ * @touched:	sampled slots touched this period (under xa_lock(&slots):
+ *		a fault clears a slot's mark and counts it in one hold)
+ * @periods:	sample periods ended (written under ovc_sample_mutex,
+ *		read with READ_ONCE)
+ * @slow:	slow moving average of the touched fraction, in parts per
+ *		million (under ovc_sample_mutex, as the rest)
+ * @fast:	fast moving average, in parts per million
+ * @last:	the last period's touched fraction, permille
+ * @known:	a period with samples has ended: the fields above mean
+ *		something
+ * @started:	the sampler has started a period on this VM
+ */
+struct ovc_vm_sample {
+	unsigned long touched;
+	unsigned long periods;
+	u32 slow;
+	u32 fast;
+	u16 last;
+	bool known;
+	bool started;
+};
+
+/**
  * struct ovc_vm - one VM's RAM
  * @slots:	one entry per guest page, see slot.h
  * @lock:	serialises slot transitions (empty, private, shared,
@@ -127,10 +161,17 @@ struct ovc_vm_info;
  *		(QEMU's), with a reference: the scanner charges the VM's
  *		records and frames to it (set once, cmpxchg)
  * @owner_pid:	tgid of the last process that mapped the file, 0 if none
- * @active_pages: pages in active use (sample.c; READ_ONCE), ULONG_MAX
- *		until the first sample period ends: the whole VM is active
- * @active_permille: the active fraction (sample.c; READ_ONCE), 1000 until
- *		then
+ * @sample:	idle sampling state, see struct ovc_vm_sample
+ * @active_pages: pages of the VM the guest uses, as idle sampling
+ *		estimates them (active_permille x resident private pages),
+ *		bounded by the guest's report of its used memory
+ *		(guest_total - guest_free); ULONG_MAX ("unknown: all active")
+ *		until the first sample period with samples ends.  Written by
+ *		sample.c, read with READ_ONCE
+ * @active_permille: the estimated fraction of the VM's private pages in
+ *		use, 0..1000 (the largest of the slow and fast moving
+ *		averages and the last period's value, lowered to match a
+ *		guest bound on @active_pages); 1000 until then.  READ_ONCE
  * @shares:	its shares (balance.c; 1..1000000, default 1000)
  * @min_pages:	its reservation, default 0
  * @max_pages:	its demand, 0 (default): the file size; @min_pages and
@@ -161,6 +202,7 @@ struct ovc_vm {
 	struct xarray rmap;
 	struct mem_cgroup *memcg;
 	pid_t owner_pid;
+	struct ovc_vm_sample sample;
 	/* policy inputs and outputs (sample.c writes active_*, balance.c the rest) */
 	unsigned long active_pages;	/* READ_ONCE; ULONG_MAX until the first sample period ends */
 	unsigned int active_permille;	/* READ_ONCE; 1000 until then */
