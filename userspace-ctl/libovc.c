@@ -370,19 +370,22 @@ int ovc_vm_policy_check(const struct ovc_vm_policy *p, const struct ovc_vm_stat 
 }
 
 int ovc_vm_policy_write(int vm_dir, const struct ovc_vm_policy *p,
-			const struct ovc_vm_stat *vm, const char **file)
+			const struct ovc_vm_stat *vm, const char **file,
+			void (*written)(const char *file, uint64_t old, uint64_t val))
 {
 	/* The module refuses a min above the max: raise the max first if need be. */
 	int max_first = (p->set & OVC_POL_MIN) && p->min_pages > vm->max_pages;
 	const struct {
 		unsigned int bit;
 		const char *file;
-		uint64_t val;
+		uint64_t old, val;
 	} w[] = {
-		{ OVC_POL_SHARES, "shares", p->shares },
+		{ OVC_POL_SHARES, "shares", vm->shares, p->shares },
 		{ max_first ? OVC_POL_MAX : OVC_POL_MIN, max_first ? "max_pages" : "min_pages",
+		  max_first ? vm->max_pages : vm->min_pages,
 		  max_first ? p->max_pages : p->min_pages },
 		{ max_first ? OVC_POL_MIN : OVC_POL_MAX, max_first ? "min_pages" : "max_pages",
+		  max_first ? vm->min_pages : vm->max_pages,
 		  max_first ? p->min_pages : p->max_pages },
 	};
 	size_t i;
@@ -394,6 +397,8 @@ int ovc_vm_policy_write(int vm_dir, const struct ovc_vm_policy *p,
 			*file = w[i].file;
 			return -1;
 		}
+		if (written)
+			written(w[i].file, w[i].old, w[i].val);
 	}
 	return 0;
 }

@@ -216,11 +216,14 @@ int ovc_vm_policy_check(const struct ovc_vm_policy *p, const struct ovc_vm_stat 
 
 /*
  * Write @p to the VM's directory @vm_dir (shares, min_pages, max_pages),
- * min and max in an order the module accepts given @vm's current values.
- * 0, or -1/errno with *@file naming the file whose write failed.
+ * min and max in an order the module accepts given @vm's current values;
+ * @written (may be NULL) is called after each write with the file, its
+ * old value (from @vm) and the new one.  0, or -1/errno with *@file
+ * naming the file whose write failed.
  */
 int ovc_vm_policy_write(int vm_dir, const struct ovc_vm_policy *p,
-			const struct ovc_vm_stat *vm, const char **file);
+			const struct ovc_vm_stat *vm, const char **file,
+			void (*written)(const char *file, uint64_t old, uint64_t val));
 
 /*
  * A sharing domain as an administrator writes it: "own"

@@ -768,6 +768,12 @@ static int open_vm(const char *cmd, const char *arg, struct ovc_vm_stat *vm, int
 	return root;
 }
 
+/* What set and tune wrote, one line per file in the order written. */
+static void print_write(const char *file, uint64_t old, uint64_t val)
+{
+	printf("%s: %" PRIu64 " -> %" PRIu64 "\n", file, old, val);
+}
+
 /* set VM shares=N min=SIZE max=SIZE: the VM's policy settings. */
 static int cmd_set(struct ctl *ctl, int argc, char **argv)
 {
@@ -843,7 +849,7 @@ static int cmd_set(struct ctl *ctl, int argc, char **argv)
 		format_pages(ctl, vm.min_pages, b, sizeof(b));
 		badvalue("set: max: %s is less than min (%s)", what[2], b);
 	}
-	if (ovc_vm_policy_write(dir, &pol, &vm, &file))
+	if (ovc_vm_policy_write(dir, &pol, &vm, &file, print_write))
 		err(EXIT_FAILURE, "set: cannot write %s/vms/%" PRIu64 "/%s", ovc_sysfs_root(),
 		    vm.id, file);
 	ovc_vm_stat_clear(&vm);
@@ -920,7 +926,7 @@ static void write_knob(int root, const struct ovc_knob *k, uint64_t old, uint64_
 {
 	if (ovc_write_u64(root, k->file, v))
 		err(EXIT_FAILURE, "tune: cannot write %s/%s", ovc_sysfs_root(), k->file);
-	printf("%s: %" PRIu64 " -> %" PRIu64 "\n", k->file, old, v);
+	print_write(k->file, old, v);
 }
 
 /* tune KEY=VALUE...: validate them all, then write them. */

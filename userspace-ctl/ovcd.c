@@ -252,7 +252,7 @@ static void apply_policy(struct vm *vm)
 		goto clear;
 	}
 	dir = ovc_open_vm_dir(root, vm->id);
-	if (dir < 0 || ovc_vm_policy_write(dir, &pol, &st, &file)) {
+	if (dir < 0 || ovc_vm_policy_write(dir, &pol, &st, &file, NULL)) {
 		logmsg(LOG_ERR, name, "policy: cannot write %s/vms/%" PRIu64 "/%s: %m",
 		       ovc_sysfs_root(), vm->id, dir < 0 ? "" : file);
 		goto clear;
