@@ -81,14 +81,24 @@ static bool parse_uint(struct parser *p, const char *field, const char *val,
 	return true;
 }
 
-static bool parse_size(struct parser *p, const char *field, const char *val,
-		       uint64_t *out)
+/* A size in whole pages, into *@pages. */
+static bool parse_pages(struct parser *p, const char *field, const char *val,
+			uint64_t *pages)
 {
-	if (!ovc_parse_size(val, sysconf(_SC_PAGESIZE), out))
-		return true;
-	fail(p, p->line, field, "'%s' is not a size (bytes, or a number with K, M, G, T or p)",
-	     val);
-	return false;
+	uint64_t page_size = sysconf(_SC_PAGESIZE), bytes;
+
+	if (ovc_parse_size(val, page_size, &bytes)) {
+		fail(p, p->line, field, "'%s' is not a size (bytes, or a number with K, M, G, "
+		     "T or p)", val);
+		return false;
+	}
+	if (bytes % page_size) {
+		fail(p, p->line, field, "%s is not a whole number of pages (%" PRIu64 " bytes)",
+		     val, page_size);
+		return false;
+	}
+	*pages = bytes / page_size;
+	return true;
 }
 
 static bool parse_path(struct parser *p, const char *field, const char *val,
@@ -181,13 +191,18 @@ static void vm_key(struct parser *p, const char *name, const char *val)
 		parse_path(p, name, val, 1024, &vm->balloon_qom_path);
 		break;
 	case K_SHARES:
-		parse_uint(p, name, val, 1, 1000000, &vm->shares);
+		if (parse_uint(p, name, val, OVC_SHARES_MIN, OVC_SHARES_MAX, &vm->policy.shares))
+			vm->policy.set |= OVC_POL_SHARES;
 		break;
 	case K_MIN:
-		parse_size(p, name, val, &vm->min_bytes);
+		if (parse_pages(p, name, val, &vm->policy.min_pages))
+			vm->policy.set |= OVC_POL_MIN;
 		break;
 	case K_MAX:
-		parse_size(p, name, val, &vm->max_bytes);
+		/* "size" (or 0): the VM's size */
+		vm->policy.max_pages = 0;
+		if (!strcmp(val, "size") || parse_pages(p, name, val, &vm->policy.max_pages))
+			vm->policy.set |= OVC_POL_MAX;
 		break;
 	case K_GROUP:
 		parse_share_group(p, name, val, &vm->share_group);
@@ -195,17 +210,28 @@ static void vm_key(struct parser *p, const char *name, const char *val)
 	}
 }
 
+/* The module's knobs that [global] may set (not the state thresholds). */
+static const struct ovc_knob *global_knob(const char *name)
+{
+	const struct ovc_knob *k = ovc_knob_find(name);
+
+	return k && strncmp(k->key, "state_", 6) ? k : NULL;
+}
+
 static void global_key(struct parser *p, const char *name, const char *val)
 {
+	const struct ovc_knob *k = global_knob(name);
 	struct ovcd_conf *c = p->conf;
+	char msg[256];
 	uint64_t v;
 	unsigned int bit;
 
 	bit = !strcmp(name, "poll_interval_ms") ? 1 : !strcmp(name, "stats_interval_s") ? 2 :
-	      !strcmp(name, "log") ? 4 : 0;
+	      !strcmp(name, "log") ? 4 : k ? 8u << (k - ovc_knobs) : 0;
 	if (!bit) {
 		fail(p, p->line, name, "unknown key in [global] (expected "
-		     "poll_interval_ms, stats_interval_s or log)");
+		     "poll_interval_ms, stats_interval_s, log, policy, idle_tax, budget, "
+		     "reserve, sample_period_ms, sample_pages, balance_period_ms or balloon_max)");
 		return;
 	}
 	if (p->global_seen & bit) {
@@ -214,7 +240,17 @@ static void global_key(struct parser *p, const char *name, const char *val)
 	}
 	p->global_seen |= bit;
 
-	if (bit == 1 && parse_uint(p, name, val, 10, 3600000, &v))
+	if (k) {
+		if (ovc_knob_parse(k, val, sysconf(_SC_PAGESIZE), &v)) {
+			ovc_knob_error(k, val, errno, sysconf(_SC_PAGESIZE), msg, sizeof(msg));
+			fail(p, p->line, name, "%s", msg);
+			return;
+		}
+		c->knob[k - ovc_knobs] = v;
+		c->knob_set |= 1u << (k - ovc_knobs);
+		if (!strcmp(k->key, "policy"))
+			c->policy_given = true;
+	} else if (bit == 1 && parse_uint(p, name, val, 10, 3600000, &v))
 		c->poll_interval_ms = v;
 	else if (bit == 2 && parse_uint(p, name, val, 1, 3600, &v))
 		c->stats_interval_s = v;
@@ -251,7 +287,8 @@ static void end_section(struct parser *p)
 		fail(p, vm->line, "file", "missing in [vm %s]", vm->name);
 	else if (!vm->qmp)
 		fail(p, vm->line, "qmp", "missing in [vm %s]", vm->name);
-	else if (vm->min_bytes > vm->max_bytes)
+	else if ((vm->policy.set & (OVC_POL_MIN | OVC_POL_MAX)) == (OVC_POL_MIN | OVC_POL_MAX) &&
+		 vm->policy.max_pages && vm->policy.min_pages > vm->policy.max_pages)
 		fail(p, vm->line, "min", "min is more than max in [vm %s]", vm->name);
 	p->vm = NULL;
 }
@@ -308,8 +345,6 @@ static void begin_vm(struct parser *p, const char *name)
 	p->vm = &vms[c->nr_vms];
 	memset(p->vm, 0, sizeof(*p->vm));
 	p->vm->name = strdup(name);
-	p->vm->shares = 1000;
-	p->vm->max_bytes = UINT64_MAX;
 	p->vm->share_group = OVC_SHARE_DOMAIN_OWN;
 	p->vm->line = p->line;
 	c->nr_vms++;
@@ -373,6 +408,9 @@ int ovcd_conf_load(const char *path, struct ovcd_conf *conf, char *err, size_t e
 	conf->poll_interval_ms = 1000;
 	conf->stats_interval_s = 2;
 	conf->log = OVCD_LOG_STDERR;
+	/* policy = on unless the file says otherwise: ovcd runs the policy */
+	conf->knob[ovc_knob_find("policy") - ovc_knobs] = 1;
+	conf->knob_set = 1u << (ovc_knob_find("policy") - ovc_knobs);
 
 	p.f = fopen(path, "re");
 	if (!p.f) {

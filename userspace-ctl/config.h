@@ -6,8 +6,11 @@
 #ifndef OVCD_CONFIG_H
 #define OVCD_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "libovc.h"
 
 enum ovcd_log { OVCD_LOG_STDERR, OVCD_LOG_SYSLOG };
 
@@ -17,9 +20,7 @@ struct ovcd_vm_conf {
 	char *file;		/* its ovcfs file (required) */
 	char *qmp;		/* QEMU's QMP unix socket (required) */
 	char *balloon_qom_path;	/* balloon device's QOM path, NULL: find it */
-	uint64_t shares;	/* for the policy (default 1000) */
-	uint64_t min_bytes;	/* for the policy; 0 if not given */
-	uint64_t max_bytes;	/* for the policy; UINT64_MAX if not given */
+	struct ovc_vm_policy policy;	/* shares, min, max: those given (policy.set) */
 	uint32_t share_group;	/* sharing domain; OVC_SHARE_DOMAIN_OWN ("own", default) */
 	int line;		/* line of the [vm NAME] header */
 };
@@ -28,6 +29,14 @@ struct ovcd_conf {
 	unsigned int poll_interval_ms;	/* re-read targets this often */
 	unsigned int stats_interval_s;	/* query QEMU for sizes this often */
 	enum ovcd_log log;
+	/*
+	 * The module's knobs ([global] policy, idle_tax, ...), indexed like
+	 * ovc_knobs[]: bit i of knob_set says knob[i] was given.  policy is
+	 * always set (default on); policy_given says whether the file said so.
+	 */
+	uint64_t knob[OVC_NR_KNOBS];
+	unsigned int knob_set;
+	bool policy_given;
 	struct ovcd_vm_conf *vms;
 	size_t nr_vms;
 };

@@ -42,6 +42,11 @@ static const struct {
 	{ "zero_pages",     OVC_VM_ZERO,     offsetof(struct ovc_vm_stat, zero_pages) },
 	{ "cow_breaks",     OVC_VM_COW,      offsetof(struct ovc_vm_stat, cow_breaks) },
 	{ "share_domain",   OVC_VM_SHARE_DOMAIN, offsetof(struct ovc_vm_stat, share_domain) },
+	{ "active_permille", OVC_VM_ACTIVE,  offsetof(struct ovc_vm_stat, active_permille) },
+	{ "shares",         OVC_VM_SHARES,   offsetof(struct ovc_vm_stat, shares) },
+	{ "min_pages",      OVC_VM_MIN,      offsetof(struct ovc_vm_stat, min_pages) },
+	{ "max_pages",      OVC_VM_MAX,      offsetof(struct ovc_vm_stat, max_pages) },
+	{ "target_pages",   OVC_VM_ALLOC,    offsetof(struct ovc_vm_stat, alloc_pages) },
 };
 
 const char *ovc_sysfs_root(void)
@@ -112,6 +117,20 @@ int ovc_read_u64(int dir, const char *path, uint64_t *val)
 	if (read_value(dir, path, buf, sizeof(buf)))
 		return -1;
 	return parse_u64(buf, val);
+}
+
+int ovc_read_str(int dir, const char *path, char *buf, size_t len)
+{
+	char value[OVC_VALUE_MAX];
+
+	if (read_value(dir, path, value, sizeof(value)))
+		return -1;
+	if (strlen(value) >= len) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	strcpy(buf, value);
+	return 0;
 }
 
 int ovc_write_u64(int dir, const char *path, uint64_t val)
@@ -192,6 +211,198 @@ int ovc_parse_size(const char *s, uint64_t page_size, uint64_t *bytes)
 	return 0;
 }
 
+const struct ovc_knob ovc_knobs[] = {
+	{ "idle_tax", "idle_tax_percent", OVC_KNOB_NUMBER, 0, 99, 0,
+	  "percent of a VM's idle memory taxed away (ESX's idle tax)" },
+	{ "budget", "host_budget_pages", OVC_KNOB_SIZE_AUTO, 0, 0, 0,
+	  "memory the VMs may have together; auto: total RAM minus reserve" },
+	{ "reserve", "host_reserve_pages", OVC_KNOB_SIZE, 0, 0, 0,
+	  "memory kept for the host (auto budget)" },
+	{ "sample_period_ms", "sample_period_ms", OVC_KNOB_NUMBER, 100, 3600000, 1,
+	  "idle sampling period; 0 stops sampling" },
+	{ "sample_pages", "sample_pages", OVC_KNOB_NUMBER, 1, 65536, 0,
+	  "pages sampled per VM per period" },
+	{ "balance_period_ms", "balance_period_ms", OVC_KNOB_NUMBER, 100, 3600000, 0,
+	  "how often targets are recomputed" },
+	{ "balloon_max", "balloon_max_percent", OVC_KNOB_NUMBER, 0, 100, 0,
+	  "most of a VM the policy balloons, percent" },
+	{ "policy", "policy_run", OVC_KNOB_SWITCH, 0, 1, 0,
+	  "on: the policy writes balloon targets (ovcd turns it on)" },
+	{ "state_high", "state_high_percent", OVC_KNOB_NUMBER, 0, 100, 0,
+	  "free memory, percent of the budget, for the high state" },
+	{ "state_soft", "state_soft_percent", OVC_KNOB_NUMBER, 0, 100, 0,
+	  "... for the soft state (balloon)" },
+	{ "state_hard", "state_hard_percent", OVC_KNOB_NUMBER, 0, 100, 0,
+	  "... for the hard state (reclaim)" },
+	{ "state_low", "state_low_percent", OVC_KNOB_NUMBER, 0, 100, 0,
+	  "below it: the low state (faults wait)" },
+};
+
+const size_t ovc_nr_knobs = sizeof(ovc_knobs) / sizeof(ovc_knobs[0]);
+
+const struct ovc_knob *ovc_knob_find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ovc_nr_knobs; i++)
+		if (!strcmp(ovc_knobs[i].key, key))
+			return &ovc_knobs[i];
+	return NULL;
+}
+
+int ovc_knob_parse(const struct ovc_knob *k, const char *val, uint64_t page_size,
+		   uint64_t *out)
+{
+	uint64_t v;
+
+	switch (k->kind) {
+	case OVC_KNOB_NUMBER:
+		if (parse_u64(val, &v))
+			return -1;	/* EINVAL, or ERANGE past 64 bits */
+		if ((v < k->min || v > k->max) && !(v == 0 && k->zero_ok)) {
+			errno = ERANGE;
+			return -1;
+		}
+		*out = v;
+		return 0;
+	case OVC_KNOB_SIZE_AUTO:
+		if (!strcmp(val, "auto")) {
+			*out = 0;
+			return 0;
+		}
+		/* fall through */
+	case OVC_KNOB_SIZE:
+		if (ovc_parse_size(val, page_size, &v))
+			return -1;
+		if (v % page_size) {
+			errno = EDOM;
+			return -1;
+		}
+		*out = v / page_size;
+		return 0;
+	case OVC_KNOB_SWITCH:
+		if (!strcmp(val, "on") || !strcmp(val, "1"))
+			*out = 1;
+		else if (!strcmp(val, "off") || !strcmp(val, "0"))
+			*out = 0;
+		else {
+			errno = EINVAL;
+			return -1;
+		}
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+#define SIZE_WORDS "bytes, or a number with K, M, G, T or p"
+
+void ovc_knob_range(const struct ovc_knob *k, char *buf, size_t len)
+{
+	switch (k->kind) {
+	case OVC_KNOB_NUMBER:
+		snprintf(buf, len, "%s%" PRIu64 "..%" PRIu64, k->zero_ok ? "0, or " : "",
+			 k->min, k->max);
+		break;
+	case OVC_KNOB_SIZE:
+		snprintf(buf, len, "a size");
+		break;
+	case OVC_KNOB_SIZE_AUTO:
+		snprintf(buf, len, "a size, or auto");
+		break;
+	case OVC_KNOB_SWITCH:
+		snprintf(buf, len, "on, off, 1 or 0");
+		break;
+	}
+}
+
+void ovc_knob_error(const struct ovc_knob *k, const char *val, int e,
+		    uint64_t page_size, char *buf, size_t len)
+{
+	char range[80];
+
+	ovc_knob_range(k, range, sizeof(range));
+	if (e == EDOM)
+		snprintf(buf, len, "%s is not a whole number of pages (%" PRIu64 " bytes)",
+			 val, page_size);
+	else if (e == ERANGE && k->kind == OVC_KNOB_NUMBER)
+		snprintf(buf, len, "%s is out of range (%s)", val, range);
+	else if (e == ERANGE)
+		snprintf(buf, len, "%s is too big", val);
+	else if (k->kind == OVC_KNOB_SIZE)
+		snprintf(buf, len, "'%s' is not a size (" SIZE_WORDS ")", val);
+	else if (k->kind == OVC_KNOB_SIZE_AUTO)
+		snprintf(buf, len, "'%s' is neither auto nor a size (" SIZE_WORDS ")", val);
+	else if (k->kind == OVC_KNOB_NUMBER)
+		snprintf(buf, len, "'%s' is not a number (%s)", val, range);
+	else
+		snprintf(buf, len, "'%s' is not valid (%s)", val, range);
+}
+
+int ovc_vm_policy_check(const struct ovc_vm_policy *p, const struct ovc_vm_stat *vm,
+			const char **field)
+{
+	uint64_t min = p->set & OVC_POL_MIN ? p->min_pages : vm->min_pages;
+	uint64_t max = p->set & OVC_POL_MAX ? p->max_pages : vm->max_pages;
+
+	errno = ERANGE;
+	if ((p->set & OVC_POL_SHARES) &&
+	    (p->shares < OVC_SHARES_MIN || p->shares > OVC_SHARES_MAX)) {
+		*field = "shares";
+		return -1;
+	}
+	if ((p->set & OVC_POL_MIN) && p->min_pages > vm->size_pages) {
+		*field = "min";
+		return -1;
+	}
+	if ((p->set & OVC_POL_MAX) && p->max_pages > vm->size_pages) {
+		*field = "max";
+		return -1;
+	}
+	if (!max)
+		max = vm->size_pages;	/* 0: the VM's size */
+	if (min > max) {
+		errno = EINVAL;
+		*field = p->set & OVC_POL_MIN ? "min" : "max";
+		return -1;
+	}
+	return 0;
+}
+
+int ovc_vm_policy_write(int vm_dir, const struct ovc_vm_policy *p,
+			const struct ovc_vm_stat *vm, const char **file,
+			void (*written)(const char *file, uint64_t old, uint64_t val))
+{
+	/* The module refuses a min above the max: raise the max first if need be. */
+	int max_first = (p->set & OVC_POL_MIN) && p->min_pages > vm->max_pages;
+	const struct {
+		unsigned int bit;
+		const char *file;
+		uint64_t old, val;
+	} w[] = {
+		{ OVC_POL_SHARES, "shares", vm->shares, p->shares },
+		{ max_first ? OVC_POL_MAX : OVC_POL_MIN, max_first ? "max_pages" : "min_pages",
+		  max_first ? vm->max_pages : vm->min_pages,
+		  max_first ? p->max_pages : p->min_pages },
+		{ max_first ? OVC_POL_MIN : OVC_POL_MAX, max_first ? "min_pages" : "max_pages",
+		  max_first ? vm->min_pages : vm->max_pages,
+		  max_first ? p->min_pages : p->max_pages },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		if (!(p->set & w[i].bit))
+			continue;
+		if (ovc_write_u64(vm_dir, w[i].file, w[i].val)) {
+			*file = w[i].file;
+			return -1;
+		}
+		if (written)
+			written(w[i].file, w[i].old, w[i].val);
+	}
+	return 0;
+}
+
 int ovc_parse_share_domain(const char *s, uint64_t *domain)
 {
 	if (!strcmp(s, "own")) {
@@ -228,6 +439,12 @@ int ovc_read_stat(int root, struct ovc_stat *st)
 	    !ovc_read_u64(root, "pages_zero", &st->pages_zero) &&
 	    !ovc_read_u64(root, "cow_breaks", &st->cow_breaks))
 		st->known |= OVC_STAT_SHARING;
+	if (!ovc_read_str(root, "state", st->state, sizeof(st->state)))
+		st->known |= OVC_STAT_STATE;
+	if (!ovc_read_u64(root, "host_budget_pages", &st->host_budget_pages))
+		st->known |= OVC_STAT_BUDGET;
+	if (!ovc_read_u64(root, "free_pages", &st->free_pages))
+		st->known |= OVC_STAT_FREE;
 	return 0;
 }
 

@@ -30,6 +30,11 @@ enum {
 	OVC_VM_ZERO		= 1 << 11,
 	OVC_VM_COW		= 1 << 12,
 	OVC_VM_SHARE_DOMAIN	= 1 << 13,
+	OVC_VM_ACTIVE		= 1 << 14,	/* active_permille */
+	OVC_VM_SHARES		= 1 << 15,
+	OVC_VM_MIN		= 1 << 16,
+	OVC_VM_MAX		= 1 << 17,
+	OVC_VM_ALLOC		= 1 << 18,	/* target_pages */
 };
 
 /* One VM as the module describes it; a field is valid if its bit is set. */
@@ -49,6 +54,11 @@ struct ovc_vm_stat {
 	uint64_t zero_pages;		/* slots on the zero frame */
 	uint64_t cow_breaks;		/* copy-on-write breaks */
 	uint64_t share_domain;		/* sharing domain, OVC_SHARE_DOMAIN_OWN: its own */
+	uint64_t active_permille;	/* the idle sampling's estimate, 0..1000 */
+	uint64_t shares;		/* the policy's inputs: shares, */
+	uint64_t min_pages;		/* reservation, */
+	uint64_t max_pages;		/* and the most it gets (effective value) */
+	uint64_t alloc_pages;		/* target_pages: the policy's allocation target */
 	unsigned int known;
 };
 
@@ -56,6 +66,9 @@ struct ovc_vm_stat {
 enum {
 	OVC_STAT_SHARING	= 1 << 0,	/* pages_shared ... cow_breaks */
 	OVC_STAT_BALLOON	= 1 << 1,	/* balloon_pages */
+	OVC_STAT_STATE		= 1 << 2,	/* state */
+	OVC_STAT_BUDGET		= 1 << 3,	/* host_budget_pages */
+	OVC_STAT_FREE		= 1 << 4,	/* free_pages */
 };
 
 /* The module-wide numbers at the sysfs root. */
@@ -67,6 +80,9 @@ struct ovc_stat {
 	uint64_t pages_sharing;		/* pages those frames save */
 	uint64_t pages_zero;		/* slots on the zero frame */
 	uint64_t cow_breaks;
+	char state[16];			/* the memory state: high, soft, hard or low */
+	uint64_t host_budget_pages;	/* the effective budget */
+	uint64_t free_pages;		/* free memory the state is computed from */
 	unsigned int known;
 };
 
@@ -103,6 +119,9 @@ void ovc_vm_stat_clear(struct ovc_vm_stat *vm);
 /* Read one decimal value from @path relative to directory @dir. */
 int ovc_read_u64(int dir, const char *path, uint64_t *val);
 
+/* Read one line (without its newline) from @path relative to @dir into @buf. */
+int ovc_read_str(int dir, const char *path, char *buf, size_t len);
+
 /* Write one decimal value to @path relative to @dir (a sysfs store). */
 int ovc_write_u64(int dir, const char *path, uint64_t val);
 
@@ -121,6 +140,90 @@ int ovc_open_vm_dir(int root, uint64_t id);
  * EINVAL if malformed, ERANGE if it does not fit in 64 bits.
  */
 int ovc_parse_size(const char *s, uint64_t page_size, uint64_t *bytes);
+
+/*
+ * The module-wide policy knobs at the sysfs root, as ovcctl tune and
+ * ovcd.conf's [global] name them.  One table for both tools, so that
+ * both accept and refuse the same values with the same words.
+ */
+enum ovc_knob_kind {
+	OVC_KNOB_NUMBER,	/* decimal, in [min, max] (or 0 if zero_ok) */
+	OVC_KNOB_SIZE,		/* a size (ovc_parse_size), whole pages; written in pages */
+	OVC_KNOB_SIZE_AUTO,	/* the same, or "auto" (written as 0) */
+	OVC_KNOB_SWITCH,	/* on, off, 1 or 0; written as 1 or 0 */
+};
+
+struct ovc_knob {
+	const char *key;	/* tune KEY, ovcd.conf key */
+	const char *file;	/* its file at the sysfs root */
+	enum ovc_knob_kind kind;
+	uint64_t min, max;	/* OVC_KNOB_NUMBER's range */
+	int zero_ok;		/* OVC_KNOB_NUMBER: 0 is valid too */
+	const char *help;	/* one line, for listings */
+};
+
+#define OVC_NR_KNOBS 12
+extern const struct ovc_knob ovc_knobs[OVC_NR_KNOBS];
+extern const size_t ovc_nr_knobs;	/* OVC_NR_KNOBS */
+
+/* The knob called @key, or NULL. */
+const struct ovc_knob *ovc_knob_find(const char *key);
+
+/*
+ * Parse @val for @k into the value its file takes.  -1 with errno EINVAL
+ * (malformed), ERANGE (out of range) or EDOM (a size that is not a whole
+ * number of pages of @page_size bytes).
+ */
+int ovc_knob_parse(const struct ovc_knob *k, const char *val, uint64_t page_size,
+		   uint64_t *out);
+
+/* What @k accepts, e.g. "0..99", for messages and listings. */
+void ovc_knob_range(const struct ovc_knob *k, char *buf, size_t len);
+
+/*
+ * Why ovc_knob_parse() refused @val (errno @e), e.g. "120 is out of range
+ * (0..99)", into @buf: callers prefix it with their context.
+ */
+void ovc_knob_error(const struct ovc_knob *k, const char *val, int e,
+		    uint64_t page_size, char *buf, size_t len);
+
+/*
+ * A VM's policy settings, as ovcctl set and ovcd.conf's [vm NAME] give
+ * them: the OVC_POL_* bits of @set say which.  max_pages 0 resets the
+ * maximum to the VM's size.
+ */
+enum { OVC_POL_SHARES = 1 << 0, OVC_POL_MIN = 1 << 1, OVC_POL_MAX = 1 << 2 };
+
+#define OVC_SHARES_MIN	1
+#define OVC_SHARES_MAX	1000000
+
+struct ovc_vm_policy {
+	unsigned int set;
+	uint64_t shares;
+	uint64_t min_pages;
+	uint64_t max_pages;
+};
+
+/*
+ * Check @p against the VM @vm (its size_pages, min_pages, max_pages;
+ * what @p leaves out keeps @vm's value).  0, or -1 with *@field naming
+ * the field ("shares", "min" or "max") and errno ERANGE (out of its
+ * range: shares 1..1000000, sizes 0..size_pages) or EINVAL (min would be
+ * more than max).
+ */
+int ovc_vm_policy_check(const struct ovc_vm_policy *p, const struct ovc_vm_stat *vm,
+			const char **field);
+
+/*
+ * Write @p to the VM's directory @vm_dir (shares, min_pages, max_pages),
+ * min and max in an order the module accepts given @vm's current values;
+ * @written (may be NULL) is called after each write with the file, its
+ * old value (from @vm) and the new one.  0, or -1/errno with *@file
+ * naming the file whose write failed.
+ */
+int ovc_vm_policy_write(int vm_dir, const struct ovc_vm_policy *p,
+			const struct ovc_vm_stat *vm, const char **file,
+			void (*written)(const char *file, uint64_t old, uint64_t val));
 
 /*
  * A sharing domain as an administrator writes it: "own"

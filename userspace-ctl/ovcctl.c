@@ -16,10 +16,12 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <json.h>
@@ -35,7 +37,11 @@
 
 enum { COL_ID, COL_NAME, COL_UID, COL_USER, COL_PID, COL_COMMAND,
        COL_SIZE, COL_RESIDENT, COL_TARGET, COL_ACTUAL, COL_BALLOONED,
-       COL_GUEST_FREE, COL_SHARED, COL_ZERO, COL_COW, COL_SHARE_GROUP };
+       COL_GUEST_FREE, COL_SHARED, COL_ZERO, COL_COW, COL_SHARE_GROUP,
+       COL_ACTIVE, COL_SHARES, COL_ALLOC, COL_MIN, COL_MAX };
+
+/* Exit status of set and tune for a value refused before anything is written. */
+#define EXIT_BADVALUE 2
 
 static const struct colinfo {
 	const char *name;
@@ -60,11 +66,16 @@ static const struct colinfo {
 	[COL_ZERO]     = { "ZERO",     5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory backed by the zero frame" },
 	[COL_COW]      = { "COW",      4, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "copy-on-write breaks" },
 	[COL_SHARE_GROUP] = { "SHARE-GROUP", 5, SCOLS_FL_RIGHT, SCOLS_JSON_STRING, "sharing domain: own, or the group whose VMs share pages" },
+	[COL_ACTIVE]   = { "ACTIVE%",  6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "estimated active part of the VM's memory (idle sampling)" },
+	[COL_SHARES]   = { "SHARES",   6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "the VM's shares for the memory policy" },
+	[COL_ALLOC]    = { "ALLOC",    5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "the policy's allocation target (target_pages)" },
+	[COL_MIN]      = { "MIN",      5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "the policy's reservation for the VM" },
+	[COL_MAX]      = { "MAX",      5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "the most memory the policy gives the VM" },
 };
 
 static const int default_columns[] = {
 	COL_ID, COL_NAME, COL_UID, COL_PID, COL_SIZE, COL_RESIDENT,
-	COL_TARGET, COL_ACTUAL, COL_BALLOONED, COL_GUEST_FREE, COL_SHARED,
+	COL_ACTIVE, COL_SHARES, COL_ALLOC, COL_TARGET, COL_ACTUAL, COL_BALLOONED, COL_GUEST_FREE, COL_SHARED,
 	COL_ZERO, COL_SHARE_GROUP,
 };
 
@@ -80,6 +91,7 @@ struct summary {
 	const char *label;	/* text label, NULL: JSON only */
 	uint64_t value;
 	int pages;		/* value counts pages: also print its size */
+	const char *str;	/* not NULL: the value is this string instead */
 };
 
 struct command {
@@ -252,7 +264,31 @@ static void format_cell(const struct ctl *ctl, const struct ovc_vm_stat *vm, int
 		if (vm->known & OVC_VM_SHARE_DOMAIN)
 			ovc_format_share_domain(vm->share_domain, buf, len);
 		break;
+	case COL_ACTIVE:
+		if (vm->known & OVC_VM_ACTIVE)
+			snprintf(buf, len, "%" PRIu64 ".%" PRIu64, vm->active_permille / 10,
+				 vm->active_permille % 10);
+		break;
+	case COL_SHARES:
+		if (vm->known & OVC_VM_SHARES)
+			snprintf(buf, len, "%" PRIu64, vm->shares);
+		break;
+	case COL_ALLOC:
+		if (vm->known & OVC_VM_ALLOC)
+			format_pages(ctl, vm->alloc_pages, buf, len);
+		break;
+	case COL_MIN:
+		if (vm->known & OVC_VM_MIN)
+			format_pages(ctl, vm->min_pages, buf, len);
+		break;
+	case COL_MAX:
+		if (vm->known & OVC_VM_MAX)
+			format_pages(ctl, vm->max_pages, buf, len);
+		break;
 	}
+	/* The policy's columns say "-" (JSON: null) on a module without them. */
+	if (!*buf && col >= COL_ACTIVE && !ctl->json)
+		snprintf(buf, len, "-");
 }
 
 static struct libscols_table *new_table(const struct ctl *ctl)
@@ -308,7 +344,8 @@ static void print_json(struct libscols_table *tb, const struct summary *sum, siz
 		errx(EXIT_FAILURE, "libsmartcols produced unexpected JSON");
 	root = json_object_new_object();
 	for (i = 0; i < nsum; i++)
-		json_object_object_add(root, sum[i].key,
+		json_object_object_add(root, sum[i].key, sum[i].str ?
+				       json_object_new_string(sum[i].str) :
 				       json_object_new_uint64(sum[i].value));
 	json_object_object_add(root, "vms", json_object_get(vms));
 	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
@@ -332,6 +369,11 @@ static void print_text(const struct ctl *ctl, struct libscols_table *tb,
 	for (i = 0; w && i < nsum; i++) {
 		if (!sum[i].label)
 			continue;
+		if (sum[i].str) {
+			printf("%s:%*s %s\n", sum[i].label,
+			       w - (int)strlen(sum[i].label), "", sum[i].str);
+			continue;
+		}
 		printf("%s:%*s %" PRIu64, sum[i].label,
 		       w - (int)strlen(sum[i].label), "", sum[i].value);
 		if (sum[i].pages && ctl->bytes)
@@ -391,27 +433,35 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 		ovc_vm_stat_clear(&vm);
 	}
 
-	struct summary sum[10] = {
-		{ "pages_resident", "Resident", st.pages_resident, 1 },
-		{ "nr_vms", "VMs", st.nr_vms, 0 },
-		{ "page_size", NULL, page_size, 0 },
+	struct summary sum[13] = {
+		{ "pages_resident", "Resident", st.pages_resident, 1, NULL },
+		{ "nr_vms", "VMs", st.nr_vms, 0, NULL },
+		{ "page_size", NULL, page_size, 0, NULL },
 	};
 	size_t nsum = 3;
 
 	/* Optional numbers: shown when this module has them. */
 	if (st.known & OVC_STAT_BALLOON)
 		sum[nsum++] = (struct summary){ "balloon_pages", "Ballooned",
-						st.balloon_pages, 1 };
+						st.balloon_pages, 1, NULL };
 	if (st.known & OVC_STAT_SHARING) {
 		sum[nsum++] = (struct summary){ "pages_shared", "Shared frames",
-						st.pages_shared, 1 };
+						st.pages_shared, 1, NULL };
 		sum[nsum++] = (struct summary){ "pages_sharing", "Saved by sharing",
-						st.pages_sharing, 1 };
+						st.pages_sharing, 1, NULL };
 		sum[nsum++] = (struct summary){ "pages_zero", "Zero pages",
-						st.pages_zero, 1 };
+						st.pages_zero, 1, NULL };
 		sum[nsum++] = (struct summary){ "cow_breaks", "COW breaks",
-						st.cow_breaks, 0 };
+						st.cow_breaks, 0, NULL };
 	}
+	if (st.known & OVC_STAT_STATE)
+		sum[nsum++] = (struct summary){ "state", "Host state", 0, 0, st.state };
+	if (st.known & OVC_STAT_BUDGET)
+		sum[nsum++] = (struct summary){ "host_budget_pages", "Host budget",
+						st.host_budget_pages, 1, NULL };
+	if (st.known & OVC_STAT_FREE)
+		sum[nsum++] = (struct summary){ "free_pages", "Host free",
+						st.free_pages, 1, NULL };
 	print_report(ctl, tb, sum, nsum);
 
 	scols_unref_table(tb);
@@ -458,7 +508,7 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 	}
 	if (!scols_table_is_empty(tb)) {
 		const struct summary sum[] = {
-			{ "api_version", "API version", api, 0 },
+			{ "api_version", "API version", api, 0, NULL },
 		};
 		print_report(ctl, tb, sum, ARRAY_SIZE(sum));
 	}
@@ -645,13 +695,352 @@ static int cmd_share_group(struct ctl *ctl, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
-/* Later: { "set", ... }. */
+
+/* "ovcctl: CMD: " + message, exit EXIT_BADVALUE: a value refused, nothing written. */
+static void __attribute__((noreturn, format(printf, 1, 2))) badvalue(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_BADVALUE);
+}
+
+/* Split "KEY=VALUE" in place; exits on an argument without '='. */
+static char *split_assignment(const char *cmd, char *arg)
+{
+	char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg)
+		badvalue("%s: '%s' is not KEY=VALUE", cmd, arg);
+	*eq = '\0';
+	return eq + 1;
+}
+
+/* A size for set's min and max, in pages; exits on a bad one. */
+static uint64_t parse_vm_size(const char *key, const char *val)
+{
+	uint64_t bytes;
+
+	if (ovc_parse_size(val, page_size, &bytes))
+		badvalue("set: %s: '%s' is not a size (bytes, or a number with K, M, G, T "
+			 "or p%s)", key, val, strcmp(key, "max") ? "" : "; size: the VM's size");
+	if (bytes % page_size)
+		badvalue("set: %s: %s is not a whole number of pages (%ld bytes)", key, val,
+			 page_size);
+	return bytes / page_size;
+}
+
+/*
+ * For set: VM (an id, or its ovcfs file, asked with OVC_IOC_VM_INFO) as
+ * its sysfs numbers in @vm; returns the sysfs root, *@dir its vms/<id>/.
+ */
+static int open_vm(const char *cmd, const char *arg, struct ovc_vm_stat *vm, int *dir)
+{
+	struct ovc_vm_info info;
+	struct ovc_file f;
+	char id[24];
+	uint64_t vm_id;
+	char *end;
+	int root;
+
+	errno = 0;
+	vm_id = strtoull(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end || errno) {
+		if (ovc_file_open(&f, arg, O_RDONLY)) {
+			if (errno == EMEDIUMTYPE)
+				errx(EXIT_FAILURE, "%s: %s: not a file on %s", cmd, arg, OVCFS_NAME);
+			err(EXIT_FAILURE, "%s: cannot open %s", cmd, arg);
+		}
+		if (ovc_file_info(&f, &info))
+			err(EXIT_FAILURE, "%s: %s: OVC_IOC_VM_INFO failed", cmd, arg);
+		ovc_file_close(&f);
+		vm_id = info.id;
+	}
+	snprintf(id, sizeof(id), "%" PRIu64, vm_id);
+	root = read_vm_by_id(cmd, id, vm_id, vm);
+	*dir = ovc_open_vm_dir(root, vm_id);
+	if (*dir < 0)
+		err(EXIT_FAILURE, "%s: cannot open %s/vms/%s", cmd, ovc_sysfs_root(), id);
+	return root;
+}
+
+/* What set and tune wrote, one line per file in the order written. */
+static void print_write(const char *file, uint64_t old, uint64_t val)
+{
+	printf("%s: %" PRIu64 " -> %" PRIu64 "\n", file, old, val);
+}
+
+/* set VM shares=N min=SIZE max=SIZE: the VM's policy settings. */
+static int cmd_set(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct { const char *key, *file; unsigned int bit, known; } fields[] = {
+		{ "shares", "shares", OVC_POL_SHARES, OVC_VM_SHARES },
+		{ "min", "min_pages", OVC_POL_MIN, OVC_VM_MIN },
+		{ "max", "max_pages", OVC_POL_MAX, OVC_VM_MAX },
+	};
+	struct ovc_vm_policy pol = { 0 };
+	const char *what[3] = { NULL }, *field, *file;
+	struct ovc_vm_stat vm;
+	char a[32], b[32];
+	int root, dir, i;
+	size_t f;
+
+	(void)ctl;
+	if (argc < 3)
+		errx(EXIT_FAILURE, "set: expected VM and KEY=VALUE, e.g. 'set 1 shares=2000 "
+		     "min=1G max=4G'");
+	for (i = 2; i < argc; i++) {
+		char *val = split_assignment("set", argv[i]);
+
+		for (f = 0; f < ARRAY_SIZE(fields); f++)
+			if (!strcmp(argv[i], fields[f].key))
+				break;
+		if (f == ARRAY_SIZE(fields))
+			badvalue("set: %s: unknown key (expected shares, min or max)", argv[i]);
+		if (pol.set & fields[f].bit)
+			badvalue("set: %s: given twice", argv[i]);
+		pol.set |= fields[f].bit;
+		what[f] = val;
+		if (fields[f].bit == OVC_POL_SHARES) {
+			char *end;
+
+			errno = 0;
+			pol.shares = strtoull(val, &end, 10);
+			if (!isdigit((unsigned char)*val) || *end)
+				badvalue("set: shares: '%s' is not a number (%d..%d)", val,
+					 OVC_SHARES_MIN, OVC_SHARES_MAX);
+			if (errno || pol.shares < OVC_SHARES_MIN || pol.shares > OVC_SHARES_MAX)
+				badvalue("set: shares: %s is out of range (%d..%d)", val,
+					 OVC_SHARES_MIN, OVC_SHARES_MAX);
+		} else if (fields[f].bit == OVC_POL_MIN) {
+			pol.min_pages = parse_vm_size("min", val);
+		} else {
+			pol.max_pages = strcmp(val, "size") ? parse_vm_size("max", val) : 0;
+		}
+	}
+
+	root = open_vm("set", argv[1], &vm, &dir);
+	for (f = 0; f < ARRAY_SIZE(fields); f++)
+		if ((pol.set & fields[f].bit) && !(vm.known & fields[f].known))
+			errx(EXIT_FAILURE, "set: %s/vms/%" PRIu64 " has no %s (a module without "
+			     "the memory policy)", ovc_sysfs_root(), vm.id, fields[f].file);
+	if (!(vm.known & OVC_VM_SIZE))
+		errx(EXIT_FAILURE, "set: %s/vms/%" PRIu64 " has no size_pages",
+		     ovc_sysfs_root(), vm.id);
+	if (ovc_vm_policy_check(&pol, &vm, &field)) {
+		format_pages(ctl, vm.size_pages, a, sizeof(a));
+		if (!strcmp(field, "shares"))
+			badvalue("set: shares: %s is out of range (%d..%d)", what[0],
+				 OVC_SHARES_MIN, OVC_SHARES_MAX);
+		if (errno == ERANGE && !strcmp(field, "min"))
+			badvalue("set: min: %s is out of range (0..%s, the VM's size)", what[1], a);
+		if (errno == ERANGE)
+			badvalue("set: max: %s is out of range (1..%s, the VM's size; 0 or size: "
+				 "the VM's size)", what[2], a);
+		if (!strcmp(field, "min")) {
+			format_pages(ctl, pol.set & OVC_POL_MAX ? (pol.max_pages ? pol.max_pages :
+				     vm.size_pages) : vm.max_pages, b, sizeof(b));
+			badvalue("set: min: %s is more than max (%s)", what[1], b);
+		}
+		format_pages(ctl, vm.min_pages, b, sizeof(b));
+		badvalue("set: max: %s is less than min (%s)", what[2], b);
+	}
+	if (ovc_vm_policy_write(dir, &pol, &vm, &file, print_write))
+		err(EXIT_FAILURE, "set: cannot write %s/vms/%" PRIu64 "/%s", ovc_sysfs_root(),
+		    vm.id, file);
+	ovc_vm_stat_clear(&vm);
+	close(dir);
+	close(root);
+	return EXIT_SUCCESS;
+}
+
+/* A knob's value as tune prints it: sizes as sizes, the switch as on/off. */
+static void format_knob(const struct ctl *ctl, const struct ovc_knob *k, uint64_t v,
+			char *buf, size_t len)
+{
+	if (k->kind == OVC_KNOB_SIZE || k->kind == OVC_KNOB_SIZE_AUTO)
+		format_pages(ctl, v, buf, len);
+	else if (k->kind == OVC_KNOB_SWITCH)
+		snprintf(buf, len, "%s", v ? "on" : "off");
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+}
+
+/* tune without arguments: every knob and its value. */
+static int list_knobs(const struct ctl *ctl, int root)
+{
+	static const char *const cols[] = { "KEY", "VALUE", "RANGE", "FILE" };
+	struct libscols_table *tb = scols_new_table();
+	struct json_object *obj = json_object_new_object();
+	char val[64], range[80];
+	uint64_t v;
+	size_t i;
+
+	if (!tb || !obj)
+		err(EXIT_FAILURE, "failed to allocate output table");
+	scols_table_enable_raw(tb, ctl->raw);
+	scols_table_enable_noheadings(tb, ctl->noheadings);
+	for (i = 0; i < ARRAY_SIZE(cols); i++)
+		if (!scols_table_new_column(tb, cols[i], 0, i == 1 ? SCOLS_FL_RIGHT : 0))
+			err(EXIT_FAILURE, "failed to allocate output column");
+	for (i = 0; i < ovc_nr_knobs; i++) {
+		const struct ovc_knob *k = &ovc_knobs[i];
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		int have = !ovc_read_u64(root, k->file, &v);
+
+		if (!have && errno != ENOENT)
+			err(EXIT_FAILURE, "tune: cannot read %s/%s", ovc_sysfs_root(), k->file);
+		if (have)
+			format_knob(ctl, k, v, val, sizeof(val));
+		else
+			snprintf(val, sizeof(val), "-");
+		ovc_knob_range(k, range, sizeof(range));
+		if (!ln || scols_line_set_data(ln, 0, k->key) || scols_line_set_data(ln, 1, val) ||
+		    scols_line_set_data(ln, 2, range) || scols_line_set_data(ln, 3, k->file))
+			err(EXIT_FAILURE, "failed to add output data");
+		/* JSON: sizes in bytes, the switch as "on"/"off", null if missing */
+		json_object_object_add(obj, k->key, !have ? NULL :
+				       k->kind == OVC_KNOB_SWITCH ? json_object_new_string(val) :
+				       k->kind == OVC_KNOB_NUMBER ? json_object_new_uint64(v) :
+				       json_object_new_uint64(v * (uint64_t)page_size));
+	}
+	if (ctl->json)
+		puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+						    JSON_C_TO_STRING_SPACED));
+	else
+		scols_print_table(tb);
+	json_object_put(obj);
+	scols_unref_table(tb);
+	return EXIT_SUCCESS;
+}
+
+/* The state thresholds, highest first, as tune's keys name them. */
+static const char *const state_keys[] = { "state_high", "state_soft", "state_hard", "state_low" };
+#define NR_STATES ARRAY_SIZE(state_keys)
+
+static void write_knob(int root, const struct ovc_knob *k, uint64_t old, uint64_t v)
+{
+	if (ovc_write_u64(root, k->file, v))
+		err(EXIT_FAILURE, "tune: cannot write %s/%s", ovc_sysfs_root(), k->file);
+	print_write(k->file, old, v);
+}
+
+/* tune KEY=VALUE...: validate them all, then write them. */
+static int cmd_tune(struct ctl *ctl, int argc, char **argv)
+{
+	const struct ovc_knob *k, *state[NR_STATES];
+	uint64_t val[OVC_NR_KNOBS], old[OVC_NR_KNOBS];
+	uint64_t st_old[NR_STATES], st_new[NR_STATES];
+	int given[OVC_NR_KNOBS] = { 0 }, nstate = 0;
+	char msg[256], a[32];
+	struct sysinfo si;
+	size_t i, j;
+	int root;
+
+	root = ovc_open_root();
+	if (root < 0 && errno == ENOENT)
+		errx(EXIT_FAILURE, "ovc module not loaded (no %s)", ovc_sysfs_root());
+	if (root < 0)
+		err(EXIT_FAILURE, "cannot open %s", ovc_sysfs_root());
+	if (argc == 1)
+		return list_knobs(ctl, root);
+
+	/* Every value, checked on its own. */
+	for (i = 1; i < (size_t)argc; i++) {
+		const char *v = split_assignment("tune", argv[i]);
+
+		k = ovc_knob_find(argv[i]);
+		if (!k) {
+			size_t n = 0;
+
+			for (j = 0; j < ovc_nr_knobs; j++)
+				n += snprintf(msg + n, sizeof(msg) - n, "%s%s", j ? ", " : "",
+					      ovc_knobs[j].key);
+			badvalue("tune: %s: unknown key (expected %s)", argv[i], msg);
+		}
+		j = k - ovc_knobs;
+		if (given[j])
+			badvalue("tune: %s: given twice", k->key);
+		if (ovc_knob_parse(k, v, page_size, &val[j])) {
+			ovc_knob_error(k, v, errno, page_size, msg, sizeof(msg));
+			badvalue("tune: %s: %s", k->key, msg);
+		}
+		if (k->kind != OVC_KNOB_NUMBER && k->kind != OVC_KNOB_SWITCH && !sysinfo(&si) &&
+		    val[j] > (uint64_t)si.totalram * si.mem_unit / page_size) {
+			format_pages(ctl, (uint64_t)si.totalram * si.mem_unit / page_size, a,
+				     sizeof(a));
+			badvalue("tune: %s: %s is more than the host's memory (%s)", k->key, v, a);
+		}
+		given[j] = 1;
+	}
+
+	/* The module's current values: every file must be there. */
+	for (i = 0; i < NR_STATES; i++) {
+		state[i] = ovc_knob_find(state_keys[i]);
+		nstate += given[state[i] - ovc_knobs];
+	}
+	for (i = 0; i < ovc_nr_knobs; i++) {
+		int is_state = !strncmp(ovc_knobs[i].key, "state_", 6);
+
+		if (!given[i] && !(nstate && is_state))
+			continue;
+		if (ovc_read_u64(root, ovc_knobs[i].file, &old[i])) {
+			if (errno == ENOENT)
+				errx(EXIT_FAILURE, "tune: %s: %s has no %s (a module without it)",
+				     ovc_knobs[i].key, ovc_sysfs_root(), ovc_knobs[i].file);
+			err(EXIT_FAILURE, "tune: cannot read %s/%s", ovc_sysfs_root(),
+			    ovc_knobs[i].file);
+		}
+	}
+
+	/* The thresholds, given ones over current ones, must stay ordered. */
+	if (nstate) {
+		for (i = 0; i < NR_STATES; i++) {
+			j = state[i] - ovc_knobs;
+			st_old[i] = old[j];
+			st_new[i] = given[j] ? val[j] : old[j];
+		}
+		for (i = 0; i + 1 < NR_STATES; i++) {
+			if (st_new[i] > st_new[i + 1])
+				continue;
+			k = given[state[i + 1] - ovc_knobs] ? state[i + 1] : state[i];
+			badvalue("tune: %s: %" PRIu64 " breaks state_high > state_soft > state_hard "
+				 "> state_low (%" PRIu64 " > %" PRIu64 " > %" PRIu64 " > %" PRIu64
+				 " would be the thresholds)", k->key,
+				 st_new[k == state[i] ? i : i + 1],
+				 st_new[0], st_new[1], st_new[2], st_new[3]);
+		}
+	}
+
+	/* Write: the other knobs, then the thresholds in an order the module accepts. */
+	for (i = 0; i < ovc_nr_knobs; i++)
+		if (given[i] && strncmp(ovc_knobs[i].key, "state_", 6))
+			write_knob(root, &ovc_knobs[i], old[i], val[i]);
+	/* Raised ones top down, then lowered ones bottom up: always ordered. */
+	for (i = 0; nstate && i < NR_STATES; i++)
+		if (st_new[i] > st_old[i])
+			write_knob(root, state[i], st_old[i], st_new[i]);
+	for (i = NR_STATES; nstate && i-- > 0;)
+		if (st_new[i] < st_old[i])
+			write_knob(root, state[i], st_old[i], st_new[i]);
+	close(root);
+	return EXIT_SUCCESS;
+}
+
 static const struct command commands[] = {
 	{ "status",  cmd_status,  "",        "show the module's numbers and its VMs" },
 	{ "info",    cmd_info,    "FILE...", "ask ovcfs files about their VMs" },
 	{ "balloon", cmd_balloon, "VM SIZE", "set a VM's balloon target (VM: id or ovcfs file)" },
 	{ "share-group", cmd_share_group, "VM [GROUP|own]",
 	  "set a VM's sharing group (0..4294967294) or own; alone: print it" },
+	{ "set",     cmd_set,     "VM KEY=VALUE...",
+	  "set a VM's shares=N, min=SIZE, max=SIZE|size for the memory policy" },
+	{ "tune",    cmd_tune,    "[KEY=VALUE...]",
+	  "set the module's policy knobs; alone: list them" },
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -662,7 +1051,7 @@ static void __attribute__((noreturn)) usage(void)
 	       program_invocation_short_name);
 	puts("Show what the ovc module holds of KVM guest memory.\n\nCommands:");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		printf(" %-11s %-14s %s\n", commands[i].name, commands[i].args,
+		printf(" %-11s %-16s %s\n", commands[i].name, commands[i].args,
 		       commands[i].help);
 	puts("\nOptions:\n"
 	     " -b, --bytes          print sizes in bytes rather than in a human-readable form\n"

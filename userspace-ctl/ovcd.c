@@ -7,7 +7,8 @@
  *
  *   ask the module about the VM (OVC_IOC_VM_INFO on its ovcfs file)
  *   once per VM (per id): put it in its share_group if it is elsewhere
- *     (OVC_IOC_SET_SHARE_DOMAIN); a failure is logged, not fatal
+ *     (OVC_IOC_SET_SHARE_DOMAIN), and write the shares, min and max the
+ *     file gives to vms/<id>/; a failure is logged, not fatal
  *   connect to QEMU's QMP socket if needed: capabilities, find the
  *     balloon device, turn on guest statistics
  *   read vms/<id>/balloon_target_pages; if it changed, send "balloon"
@@ -21,7 +22,9 @@
  * doubling to 30 s; a failure is logged once, not once per retry.  The
  * VM's file is opened for each pass and closed again: holding it open
  * would keep a stopped VM's memory alive.  The main thread only waits for
- * signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.
+ * signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.  It
+ * writes the module's knobs ([global] policy, idle_tax, ...) at the start
+ * and, on SIGHUP, those whose value changed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -69,6 +72,9 @@ struct vm {
 	bool group_done;	/* share_group applied (or tried) for VM group_id */
 	bool group_failed;	/* ... and that failed */
 	uint64_t group_id;
+	bool policy_done;	/* shares/min/max applied (or tried) for VM policy_id */
+	bool policy_failed;	/* ... and that failed */
+	uint64_t policy_id;
 	char err[600];		/* what failed in this pass */
 	char logged[600];	/* the failure last logged */
 };
@@ -78,6 +84,7 @@ static struct {
 	struct ovcd_conf conf;
 	struct vm *vms;		/* one per VM of conf */
 	size_t nr_threads;	/* started, of vms */
+	unsigned int knob_ok;	/* knobs of conf written (bits as conf.knob_set) */
 	bool verbose, syslog;
 	long page_size;
 	int stop_fd;		/* eventfd: readable when the threads must stop */
@@ -185,6 +192,129 @@ static void apply_share_group(struct vm *vm, struct ovc_file *f,
 	}
 	logmsg(LOG_INFO, vm->conf->name, "share_group: VM %" PRIu64 " now in %s (was %s)",
 	       (uint64_t)info->id, want, was);
+}
+
+/*
+ * Write the shares, min and max the configuration gives (only those) to
+ * vms/<id>/, once per VM id like the share_group; values the module
+ * holds already are not written again.  A failure is logged, not fatal.
+ */
+static void apply_policy(struct vm *vm)
+{
+	const char *name = vm->conf->name, *field, *file;
+	struct ovc_vm_policy pol = vm->conf->policy;
+	struct ovc_vm_stat st;
+	char msg[200];
+	int root, dir = -1, n = 0;
+
+	if (!pol.set || (vm->policy_done && vm->policy_id == vm->id))
+		return;
+	vm->policy_done = true;
+	vm->policy_id = vm->id;
+	vm->policy_failed = true;	/* until it worked */
+	root = ovc_open_root();
+	if (root < 0 || ovc_read_vm_stat(root, vm->id, &st)) {
+		logmsg(LOG_ERR, name, "policy: cannot read %s/vms/%" PRIu64 ": %m",
+		       ovc_sysfs_root(), vm->id);
+		goto out;
+	}
+	if (((pol.set & OVC_POL_SHARES) && !(st.known & OVC_VM_SHARES)) ||
+	    ((pol.set & OVC_POL_MIN) && !(st.known & OVC_VM_MIN)) ||
+	    ((pol.set & OVC_POL_MAX) && !(st.known & OVC_VM_MAX))) {
+		logmsg(LOG_ERR, name, "policy: %s/vms/%" PRIu64 " has no shares, min_pages or "
+		       "max_pages (a module without the memory policy)", ovc_sysfs_root(), vm->id);
+		goto clear;
+	}
+	/* Leave out what the module holds already (max 0: the VM's size). */
+	if ((pol.set & OVC_POL_SHARES) && pol.shares == st.shares)
+		pol.set &= ~OVC_POL_SHARES;
+	if ((pol.set & OVC_POL_MIN) && pol.min_pages == st.min_pages)
+		pol.set &= ~OVC_POL_MIN;
+	if ((pol.set & OVC_POL_MAX) &&
+	    (pol.max_pages ? pol.max_pages : st.size_pages) == st.max_pages)
+		pol.set &= ~OVC_POL_MAX;
+	if (ovc_vm_policy_check(&pol, &st, &field)) {
+		if (errno == ERANGE)
+			logmsg(LOG_ERR, name, "%s: %" PRIu64 " pages is more than VM %" PRIu64
+			       "'s size (%" PRIu64 " pages): not applied", field,
+			       !strcmp(field, "min") ? pol.min_pages : pol.max_pages, vm->id,
+			       st.size_pages);
+		else
+			logmsg(LOG_ERR, name, "%s: min would be more than max (%" PRIu64 " > %"
+			       PRIu64 " pages): not applied", field,
+			       pol.set & OVC_POL_MIN ? pol.min_pages : st.min_pages,
+			       pol.set & OVC_POL_MAX ? (pol.max_pages ? pol.max_pages :
+			       st.size_pages) : st.max_pages);
+		goto clear;
+	}
+	if (!pol.set) {
+		vm->policy_failed = false;
+		goto clear;
+	}
+	dir = ovc_open_vm_dir(root, vm->id);
+	if (dir < 0 || ovc_vm_policy_write(dir, &pol, &st, &file, NULL)) {
+		logmsg(LOG_ERR, name, "policy: cannot write %s/vms/%" PRIu64 "/%s: %m",
+		       ovc_sysfs_root(), vm->id, dir < 0 ? "" : file);
+		goto clear;
+	}
+	vm->policy_failed = false;
+	if (pol.set & OVC_POL_SHARES)
+		n += snprintf(msg + n, sizeof(msg) - n, " shares=%" PRIu64, pol.shares);
+	if (pol.set & OVC_POL_MIN)
+		n += snprintf(msg + n, sizeof(msg) - n, " min_pages=%" PRIu64, pol.min_pages);
+	if (pol.set & OVC_POL_MAX)
+		n += snprintf(msg + n, sizeof(msg) - n, " max_pages=%" PRIu64 "%s",
+			      pol.max_pages, pol.max_pages ? "" : " (its size)");
+	logmsg(LOG_INFO, name, "policy: VM %" PRIu64 " now has%s", vm->id, msg);
+clear:
+	ovc_vm_stat_clear(&st);
+out:
+	if (dir >= 0)
+		close(dir);
+	if (root >= 0)
+		close(root);
+}
+
+/*
+ * Write the module's knobs that @conf gives, except those @old (the
+ * configuration before a reload, or NULL) gave with the same value and
+ * were written; sets g.knob_ok.  Returns -1 if a write failed.  policy,
+ * on by default, is written (1) unless the file says off (0); a module
+ * without policy_run is only warned about then.
+ */
+static int apply_knobs(const struct ovcd_conf *conf, const struct ovcd_conf *old,
+		       unsigned int old_ok)
+{
+	unsigned int ok = 0;
+	size_t i;
+	int rc = 0, root = ovc_open_root();
+
+	for (i = 0; i < OVC_NR_KNOBS; i++) {
+		const struct ovc_knob *k = &ovc_knobs[i];
+		unsigned int bit = 1u << i;
+
+		if (!(conf->knob_set & bit))
+			continue;
+		if (old && (old_ok & bit) && old->knob[i] == conf->knob[i]) {
+			ok |= bit;	/* unchanged: a change by hand stays */
+			continue;
+		}
+		if (root >= 0 && !ovc_write_u64(root, k->file, conf->knob[i])) {
+			logmsg(LOG_INFO, NULL, "%s: %s = %" PRIu64, k->key, k->file, conf->knob[i]);
+			ok |= bit;
+		} else if (!strcmp(k->key, "policy") && !conf->policy_given && errno == ENOENT) {
+			logmsg(LOG_WARNING, NULL, "policy: no %s/%s (a module without the memory "
+			       "policy): not turned on", ovc_sysfs_root(), k->file);
+		} else {
+			logmsg(LOG_ERR, NULL, "%s: cannot write %" PRIu64 " to %s/%s: %m", k->key,
+			       conf->knob[i], ovc_sysfs_root(), k->file);
+			rc = -1;
+		}
+	}
+	if (root >= 0)
+		close(root);
+	g.knob_ok = ok;
+	return rc;
 }
 
 /* Open the VM's file, learn its id and size; @f stays open on success. */
@@ -308,6 +438,7 @@ static int vm_pass(struct vm *vm)
 		ovc_file_close(&f);
 		return 0;
 	}
+	apply_policy(vm);
 	rc = connect_qmp(vm);
 	if (!rc)
 		rc = carry_target(vm);
@@ -397,21 +528,31 @@ static int run_once(void)
 {
 	struct vm vm;
 	size_t i;
-	int failed = 0, rc;
+	int failed, rc;
 
+	failed = apply_knobs(&g.conf, NULL, 0);
 	for (i = 0; i < g.conf.nr_vms; i++) {
 		vm_init(&vm, &g.conf.vms[i]);
 		rc = vm_pass(&vm);
 		vm_passed(&vm, rc);
-		failed |= rc | vm.group_failed;
+		failed |= rc | vm.group_failed | (vm.policy_done && vm.policy_failed);
 		vm_disconnect(&vm);
 	}
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+static bool same_policy(const struct ovc_vm_policy *a, const struct ovc_vm_policy *b)
+{
+	return a->set == b->set &&
+	       (!(a->set & OVC_POL_SHARES) || a->shares == b->shares) &&
+	       (!(a->set & OVC_POL_MIN) || a->min_pages == b->min_pages) &&
+	       (!(a->set & OVC_POL_MAX) || a->max_pages == b->max_pages);
+}
+
 /*
  * After a reload: if the VM's name, file and share_group did not change,
- * its group was applied already (to that VM id): not again.
+ * its group was applied already (to that VM id): not again.  The same
+ * for its shares, min and max.
  */
 static void keep_share_group(struct vm *vm, const struct vm *old, size_t nr_old)
 {
@@ -427,6 +568,12 @@ static void keep_share_group(struct vm *vm, const struct vm *old, size_t nr_old)
 		    old[i].group_done && !old[i].group_failed) {
 			vm->group_done = true;
 			vm->group_id = old[i].group_id;
+		}
+		if (!strcmp(oc->file, vm->conf->file) &&
+		    same_policy(&oc->policy, &vm->conf->policy) &&
+		    old[i].policy_done && !old[i].policy_failed) {
+			vm->policy_done = true;
+			vm->policy_id = old[i].policy_id;
 		}
 		return;
 	}
@@ -493,6 +640,7 @@ static int reload(void)
 	old_conf = g.conf;	/* old[].conf points into it */
 	g.conf = conf;
 	logmsg(LOG_INFO, NULL, "reloaded %s: %zu VMs", g.conf_path, g.conf.nr_vms);
+	apply_knobs(&g.conf, &old_conf, g.knob_ok);
 	rc = start_threads(old, nr_old);
 	free(old);
 	ovcd_conf_free(&old_conf);
@@ -510,6 +658,7 @@ static int serve(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* inherited by the threads */
+	apply_knobs(&g.conf, NULL, 0);	/* a failure is logged; VMs still served */
 	if (start_threads(NULL, 0))
 		rc = EXIT_FAILURE;
 	while (rc == EXIT_SUCCESS) {
@@ -530,7 +679,9 @@ static void __attribute__((noreturn)) usage(int rc)
 	FILE *out = rc ? stderr : stdout;
 
 	fprintf(out, "Usage:\n %s [options]\n\n"
-		"Carry the ovc module's balloon targets to QEMU over QMP.\n\n"
+		"Carry the ovc module's balloon targets to QEMU over QMP, and set the\n"
+		"module's policy knobs and the VMs' shares, min and max from the\n"
+		"configuration.\n\n"
 		"Options:\n"
 		" -c, --config <file>  configuration file (default /etc/ovc/ovcd.conf)\n"
 		" -f, --foreground     stay in the foreground (else detach, log to syslog)\n"

@@ -62,7 +62,7 @@ pg=$(getconf PAGESIZE)
 export OVC_SYSFS=$root
 export LC_ALL=C
 
-echo "1..40"
+echo "1..120"
 "$OVCCTL" status >"$tmp/status.txt" 2>&1; rc=$?
 ok "status exits 0 on a fake tree" test $rc -eq 0
 ok "status prints pages_resident in pages" grep -q '^Resident: *393216 pages' "$tmp/status.txt"
@@ -131,6 +131,219 @@ fails "share-group FILE outside ovcfs fails clearly" \
 	"ovcctl: share-group: $root/nr_vms: not a file on ovcfs" "$OVCCTL" share-group "$root/nr_vms" 7
 ok "--help lists share-group and SHARE-GROUP" \
 	bash -c "'$OVCCTL' --help | grep -q '^ share-group VM \[GROUP|own\]' && '$OVCCTL' --help | grep -q ' SHARE-GROUP  '"
+
+# --- issue 9: the policy columns, the host state, set and tune ---------------
+# First as an older module shows it (none of the files), then with them.
+cols() {	# cols OPTIONS...: status -n --bytes -o OPTIONS, one "a,b,c" per VM, joined by ";"
+	"$OVCCTL" status -n --bytes "$@" | awk '{ $1 = $1; gsub(/ /, ","); print }' | paste -sd';'
+}
+ok "older module: ACTIVE%, SHARES, ALLOC show '-'" \
+	test "$(cols -o id,active%,shares,alloc)" = "1,-,-,-;2,-,-,-;10,-,-,-"
+ok "older module: no host state, budget or free in the summary" \
+	bash -c "! '$OVCCTL' status | grep -E '^Host (state|budget|free):'"
+"$OVCCTL" status --json >"$tmp/status.json" 2>&1
+jq_ok "older module: JSON has null for them, and no state keys" \
+	'(.vms | all(."active%" == null and .shares == null and .alloc == null)) and
+	 (has("state") or has("host_budget_pages") or has("free_pages") | not)'
+
+pol_vm() {	# pol_vm ID ACTIVE_PERMILLE SHARES MIN MAX TARGET: a VM of a module with the policy
+	local d=$root/vms/$1
+	echo "$2" >"$d/active_permille"; echo "$3" >"$d/shares"; echo "$4" >"$d/min_pages"
+	echo "$5" >"$d/max_pages"; echo "$6" >"$d/target_pages"
+}
+pol_vm 1 425 1000 0 1048576 524288
+pol_vm 2 1000 2000 0 524288 524288
+echo soft >"$root/state"; echo 2000000 >"$root/host_budget_pages"; echo 100000 >"$root/free_pages"
+"$OVCCTL" status >"$tmp/status.txt" 2>&1
+ok "status shows ACTIVE% SHARES ALLOC by default, before the balloon columns" \
+	grep -qE ' RESIDENT +ACTIVE% +SHARES +ALLOC +TARGET ' "$tmp/status.txt"
+ok "... ACTIVE% with one decimal, SHARES, ALLOC (target_pages) in bytes; '-' where missing" \
+	test "$(cols -o id,active%,shares,alloc)" = "1,42.5,1000,$((524288 * pg));2,100.0,2000,$((524288 * pg));10,-,-,-"
+ok "... ALLOC as a size without --bytes" \
+	grep -qE '^ +1 .* 42\.5 +1000 +2GiB$' <("$OVCCTL" status -n -o id,size,active%,shares,alloc | sed 's/^/ /')
+echo 0 >"$root/vms/2/active_permille"; echo 7 >"$root/vms/1/active_permille"
+ok "... 0 permille is 0.0, 7 permille 0.7" test "$(cols -o active%)" = "0.7;0.0;-"
+echo 425 >"$root/vms/1/active_permille"; echo 1000 >"$root/vms/2/active_permille"
+ok "status summary: host state" grep -qx 'Host state:  *soft' "$tmp/status.txt"
+ok "status summary: host budget in pages and MiB" \
+	grep -qx "Host budget:  *2000000 pages ($(awk "BEGIN { printf \"%.1f\", 2000000 * $pg / 1048576 }") MiB)" "$tmp/status.txt"
+ok "status summary: free, in bytes with --bytes" \
+	grep -qx "Host free:  *100000 pages ($((100000 * pg)) bytes)" <("$OVCCTL" status --bytes)
+ok "status -o MIN,MAX (not default) shows min_pages and max_pages" \
+	test "$(cols -o id,min,max)" = "1,0,$((1048576 * pg));2,0,$((524288 * pg));10,-,-"
+ok "-o +SHARES appends to the default columns" \
+	grep -qE ' SHARE-GROUP +SHARES$' <("$OVCCTL" status -o +SHARES)
+ok "-o still selects the old columns alone" test "$(cols -o id,target)" = "1;2;10,$((7 * pg))"
+"$OVCCTL" status --json >"$tmp/status.json" 2>&1
+jq_ok "JSON: state, host_budget_pages, free_pages" \
+	'.state == "soft" and .host_budget_pages == 2000000 and .free_pages == 100000'
+jq_ok "JSON: active% (number, one decimal), shares, alloc in bytes; null where missing" \
+	".vms[0].\"active%\" == 42.5 and .vms[0].shares == 1000 and .vms[0].alloc == $((524288 * pg)) and
+	 .vms[1].\"active%\" == 100 and .vms[2].\"active%\" == null and .vms[2].shares == null"
+jq_ok "JSON still has the old keys (target is the balloon target)" '.vms[2].target == '"$((7 * pg))"' and .pages_resident == 393216'
+
+# set: values checked against the VM (1: 4 GiB with 4K pages; 1048576 pages)
+vmfiles() { cat "$root/vms/1/shares" "$root/vms/1/min_pages" "$root/vms/1/max_pages" | paste -sd,; }
+G=$((1 << 30 )); gp=$((G / pg))
+ok "set ID shares= min= max= writes shares, min_pages, max_pages" \
+	bash -c "'$OVCCTL' set 1 shares=2000 min=1G max=$((3 * gp))p >/dev/null && test \"\$(cat '$root/vms/1/shares' '$root/vms/1/min_pages' '$root/vms/1/max_pages' | paste -sd,)\" = 2000,$gp,$((3 * gp))"
+ok "set ID max=size writes 0 (the VM's size)" \
+	bash -c "'$OVCCTL' set 1 max=size >/dev/null && grep -qx 0 '$root/vms/1/max_pages'"
+echo 1048576 >"$root/vms/1/max_pages"	# the module shows the effective value
+ok "set ID max=0 writes 0 too" bash -c "'$OVCCTL' set 1 max=0 >/dev/null && grep -qx 0 '$root/vms/1/max_pages'"
+echo $((2 * gp)) >"$root/vms/1/max_pages"
+ok "set ID min= above the current max, max= raised: max written first" \
+	test "$("$OVCCTL" set 1 min=3G max=4G | cut -d: -f1 | paste -sd,)" = "max_pages,min_pages"
+ok "... both written" test "$(vmfiles)" = "2000,$((3 * gp)),$((4 * gp))"
+ok "set ID min= lowered, max= lowered: min written first" \
+	test "$("$OVCCTL" set 1 min=1G max=2G | cut -d: -f1 | paste -sd,)" = "min_pages,max_pages"
+ok "set shares=1 and shares=1000000, the bounds" \
+	bash -c "'$OVCCTL' set 1 shares=1 >/dev/null && grep -qx 1 '$root/vms/1/shares' && '$OVCCTL' set 1 shares=1000000 >/dev/null && grep -qx 1000000 '$root/vms/1/shares'"
+echo 1000 >"$root/vms/1/shares"
+refused() {	# refused DESCRIPTION MESSAGE COMMAND...: exit 2, the message, nothing written
+	local desc=$1 msg=$2 rc before; shift 2
+	before=$(snapshot)
+	"$@" >/dev/null 2>"$tmp/err"; rc=$?
+	ok "$desc" grep -qxF -- "ovcctl: $msg" <(test $rc -eq 2 && test "$(snapshot)" = "$before" && cat "$tmp/err")
+}
+snapshot() { find "$root" -type f | sort | xargs cat | md5sum; }
+refused "set shares=0: named, the range, exit 2, nothing written" \
+	"set: shares: 0 is out of range (1..1000000)" "$OVCCTL" set 1 min=0 shares=0
+refused "set shares=1000001" "set: shares: 1000001 is out of range (1..1000000)" "$OVCCTL" set 1 shares=1000001
+refused "set shares=many" "set: shares: 'many' is not a number (1..1000000)" "$OVCCTL" set 1 shares=many
+refused "set min= more than the VM's size, with a good shares= first" \
+	"set: min: 5G is out of range (0..4GiB, the VM's size)" "$OVCCTL" set 1 shares=5 min=5G
+refused "set max= more than the VM's size" \
+	"set: max: 4097M is out of range (1..4GiB, the VM's size; 0 or size: the VM's size)" "$OVCCTL" set 1 max=4097M
+refused "set min= more than max= given" "set: min: 3G is more than max (2GiB)" "$OVCCTL" set 1 min=3G max=2G
+refused "set min= more than the current max" "set: min: 3G is more than max (2GiB)" "$OVCCTL" set 1 min=3G
+refused "set max= less than the current min" "set: max: 512M is less than min (1GiB)" "$OVCCTL" set 1 max=512M
+refused "set min= not a whole number of pages" \
+	"set: min: 1000 is not a whole number of pages ($pg bytes)" "$OVCCTL" set 1 min=1000
+refused "set max= not a size" \
+	"set: max: '2X' is not a size (bytes, or a number with K, M, G, T or p; size: the VM's size)" "$OVCCTL" set 1 max=2X
+refused "set with an unknown key" "set: weight: unknown key (expected shares, min or max)" "$OVCCTL" set 1 weight=3
+refused "set with a key given twice" "set: shares: given twice" "$OVCCTL" set 1 shares=3 shares=4
+refused "set with an argument not KEY=VALUE" "set: 'shares' is not KEY=VALUE" "$OVCCTL" set 1 shares
+fails "set without KEY=VALUE: usage" "ovcctl: set: expected VM and KEY=VALUE" "$OVCCTL" set 1
+fails "set on an older module's VM (no shares file)" \
+	"ovcctl: set: $root/vms/10 has no shares (a module without the memory policy)" "$OVCCTL" set 10 shares=5
+fails "set on an unknown VM" "ovcctl: set: no VM 99 in $root/vms" "$OVCCTL" set 99 shares=5
+# A file that reads but refuses writes, as a module's store refusing a value.
+rofile=/sys/devices/system/cpu/kernel_max
+refuse_writes() {	# refuse_writes FILE: make FILE such a file (saved to FILE.saved)
+	mv "$1" "$1.saved"
+	if [ -r $rofile ]; then ln -s $rofile "$1"; else cp "$1.saved" "$1"; chmod 444 "$1"; fi
+}
+restore() { rm -f "$1"; mv "$1.saved" "$1"; }
+refuse_writes "$root/vms/1/min_pages"
+fails "set: a write the module refuses: its error, naming the file" \
+	"ovcctl: set: cannot write $root/vms/1/min_pages: Permission denied" "$OVCCTL" set 1 min=0
+restore "$root/vms/1/min_pages"
+
+# tune: on an older module, every knob is '-'
+ok "tune on an older module lists every knob it lacks with '-'" \
+	test "$("$OVCCTL" tune -n -r --bytes | awk '{ print $1 "=" $2 }' | paste -sd,)" = \
+	"idle_tax=-,budget=$((2000000 * pg)),reserve=-,sample_period_ms=-,sample_pages=-,balance_period_ms=-,balloon_max=-,policy=-,state_high=-,state_soft=-,state_hard=-,state_low=-"
+fails "tune KEY=VALUE on an older module: exit 1, the missing file named" \
+	"ovcctl: tune: idle_tax: $root has no idle_tax_percent (a module without it)" "$OVCCTL" tune idle_tax=5
+for kv in idle_tax_percent=75 host_budget_pages=2000000 host_reserve_pages=1000 sample_period_ms=30000 \
+	  sample_pages=100 balance_period_ms=15000 balloon_max_percent=65 policy_run=0 \
+	  state_high_percent=6 state_soft_percent=4 state_hard_percent=2 state_low_percent=1; do
+	echo "${kv#*=}" >"$root/${kv%=*}"
+done
+ok "tune lists every knob, its value, range and file" \
+	grep -qE '^idle_tax +75 +0\.\.99 +idle_tax_percent$' <("$OVCCTL" tune)
+ok "... twelve of them, sizes as sizes, policy as on/off" \
+	test "$("$OVCCTL" tune -n -r --bytes | awk '{ print $1 "=" $2 }' | paste -sd,)" = \
+	"idle_tax=75,budget=$((2000000 * pg)),reserve=$((1000 * pg)),sample_period_ms=30000,sample_pages=100,balance_period_ms=15000,balloon_max=65,policy=off,state_high=6,state_soft=4,state_hard=2,state_low=1"
+"$OVCCTL" tune --json >"$tmp/status.json"
+jq_ok "tune --json: every knob by key, sizes in bytes" \
+	".idle_tax == 75 and .budget == $((2000000 * pg)) and .reserve == $((1000 * pg)) and .policy == \"off\" and .state_low == 1 and length == 12"
+knobs() { cat "$root"/{idle_tax_percent,host_budget_pages,host_reserve_pages,sample_period_ms,sample_pages,balance_period_ms,balloon_max_percent,policy_run} | paste -sd,; }
+ok "tune KEY=VALUE... writes each file, in the file's units" \
+	bash -c "'$OVCCTL' tune idle_tax=50 budget=1G reserve=16M sample_period_ms=1000 sample_pages=200 balance_period_ms=500 balloon_max=50 policy=on >/dev/null"
+ok "... the values" test "$(knobs)" = "50,$gp,$(((16 << 20) / pg)),1000,200,500,50,1"
+ok "tune: the bounds are accepted" \
+	bash -c "'$OVCCTL' tune idle_tax=0 sample_period_ms=100 sample_pages=1 balance_period_ms=100 balloon_max=0 policy=0 >/dev/null &&
+		 '$OVCCTL' tune idle_tax=99 sample_period_ms=3600000 sample_pages=65536 balance_period_ms=3600000 balloon_max=100 policy=1 >/dev/null"
+ok "... their values" test "$(knobs)" = "99,$gp,$(((16 << 20) / pg)),3600000,65536,3600000,100,1"
+ok "tune sample_period_ms=0 (stop sampling), policy=off, budget=auto (0)" \
+	bash -c "'$OVCCTL' tune sample_period_ms=0 policy=off budget=auto >/dev/null && test \"\$(cat '$root/sample_period_ms' '$root/policy_run' '$root/host_budget_pages' | paste -sd,)\" = 0,0,0"
+while read -r kv msg; do
+	refused "tune $kv refused, naming the key, nothing written" "tune: ${kv%%=*}: $msg" \
+		"$OVCCTL" tune "$([ "${kv%%=*}" = idle_tax ] && echo balloon_max=10 || echo idle_tax=10)" "$kv"
+done <<EOT
+idle_tax=100 100 is out of range (0..99)
+idle_tax=-1 '-1' is not a number (0..99)
+sample_period_ms=99 99 is out of range (0, or 100..3600000)
+sample_period_ms=3600001 3600001 is out of range (0, or 100..3600000)
+sample_pages=0 0 is out of range (1..65536)
+sample_pages=65537 65537 is out of range (1..65536)
+balance_period_ms=99 99 is out of range (100..3600000)
+balance_period_ms=0 0 is out of range (100..3600000)
+balloon_max=101 101 is out of range (0..100)
+policy=yes 'yes' is not valid (on, off, 1 or 0)
+state_high=101 101 is out of range (0..100)
+budget=12Q '12Q' is neither auto nor a size (bytes, or a number with K, M, G, T or p)
+reserve=lots 'lots' is not a size (bytes, or a number with K, M, G, T or p)
+budget=1000 1000 is not a whole number of pages ($pg bytes)
+EOT
+ram=$(($(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) * 1024))
+before=$(snapshot)
+"$OVCCTL" tune reserve=1M budget=$((ram + pg)) >/dev/null 2>"$tmp/err"; rc=$?
+ok "tune budget= one page more than the host's memory: refused, nothing written" \
+	grep -qF "ovcctl: tune: budget: $((ram + pg)) is more than the host's memory (" \
+	<(test $rc -eq 2 && test "$(snapshot)" = "$before" && cat "$tmp/err")
+ok "... the host's memory itself is accepted" \
+	bash -c "'$OVCCTL' tune budget=$ram >/dev/null && grep -qx $((ram / pg)) '$root/host_budget_pages'"
+refused "tune with an unknown key" \
+	"tune: frob: unknown key (expected idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, policy, state_high, state_soft, state_hard, state_low)" \
+	"$OVCCTL" tune idle_tax=10 frob=1
+refused "tune with a key given twice" "tune: idle_tax: given twice" "$OVCCTL" tune idle_tax=10 idle_tax=11
+refused "tune with an argument not KEY=VALUE" "tune: 'idle_tax' is not KEY=VALUE" "$OVCCTL" tune idle_tax
+
+# the thresholds: checked together with the current ones, written in an order
+# that keeps high > soft > hard > low after every single write (as the module demands)
+states() { cat "$root"/state_{high,soft,hard,low}_percent | paste -sd,; }
+tune_states() {	# tune_states H,S,K,L KEY=VALUE...: every write keeps the order, the end is H,S,K,L
+	local want=$1 cur; shift
+	cur=$(states)
+	"$OVCCTL" tune "$@" >"$tmp/writes" || return 1
+	awk -F'[:, >-]+' -v cur="$cur" '
+		BEGIN { split(cur, v, ","); i["state_high_percent"] = 1; i["state_soft_percent"] = 2
+			i["state_hard_percent"] = 3; i["state_low_percent"] = 4 }
+		{ if (v[i[$1]] != $2) { print "write from the wrong value: " $0; exit 1 }
+		  v[i[$1]] = $3
+		  if (!(v[1] > v[2] && v[2] > v[3] && v[3] > v[4])) { print "out of order after: " $0; exit 1 } }
+		END { }' "$tmp/writes" || { cat "$tmp/writes"; return 1; }
+	test "$(states)" = "$want" || { echo "ended with $(states), not $want"; cat "$tmp/writes"; return 1; }
+}
+ok "tune: raising all four thresholds: every write keeps them ordered" \
+	tune_states 20,15,10,5 state_low=5 state_hard=10 state_soft=15 state_high=20
+ok "tune: lowering all four" tune_states 6,4,2,1 state_high=6 state_soft=4 state_hard=2 state_low=1
+ok "tune: some up, some down, across each other" \
+	tune_states 30,25,4,3 state_high=30 state_soft=25 state_hard=4 state_low=3
+ok "tune: back again, given in another order" \
+	tune_states 6,5,2,1 state_low=1 state_soft=5 state_high=6 state_hard=2
+ok "tune: one threshold alone" tune_states 6,5,3,1 state_hard=3
+refused "tune: a threshold breaking the order with the current ones" \
+	"tune: state_soft: 7 breaks state_high > state_soft > state_hard > state_low (6 > 7 > 3 > 1 would be the thresholds)" \
+	"$OVCCTL" tune idle_tax=10 state_soft=7
+refused "tune: thresholds breaking the order among themselves" \
+	"tune: state_low: 3 breaks state_high > state_soft > state_hard > state_low (10 > 8 > 3 > 3 would be the thresholds)" \
+	"$OVCCTL" tune state_high=10 state_soft=8 state_low=3
+refused "tune: equal thresholds" \
+	"tune: state_hard: 5 breaks state_high > state_soft > state_hard > state_low (6 > 5 > 5 > 1 would be the thresholds)" \
+	"$OVCCTL" tune state_hard=5
+refuse_writes "$root/balloon_max_percent"
+fails "tune: a write the module refuses: its error, naming the file" \
+	"ovcctl: tune: cannot write $root/balloon_max_percent: Permission denied" "$OVCCTL" tune balloon_max=5
+restore "$root/balloon_max_percent"
+ok "--help lists set and tune, and the new columns" \
+	bash -c "'$OVCCTL' --help | grep -q '^ set  *VM KEY=VALUE' && '$OVCCTL' --help | grep -q '^ tune  *\[KEY=VALUE...\]' && '$OVCCTL' --help | grep -q ' ACTIVE%  ' && '$OVCCTL' --help | grep -q ' ALLOC  '"
+ok "the man page documents set and tune" \
+	bash -c "grep -q '^\.BI set ' '$here/ovcctl.8' && grep -q '^\.BI\? tune' '$here/ovcctl.8' && man -l '$here/ovcctl.8' >/dev/null 2>&1"
 
 fails "missing sysfs root: exit 1 and a clear error" \
 	"ovcctl: ovc module not loaded (no $tmp/none)" env OVC_SYSFS="$tmp/none" "$OVCCTL" status

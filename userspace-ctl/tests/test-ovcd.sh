@@ -103,7 +103,7 @@ vm_conf() {	# vm_conf NAME FILE SOCKET [EXTRA LINE]
 	printf '[vm %s]\nfile = %s\nqmp = %s\n%s\n' "$1" "$tmp/$2" "$tmp/$3.qmp" "${4:-}"
 }
 
-echo "1..110"
+echo "1..148"
 
 # --- configuration errors: exit 2, "ovcd: FILE:LINE: FIELD: PROBLEM" ---------
 conf_err() {	# conf_err DESCRIPTION EXPECTED-MESSAGE < CONFIG
@@ -456,6 +456,126 @@ else
 	skip "the daemon is valgrind-clean through failures and SIGTERM" "no valgrind"
 	skip "... and valgrind reported nothing" "no valgrind"
 fi
+
+# --- issue 9: the module's knobs ([global]) and a VM's shares, min, max -------
+while read -r line msg; do
+	conf_err "[global] ${line%%=*} out of range or malformed: named, with the range" "2: ${line%%=*}: $msg" \
+		< <(printf '[global]\n%s\n' "${line/=/ = }")
+done <<EOT
+idle_tax=100 100 is out of range (0..99)
+policy=maybe 'maybe' is not valid (on, off, 1 or 0)
+budget=12Q '12Q' is neither auto nor a size (bytes, or a number with K, M, G, T or p)
+reserve=1000 1000 is not a whole number of pages ($pg bytes)
+sample_period_ms=50 50 is out of range (0, or 100..3600000)
+sample_pages=65537 65537 is out of range (1..65536)
+balance_period_ms=99 99 is out of range (100..3600000)
+balloon_max=101 101 is out of range (0..100)
+EOT
+conf_err "[global] state_high is not ovcd's (ovcctl tune sets the thresholds)" \
+	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, policy, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms or balloon_max)" \
+	< <(printf '[global]\nstate_high = 5\n')
+conf_err "[global] a knob given twice" "3: idle_tax: given twice in [global]" \
+	< <(printf '[global]\nidle_tax = 5\nidle_tax = 6\n')
+conf_err "[vm] shares = 0: out of range" "4: shares: 0 is out of range (1..1000000)" < <(group_conf "shares = 0")
+conf_err "[vm] shares = 1000001" "4: shares: 1000001 is out of range (1..1000000)" < <(group_conf "shares = 1000001")
+conf_err "[vm] min not a whole number of pages" "4: min: 1000 is not a whole number of pages ($pg bytes)" \
+	< <(group_conf "min = 1000")
+{ printf '[global]\npolicy = off\nidle_tax = 0\nbudget = auto\nreserve = 1G\nsample_period_ms = 0\n'
+  printf 'sample_pages = 65536\nbalance_period_ms = 3600000\nballoon_max = 100\n'
+  group_conf "shares = 1" "min = 0" "max = size"; } >"$tmp/k.conf"
+ok "every knob at a bound, max = size: --check passes" "$OVCD" --check -c "$tmp/k.conf"
+group_conf "min = 1G" "max = 0" >"$tmp/k.conf"
+ok "min = 1G with max = 0 (the VM's size): --check passes" "$OVCD" --check -c "$tmp/k.conf"
+
+knob_tree() {	# the module's knobs at their defaults, VM 3's policy files
+	local kv
+	for kv in idle_tax_percent=75 host_budget_pages=500000 host_reserve_pages=1000 sample_period_ms=30000 \
+		  sample_pages=100 balance_period_ms=15000 balloon_max_percent=65 policy_run=0; do
+		echo "${kv#*=}" >"$OVC_SYSFS/${kv%=*}"
+	done
+	echo 1000 >"$OVC_SYSFS/vms/3/shares"; echo 0 >"$OVC_SYSFS/vms/3/min_pages"
+	echo $ram_pages >"$OVC_SYSFS/vms/3/max_pages"
+}
+knobs() { cat "$OVC_SYSFS"/{idle_tax_percent,host_budget_pages,host_reserve_pages,sample_period_ms,sample_pages,balance_period_ms,balloon_max_percent,policy_run} | paste -sd,; }
+vmpol() { cat "$OVC_SYSFS"/vms/3/{shares,min_pages,max_pages} | paste -sd,; }
+knobs_are() { test "$(knobs)" = "$1" || { echo "knobs: $(knobs), expected $1"; return 1; }; }
+vmpol_is() { test "$(vmpol)" = "$1" || { echo "VM 3: $(vmpol), expected $1"; return 1; }; }
+export -f count
+mp=$(((1 << 20) / pg))	# pages per MiB
+knob_tree
+{ printf '[global]\nidle_tax = 50\nbudget = 128M\nsample_period_ms = 1000\n'
+  vm_conf good vm-good good "shares = 2000
+min = 64M
+max = 192M"; } >"$tmp/k.conf"
+"$OVCD" -c "$tmp/k.conf" --once 2>"$tmp/k.err"
+ok "--once with knobs and a VM's policy: exit 0" test $? -eq 0
+ok "... writes the given knobs and policy_run = 1 (policy on by default), leaves the others" \
+	test "$(knobs)" = "50,$((128 * mp)),1000,1000,100,15000,65,1"
+ok "... writes the VM's shares, min_pages, max_pages" test "$(vmpol)" = "2000,$((64 * mp)),$((192 * mp))"
+ok "... one line per knob written" bash -c "count '$tmp/k.err' 'ovcd: idle_tax: idle_tax_percent = 50' 1 &&
+	count '$tmp/k.err' 'ovcd: policy: policy_run = 1' 1 && count '$tmp/k.err' ' = ' 4" 
+ok "... and one for the VM" count "$tmp/k.err" \
+	"ovcd: good: policy: VM 3 now has shares=2000 min_pages=$((64 * mp)) max_pages=$((192 * mp))" 1
+"$OVCD" -c "$tmp/k.conf" --once 2>"$tmp/k.err"
+ok "a VM that has its policy already: nothing written, silently" count "$tmp/k.err" "policy: VM" 0
+{ printf '[global]\npolicy = off\n'; vm_conf good vm-good good "max = size"; } >"$tmp/k.conf"
+"$OVCD" -c "$tmp/k.conf" --once 2>"$tmp/k.err"
+ok "policy = off writes policy_run = 0; max = size writes 0; the rest is left alone" \
+	test "$(knobs),$(vmpol)" = "50,$((128 * mp)),1000,1000,100,15000,65,0,2000,$((64 * mp)),0"
+echo $((256 * mp)) >"$OVC_SYSFS/vms/3/max_pages"	# the module shows the effective value
+{ printf '[global]\n'; vm_conf good vm-good good "min = 300M"; } >"$tmp/k.conf"
+"$OVCD" -c "$tmp/k.conf" --once 2>"$tmp/k.err"
+ok "a min more than the VM's size: --once exits 1" test $? -eq 1
+ok "... one line naming the VM, the key and the size; nothing written" \
+	bash -c "count '$tmp/k.err' 'ovcd: good: min: $((300 * mp)) pages is more than VM 3'\''s size ($ram_pages pages): not applied' 1 &&
+		 test \"\$(cat '$OVC_SYSFS'/vms/3/min_pages)\" = $((64 * mp))"
+ok "... and the VM still served" count "$tmp/k.err" "ovcd: good: serving:" 1
+mv "$OVC_SYSFS/policy_run" "$tmp/policy_run.saved"
+vm_conf good vm-good good >"$tmp/k.conf"
+"$OVCD" -c "$tmp/k.conf" --once 2>"$tmp/k.err"
+ok "an older module (no policy_run), policy not in the file: --once exits 0" test $? -eq 0
+ok "... with one warning" count "$tmp/k.err" \
+	"ovcd: policy: no $OVC_SYSFS/policy_run (a module without the memory policy): not turned on" 1
+{ printf '[global]\npolicy = on\n'; vm_conf good vm-good good; } >"$tmp/k.conf"
+"$OVCD" -c "$tmp/k.conf" --once 2>"$tmp/k.err"
+ok "... policy = on in the file: exit 1, the file and errno named" \
+	grep -qxF "ovcd: policy: cannot write 1 to $OVC_SYSFS/policy_run: No such file or directory" \
+	<(test $? -eq 1 && cat "$tmp/k.err")
+mv "$tmp/policy_run.saved" "$OVC_SYSFS/policy_run"
+
+# the daemon: applied at the start, on SIGHUP only what changed
+knob_tree
+k_conf() {	# k_conf GLOBAL-LINES VM-LINES
+	{ printf '[global]\npoll_interval_ms = 200\n%s\n' "$1"; vm_conf good vm-good good "$2"; } >"$tmp/k.conf"
+}
+k_conf "idle_tax = 50
+balloon_max = 40" "shares = 2000"
+"$OVCD" -f -c "$tmp/k.conf" 2>"$tmp/k.err" &
+daemon_pid=$!
+ok "the daemon writes the knobs at the start" wait_for 3 knobs_are "50,500000,1000,30000,100,15000,40,1"
+ok "... and the VM's shares when it sees the VM" wait_for 3 grep -qx 2000 "$OVC_SYSFS/vms/3/shares"
+echo 77 >"$OVC_SYSFS/idle_tax_percent"; echo 3000 >"$OVC_SYSFS/vms/3/shares"	# by hand
+mark=$(wc -l <"$tmp/k.err")
+k_conf "idle_tax = 50
+balloon_max = 30
+sample_pages = 500" "shares = 2000"
+kill -HUP $daemon_pid
+ok "SIGHUP: a changed and a new knob are written" wait_for 3 knobs_are "77,500000,1000,30000,500,15000,30,1"
+ok "... an unchanged one (idle_tax, changed by hand) is not, nor policy" bash -c "sleep 1; grep -qx 77 '$OVC_SYSFS/idle_tax_percent'"
+ok "... nor the VM's unchanged shares (changed by hand)" grep -qx 3000 "$OVC_SYSFS/vms/3/shares"
+tail -n +$((mark + 1)) "$tmp/k.err" >"$tmp/k.new"
+ok "... two lines, for the two knobs written" bash -c "count '$tmp/k.new' ' = ' 2 &&
+	count '$tmp/k.new' 'ovcd: sample_pages: sample_pages = 500' 1"
+k_conf "" "shares = 2000
+min = 16M"
+kill -HUP $daemon_pid
+ok "SIGHUP with the VM's policy changed: written again (shares back to 2000, min)" \
+	wait_for 3 vmpol_is "2000,$((16 * mp)),$ram_pages"
+ok "... knobs no longer in the file are left as they are" test "$(knobs)" = "77,500000,1000,30000,500,15000,30,1"
+kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
+daemon_pid=
+ok "... SIGTERM: exit 0" test $rc -eq 0
+ok "ovcd.8 documents the knobs" bash -c "grep -q '^\.B idle_tax' '$here/ovcd.8' && grep -q '^\.B policy' '$here/ovcd.8'"
 
 # --- a real QEMU (no guest: -S), for its QMP dialect --------------------------
 if command -v qemu-system-x86_64 >/dev/null; then
