@@ -103,7 +103,7 @@ vm_conf() {	# vm_conf NAME FILE SOCKET [EXTRA LINE]
 	printf '[vm %s]\nfile = %s\nqmp = %s\n%s\n' "$1" "$tmp/$2" "$tmp/$3.qmp" "${4:-}"
 }
 
-echo "1..148"
+echo "1..149"
 
 # --- configuration errors: exit 2, "ovcd: FILE:LINE: FIELD: PROBLEM" ---------
 conf_err() {	# conf_err DESCRIPTION EXPECTED-MESSAGE < CONFIG
@@ -575,6 +575,8 @@ ok "... knobs no longer in the file are left as they are" test "$(knobs)" = "77,
 kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
 daemon_pid=
 ok "... SIGTERM: exit 0" test $rc -eq 0
+ok "ovcctl set FILE: the id from OVC_IOC_VM_INFO (emulated), then vms/<id>/shares" \
+	bash -c "'$OVCCTL' set '$tmp/vm-good' shares=42 >/dev/null && grep -qx 42 '$OVC_SYSFS/vms/3/shares'"
 ok "ovcd.8 documents the knobs" bash -c "grep -q '^\.B idle_tax' '$here/ovcd.8' && grep -q '^\.B policy' '$here/ovcd.8'"
 
 # --- a real QEMU (no guest: -S), for its QMP dialect --------------------------
