@@ -409,6 +409,7 @@ static void sample_uniform_test(struct kunit *test)
 	expect = (u64)UNI_ROUNDS * UNI_WANT / nprivate;
 	for (i = 0; i < UNI_SIZE; i++) {
 		s64 d = (s64)counts[i] - (s64)expect;
+		u64 off = d < 0 ? -d : d;
 
 		if (uni_kind(i) != SVM_PRIVATE) {
 			KUNIT_EXPECT_EQ_MSG(test, counts[i], 0U,
@@ -417,7 +418,7 @@ static void sample_uniform_test(struct kunit *test)
 			continue;
 		}
 		chi2 += div64_u64((u64)(d * d) * 100, expect);
-		KUNIT_EXPECT_LE_MSG(test, abs(d), 82LL,
+		KUNIT_EXPECT_LE_MSG(test, off, 82ULL,
 				    "slot %lu sampled %u times, expected %llu",
 				    i, counts[i], expect);
 	}
