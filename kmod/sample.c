@@ -343,22 +343,6 @@ static void ovc_sample_vm(struct ovc_vm *vm, bool start, unsigned int want)
 				READ_ONCE(vm->active_pages), picked);
 }
 
-/* First VM with an id >= @id; valid while ovc_sample_mutex is held. */
-static struct ovc_vm *ovc_sample_find_vm(u64 id)
-{
-	struct ovc_vm *vm, *found = NULL;
-
-	mutex_lock(&ovc_vms_lock);
-	list_for_each_entry(vm, &ovc_vms, node) {
-		if (vm->id >= id) {
-			found = vm;
-			break;
-		}
-	}
-	mutex_unlock(&ovc_vms_lock);
-	return found;
-}
-
 /*
  * End every VM's period and, with @start, start the next one; without it
  * (sampling stopped) the marks are cleared and the estimates stay.  One VM
@@ -372,7 +356,7 @@ static void ovc_sample_round(bool start)
 
 	while (!kthread_should_stop()) {
 		mutex_lock(&ovc_sample_mutex);
-		vm = ovc_sample_find_vm(id);
+		vm = ovc_vm_find(id);
 		if (!vm) {
 			ovc_sample_marks_out = start;
 			mutex_unlock(&ovc_sample_mutex);

@@ -185,22 +185,6 @@ static void ovc_scan_page(struct ovc_vm *vm, pgoff_t index)
 	set_active_memcg(old);
 }
 
-/* First VM with an id >= @id; valid while ovc_scan_mutex is held. */
-static struct ovc_vm *ovc_scan_find_vm(u64 id)
-{
-	struct ovc_vm *vm, *found = NULL;
-
-	mutex_lock(&ovc_vms_lock);
-	list_for_each_entry(vm, &ovc_vms, node) {
-		if (vm->id >= id) {
-			found = vm;
-			break;
-		}
-	}
-	mutex_unlock(&ovc_vms_lock);
-	return found;
-}
-
 static void ovc_scan_round_done(void)
 {
 	WRITE_ONCE(ovc_scan_stats.full_scans, ovc_scan_stats.full_scans + 1);
@@ -254,7 +238,7 @@ static bool ovc_scan_pass(unsigned int budget)
 	void *entry;
 
 	while (budget && !kthread_should_stop()) {
-		vm = ovc_scan_find_vm(ovc_scan_vm_id);
+		vm = ovc_vm_find(ovc_scan_vm_id);
 		if (!vm) {
 			ovc_scan_round_done();
 			ovc_scan_vm_id = 0;
@@ -399,7 +383,7 @@ static int ovc_scan_unmerge_all(void)
 	u64 id = 0;
 	int err;
 
-	while ((vm = ovc_scan_find_vm(id))) {
+	while ((vm = ovc_vm_find(id))) {
 		err = ovc_merge_unshare_all(vm, true);
 		if (err)
 			return err;

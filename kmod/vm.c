@@ -77,6 +77,32 @@ static const struct kobj_type ovc_vm_ktype = {
 };
 
 /**
+ * ovc_vm_find() - the first VM with an id >= @id, for a worker walking all
+ * VMs one at a time (the scanner, the sampler)
+ * @id:		where the walk is
+ *
+ * ovc_vms_lock is held only to find it, never across the work on it: the
+ * caller keeps the VM alive by holding the mutex its ovc_vm_ops.destroy
+ * callback takes (ovc_scan_mutex, ovc_sample_mutex).
+ *
+ * Return: the VM, or NULL if none has an id >= @id.
+ */
+struct ovc_vm *ovc_vm_find(u64 id)
+{
+	struct ovc_vm *vm, *found = NULL;
+
+	mutex_lock(&ovc_vms_lock);
+	list_for_each_entry(vm, &ovc_vms, node) {
+		if (vm->id >= id) {
+			found = vm;
+			break;
+		}
+	}
+	mutex_unlock(&ovc_vms_lock);
+	return found;
+}
+
+/**
  * ovc_vm_create() - set up the VM object of a new ovcfs regular file
  * @inode:	the new inode, not yet visible to anyone
  * @limit:	its mount's bound of private pages

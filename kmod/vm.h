@@ -251,6 +251,7 @@ void ovc_vm_target_changed(struct ovc_vm *vm);
 struct ovc_vm *ovc_vm_create(struct inode *inode,
 			     struct ovc_slot_limit *limit);
 void ovc_vm_destroy(struct ovc_vm *vm);
+struct ovc_vm *ovc_vm_find(u64 id);
 void ovc_vm_set_memcg(struct ovc_vm *vm);
 void ovc_vm_fill_info(struct ovc_vm *vm, struct ovc_vm_info *info);
 
