@@ -100,12 +100,15 @@ static ssize_t zero_only_store(struct kobject *kobj,
 }
 OVC_ATTR_RW(zero_only);
 
-/* A scanner knob in [_min, _max]; a change wakes ovc_scand. */
-#define OVC_KNOB(_name, _min, _max)					\
+/*
+ * An unsigned knob _knobs._name in [_min, _max]; a change calls _wake()
+ * (the scanner's and the rebalancer's knobs).
+ */
+#define OVC_UINT_KNOB(_knobs, _name, _min, _max, _wake)		\
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
 {									\
-	return sysfs_emit(buf, "%u\n", READ_ONCE(ovc_scan_knobs._name));\
+	return sysfs_emit(buf, "%u\n", READ_ONCE(_knobs._name));	\
 }									\
 static ssize_t _name##_store(struct kobject *kobj,			\
 			     struct kobj_attribute *attr,		\
@@ -119,11 +122,15 @@ static ssize_t _name##_store(struct kobject *kobj,			\
 		return err;						\
 	if (v < (_min) || v > (_max))					\
 		return -EINVAL;						\
-	WRITE_ONCE(ovc_scan_knobs._name, v);				\
-	ovc_scan_wake();						\
+	WRITE_ONCE(_knobs._name, v);					\
+	_wake();							\
 	return count;							\
 }									\
 OVC_ATTR_RW(_name)
+
+/* A scanner knob; a change wakes ovc_scand. */
+#define OVC_KNOB(_name, _min, _max)					\
+	OVC_UINT_KNOB(ovc_scan_knobs, _name, _min, _max, ovc_scan_wake)
 
 OVC_KNOB(pages_to_scan, 1, OVC_PAGES_TO_SCAN_MAX);
 OVC_KNOB(sleep_millisecs, 0, OVC_SLEEP_MS_MAX);
@@ -223,29 +230,7 @@ static struct kobj_attribute hash_seed_attr =
  * that changes something wakes ovc_balanced.
  */
 #define OVC_BALANCE_KNOB(_name, _min, _max)				\
-static ssize_t _name##_show(struct kobject *kobj,			\
-			    struct kobj_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%u\n",					\
-			  READ_ONCE(ovc_balance_knobs._name));		\
-}									\
-static ssize_t _name##_store(struct kobject *kobj,			\
-			     struct kobj_attribute *attr,		\
-			     const char *buf, size_t count)		\
-{									\
-	unsigned int v;							\
-	int err;							\
-									\
-	err = kstrtouint(buf, 10, &v);					\
-	if (err)							\
-		return err;						\
-	if (v < (_min) || v > (_max))					\
-		return -EINVAL;						\
-	WRITE_ONCE(ovc_balance_knobs._name, v);				\
-	ovc_balance_wake();						\
-	return count;							\
-}									\
-OVC_ATTR_RW(_name)
+	OVC_UINT_KNOB(ovc_balance_knobs, _name, _min, _max, ovc_balance_wake)
 
 OVC_BALANCE_KNOB(idle_tax_percent, 0, OVC_POLICY_TAX_MAX);
 OVC_BALANCE_KNOB(balance_period_ms, OVC_BALANCE_PERIOD_MIN,
