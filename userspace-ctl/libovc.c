@@ -47,6 +47,7 @@ static const struct {
 	{ "min_pages",      OVC_VM_MIN,      offsetof(struct ovc_vm_stat, min_pages) },
 	{ "max_pages",      OVC_VM_MAX,      offsetof(struct ovc_vm_stat, max_pages) },
 	{ "target_pages",   OVC_VM_ALLOC,    offsetof(struct ovc_vm_stat, alloc_pages) },
+	{ "swapped_pages",  OVC_VM_SWAPPED,  offsetof(struct ovc_vm_stat, swapped_pages) },
 };
 
 const char *ovc_sysfs_root(void)

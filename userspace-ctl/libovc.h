@@ -35,6 +35,7 @@ enum {
 	OVC_VM_MIN		= 1 << 16,
 	OVC_VM_MAX		= 1 << 17,
 	OVC_VM_ALLOC		= 1 << 18,	/* target_pages */
+	OVC_VM_SWAPPED		= 1 << 19,	/* swapped_pages (reclaim, issue 10) */
 };
 
 /* One VM as the module describes it; a field is valid if its bit is set. */
@@ -59,6 +60,7 @@ struct ovc_vm_stat {
 	uint64_t min_pages;		/* reservation, */
 	uint64_t max_pages;		/* and the most it gets (effective value) */
 	uint64_t alloc_pages;		/* target_pages: the policy's allocation target */
+	uint64_t swapped_pages;		/* pages the host reclaimed to its swap store */
 	unsigned int known;
 };
 
