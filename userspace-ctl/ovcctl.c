@@ -21,13 +21,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/sysinfo.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json.h>
 #include <libsmartcols.h>
 
 #include "libovc.h"
+#include "metrics.h"
+#include "top.h"
 
 #ifndef OVCCTL_VERSION
 #define OVCCTL_VERSION "0.1"
@@ -38,7 +42,8 @@
 enum { COL_ID, COL_NAME, COL_UID, COL_USER, COL_PID, COL_COMMAND,
        COL_SIZE, COL_RESIDENT, COL_TARGET, COL_ACTUAL, COL_BALLOONED,
        COL_GUEST_FREE, COL_SHARED, COL_ZERO, COL_COW, COL_SHARE_GROUP,
-       COL_ACTIVE, COL_SHARES, COL_ALLOC, COL_MIN, COL_MAX };
+       COL_ACTIVE, COL_SHARES, COL_ALLOC, COL_MIN, COL_MAX,
+       COL_MCTL, COL_SWAPPED, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE };
 
 /* Exit status of set and tune for a value refused before anything is written. */
 #define EXIT_BADVALUE 2
@@ -71,6 +76,11 @@ static const struct colinfo {
 	[COL_ALLOC]    = { "ALLOC",    5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "the policy's allocation target (target_pages)" },
 	[COL_MIN]      = { "MIN",      5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "the policy's reservation for the VM" },
 	[COL_MAX]      = { "MAX",      5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "the most memory the policy gives the VM" },
+	[COL_MCTL]     = { "MCTL",     5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "BALLOONED, as esxtop calls it" },
+	[COL_SWAPPED]  = { "SWAPPED",  5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory in the host's swap store" },
+	[COL_MERGE_RATE] = { "MERGE/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: pages merged per second (estimated)" },
+	[COL_COW_RATE] = { "COW/s",    6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: copy-on-write breaks per second" },
+	[COL_FAULT_RATE] = { "FAULT/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: page faults per second (no counter yet: -)" },
 };
 
 static const int default_columns[] = {
@@ -83,6 +93,7 @@ struct ctl {
 	int columns[ARRAY_SIZE(infos) * 2];
 	size_t ncolumns;
 	unsigned int json:1, raw:1, noheadings:1, bytes:1;
+	unsigned int dashes:1;	/* "-" for every value the module did not tell (top) */
 };
 
 /* A number printed above the table, or as a key of the JSON object. */
@@ -99,6 +110,12 @@ struct command {
 	int (*run)(struct ctl *ctl, int argc, char **argv);
 	const char *args;
 	const char *help;
+	int own_options;	/* run() parses the options after the command */
+};
+
+/* What ovcctl top computed for one VM between two samples; < 0: none. */
+struct vm_rates {
+	double merge, cow, fault;
 };
 
 static long page_size;
@@ -108,6 +125,20 @@ static void __attribute__((noreturn)) errtryhelp(void)
 	fprintf(stderr, "Try '%s --help' for more information.\n",
 		program_invocation_short_name);
 	exit(EXIT_FAILURE);
+}
+
+static void __attribute__((noreturn)) usage(void);
+
+/* The sysfs root as a directory fd, or exit: "not loaded" if it is missing. */
+static int open_root(void)
+{
+	int root = ovc_open_root();
+
+	if (root < 0 && errno == ENOENT)
+		errx(EXIT_FAILURE, "ovc module not loaded (no %s)", ovc_sysfs_root());
+	if (root < 0)
+		err(EXIT_FAILURE, "cannot open %s", ovc_sysfs_root());
+	return root;
 }
 
 static int column_by_name(const char *name, size_t len)
@@ -188,9 +219,15 @@ static void read_comm(uint64_t pid, char *buf, size_t len)
 	fclose(f);
 }
 
+static void format_rate(const struct vm_rates *r, double v, char *buf, size_t len)
+{
+	if (r && v >= 0)
+		snprintf(buf, len, "%.1f", v);
+}
+
 /* Format one cell; an empty cell means the module did not tell. */
-static void format_cell(const struct ctl *ctl, const struct ovc_vm_stat *vm, int col,
-			char *buf, size_t len)
+static void format_cell(const struct ctl *ctl, const struct ovc_vm_stat *vm,
+			const struct vm_rates *r, int col, char *buf, size_t len)
 {
 	struct passwd *pw;
 
@@ -241,6 +278,7 @@ static void format_cell(const struct ctl *ctl, const struct ovc_vm_stat *vm, int
 			format_pages(ctl, vm->balloon_actual_pages, buf, len);
 		break;
 	case COL_BALLOONED:
+	case COL_MCTL:
 		if (vm->known & OVC_VM_BALLOON)
 			format_pages(ctl, vm->balloon_pages, buf, len);
 		break;
@@ -285,9 +323,22 @@ static void format_cell(const struct ctl *ctl, const struct ovc_vm_stat *vm, int
 		if (vm->known & OVC_VM_MAX)
 			format_pages(ctl, vm->max_pages, buf, len);
 		break;
+	case COL_SWAPPED:
+		if (vm->known & OVC_VM_SWAPPED)
+			format_pages(ctl, vm->swapped_pages, buf, len);
+		break;
+	case COL_MERGE_RATE:
+		format_rate(r, r ? r->merge : -1, buf, len);
+		break;
+	case COL_COW_RATE:
+		format_rate(r, r ? r->cow : -1, buf, len);
+		break;
+	case COL_FAULT_RATE:
+		format_rate(r, r ? r->fault : -1, buf, len);
+		break;
 	}
 	/* The policy's columns say "-" (JSON: null) on a module without them. */
-	if (!*buf && col >= COL_ACTIVE && !ctl->json)
+	if (!*buf && (col >= COL_ACTIVE || ctl->dashes) && !ctl->json)
 		snprintf(buf, len, "-");
 }
 
@@ -315,7 +366,7 @@ static struct libscols_table *new_table(const struct ctl *ctl)
 }
 
 static void add_vm_line(const struct ctl *ctl, struct libscols_table *tb,
-			const struct ovc_vm_stat *vm)
+			const struct ovc_vm_stat *vm, const struct vm_rates *r)
 {
 	struct libscols_line *ln = scols_table_new_line(tb, NULL);
 	char buf[4096];
@@ -324,7 +375,7 @@ static void add_vm_line(const struct ctl *ctl, struct libscols_table *tb,
 	if (!ln)
 		err(EXIT_FAILURE, "failed to allocate output line");
 	for (i = 0; i < ctl->ncolumns; i++) {
-		format_cell(ctl, vm, ctl->columns[i], buf, sizeof(buf));
+		format_cell(ctl, vm, r, ctl->columns[i], buf, sizeof(buf));
 		if (*buf && scols_line_set_data(ln, i, buf))
 			err(EXIT_FAILURE, "failed to add output data");
 	}
@@ -411,11 +462,7 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 
 	if (argc > 1)
 		errx(EXIT_FAILURE, "status: unexpected argument '%s'", argv[1]);
-	root = ovc_open_root();
-	if (root < 0 && errno == ENOENT)
-		errx(EXIT_FAILURE, "ovc module not loaded (no %s)", ovc_sysfs_root());
-	if (root < 0)
-		err(EXIT_FAILURE, "cannot open %s", ovc_sysfs_root());
+	root = open_root();
 	if (ovc_read_stat(root, &st))
 		err(EXIT_FAILURE, "cannot read the global numbers in %s", ovc_sysfs_root());
 	if (ovc_list_vms(root, &ids, &n))
@@ -429,7 +476,7 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 			err(EXIT_FAILURE, "cannot read %s/vms/%" PRIu64,
 			    ovc_sysfs_root(), ids[i]);
 		}
-		add_vm_line(ctl, tb, &vm);
+		add_vm_line(ctl, tb, &vm, NULL);
 		ovc_vm_stat_clear(&vm);
 	}
 
@@ -502,7 +549,7 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 			ovc_vm_stat_from_info(&vm, &info);
 			vm.name = argv[i];
 			vm.known |= OVC_VM_NAME;
-			add_vm_line(ctl, tb, &vm);
+			add_vm_line(ctl, tb, &vm, NULL);
 		}
 		ovc_file_close(&f);
 	}
@@ -941,11 +988,7 @@ static int cmd_tune(struct ctl *ctl, int argc, char **argv)
 	size_t i, j;
 	int root;
 
-	root = ovc_open_root();
-	if (root < 0 && errno == ENOENT)
-		errx(EXIT_FAILURE, "ovc module not loaded (no %s)", ovc_sysfs_root());
-	if (root < 0)
-		err(EXIT_FAILURE, "cannot open %s", ovc_sysfs_root());
+	root = open_root();
 	if (argc == 1)
 		return list_knobs(ctl, root);
 
@@ -1031,16 +1074,370 @@ static int cmd_tune(struct ctl *ctl, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* metrics [--prometheus]: OpenMetrics text for a scraper or a textfile collector. */
+static int cmd_metrics(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "prometheus", no_argument, NULL, 'p' },
+		{ "help",       no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned int flags = 0;
+	int c, root, rc;
+
+	(void)ctl;
+	while ((c = getopt_long(argc, argv, "ph", longopts, NULL)) != -1) {
+		if (c == 'h')
+			usage();
+		if (c != 'p')
+			errtryhelp();
+		flags |= OVC_METRICS_PROMETHEUS;
+	}
+	if (optind < argc)
+		errx(EXIT_FAILURE, "metrics: unexpected argument '%s'", argv[optind]);
+	root = open_root();
+	rc = ovc_metrics_write(stdout, root, flags);
+	if (rc)
+		warn("metrics: cannot read all of %s", ovc_sysfs_root());
+	if (fflush(stdout) || ferror(stdout))
+		err(EXIT_FAILURE, "metrics: write error");
+	close(root);
+	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* top's columns: esxtop's memory screen, virt-top's rates. */
+static const int top_columns[] = {
+	COL_ID, COL_NAME, COL_RESIDENT, COL_SHARED, COL_ZERO, COL_MCTL, COL_SWAPPED,
+	COL_ACTIVE, COL_TARGET, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE,
+};
+
+/* One sample of the module: the global numbers and every VM. */
+struct top_sample {
+	double when;			/* CLOCK_MONOTONIC, seconds */
+	double wall;			/* CLOCK_REALTIME, seconds */
+	struct ovc_stat st;
+	uint64_t scanned, low_waits;
+	unsigned int have_scanned:1, have_low_waits:1;
+	struct ovc_vm_stat *vms;
+	struct vm_rates *rates;
+	size_t nr;
+};
+
+static double clock_seconds(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void top_read(int root, struct top_sample *s)
+{
+	uint64_t *ids;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->when = clock_seconds(CLOCK_MONOTONIC);
+	s->wall = clock_seconds(CLOCK_REALTIME);
+	if (ovc_read_stat(root, &s->st))
+		err(EXIT_FAILURE, "top: cannot read the global numbers in %s", ovc_sysfs_root());
+	s->have_scanned = !ovc_read_u64(root, "pages_scanned", &s->scanned);
+	s->have_low_waits = !ovc_read_u64(root, "low_waits", &s->low_waits);
+	if (ovc_list_vms(root, &ids, &s->nr))
+		err(EXIT_FAILURE, "top: cannot list %s/vms", ovc_sysfs_root());
+	s->vms = calloc(s->nr ? s->nr : 1, sizeof(*s->vms));
+	s->rates = calloc(s->nr ? s->nr : 1, sizeof(*s->rates));
+	if (!s->vms || !s->rates)
+		err(EXIT_FAILURE, "top");
+	for (i = 0; i < s->nr; i++) {
+		if (ovc_read_vm_stat(root, ids[i], &s->vms[i])) {
+			if (errno != ENOENT)
+				err(EXIT_FAILURE, "top: cannot read %s/vms/%" PRIu64,
+				    ovc_sysfs_root(), ids[i]);
+			s->vms[i].id = UINT64_MAX;	/* destroyed since listed */
+		}
+	}
+	free(ids);
+}
+
+static void top_free(struct top_sample *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		ovc_vm_stat_clear(&s->vms[i]);
+	free(s->vms);
+	free(s->rates);
+	s->nr = 0;
+}
+
+/* Pages on a shared or the zero frame (what merging saves). */
+static uint64_t vm_saved(const struct ovc_vm_stat *vm)
+{
+	return vm->shared_pages + vm->zero_pages;
+}
+
+/* The rates of @cur's VMs since @prev (NULL: the first sample, none). */
+static void top_rates(const struct top_sample *prev, struct top_sample *cur)
+{
+	const unsigned int merge_bits = OVC_VM_SHARED | OVC_VM_ZERO | OVC_VM_COW;
+	size_t i, j = 0;
+
+	for (i = 0; i < cur->nr; i++) {
+		const struct ovc_vm_stat *v = &cur->vms[i], *p = NULL;
+		struct vm_rates *r = &cur->rates[i];
+		double dt = prev ? cur->when - prev->when : 0;
+
+		r->merge = r->cow = r->fault = -1;	/* no fault counter in sysfs */
+		/* both lists are sorted by id */
+		while (prev && j < prev->nr && prev->vms[j].id < v->id)
+			j++;
+		if (prev && j < prev->nr && prev->vms[j].id == v->id)
+			p = &prev->vms[j];
+		if (!p)
+			continue;
+		if ((v->known & p->known & OVC_VM_COW) &&
+		    ovc_rate(p->cow_breaks, v->cow_breaks, dt, &r->cow))
+			r->cow = -1;
+		if ((v->known & p->known & merge_bits) == merge_bits &&
+		    ovc_merge_rate(vm_saved(p), vm_saved(v), p->cow_breaks, v->cow_breaks, dt,
+				   &r->merge))
+			r->merge = -1;
+	}
+}
+
+/* " merges/s 1.0": a global rate for the summary, "-" without one. */
+static void print_global_rate(const char *label, int have, uint64_t before, uint64_t after,
+			      double dt)
+{
+	double r;
+
+	if (have && !ovc_rate(before, after, dt, &r))
+		printf(", %s %.1f", label, r);
+	else
+		printf(", %s -", label);
+}
+
+/* The summary above the table: the module-wide numbers and rates. */
+static void top_summary(const struct ctl *ctl, const struct top_sample *prev,
+			const struct top_sample *cur, double interval)
+{
+	const struct ovc_stat *st = &cur->st, *ps = prev ? &prev->st : NULL;
+	int sharing = (st->known & OVC_STAT_SHARING) && ps && (ps->known & OVC_STAT_SHARING);
+	double dt = prev ? cur->when - prev->when : 0, merge;
+	char a[32], b[32], c[32], when[32];
+	time_t t = cur->wall;
+
+	strftime(when, sizeof(when), "%H:%M:%S", localtime(&t));
+	printf("ovcctl top - %s, every %gs, %" PRIu64 " VMs", when, interval, st->nr_vms);
+	if (st->known & OVC_STAT_STATE)
+		printf(", state %s", st->state);
+	format_pages(ctl, st->pages_resident, a, sizeof(a));
+	format_pages(ctl, st->pages_shared + st->pages_sharing, b, sizeof(b));
+	format_pages(ctl, st->pages_zero, c, sizeof(c));
+	printf("\nResident %s, shared %s, zero %s", a, b, c);
+	if (sharing && !ovc_merge_rate(ps->pages_shared + ps->pages_sharing + ps->pages_zero,
+				       st->pages_shared + st->pages_sharing + st->pages_zero,
+				       ps->cow_breaks, st->cow_breaks, dt, &merge))
+		printf(", merges/s %.1f", merge);
+	else
+		printf(", merges/s -");
+	print_global_rate("COW/s", sharing, sharing ? ps->cow_breaks : 0, st->cow_breaks, dt);
+	print_global_rate("scanned/s", prev && prev->have_scanned && cur->have_scanned,
+			  prev ? prev->scanned : 0, cur->scanned, dt);
+	print_global_rate("low-state waits/s", prev && prev->have_low_waits &&
+			  cur->have_low_waits, prev ? prev->low_waits : 0, cur->low_waits, dt);
+	printf("\n\n");
+}
+
+/* --record: a CSV header, then one row per VM per sample. */
+static const char *const record_header =
+	"time,id,name,resident_bytes,shared_bytes,zero_bytes,ballooned_bytes,swapped_bytes,"
+	"active_percent,target_bytes,merges_per_s,cow_per_s,faults_per_s";
+
+static void record_bytes(FILE *f, const struct ovc_vm_stat *vm, unsigned int bit, uint64_t pages)
+{
+	if (vm->known & bit)
+		fprintf(f, ",%" PRIu64, pages * (uint64_t)page_size);
+	else
+		fputc(',', f);
+}
+
+static void record_rate(FILE *f, double r)
+{
+	if (r >= 0)
+		fprintf(f, ",%.3f", r);
+	else
+		fputc(',', f);
+}
+
+static void top_record(FILE *f, const struct top_sample *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		const struct ovc_vm_stat *vm = &s->vms[i];
+
+		if (vm->id == UINT64_MAX)
+			continue;
+		fprintf(f, "%.3f,%" PRIu64 ",", s->wall, vm->id);
+		ovc_csv_field(f, vm->known & OVC_VM_NAME ? vm->name : "");
+		record_bytes(f, vm, OVC_VM_RESIDENT, vm->resident_pages);
+		record_bytes(f, vm, OVC_VM_SHARED, vm->shared_pages);
+		record_bytes(f, vm, OVC_VM_ZERO, vm->zero_pages);
+		record_bytes(f, vm, OVC_VM_BALLOON, vm->balloon_pages);
+		record_bytes(f, vm, OVC_VM_SWAPPED, vm->swapped_pages);
+		if (vm->known & OVC_VM_ACTIVE)
+			fprintf(f, ",%.1f", vm->active_permille / 10.0);
+		else
+			fputc(',', f);
+		record_bytes(f, vm, OVC_VM_BALLOON_TARGET, vm->balloon_target_pages);
+		record_rate(f, s->rates[i].merge);
+		record_rate(f, s->rates[i].cow);
+		record_rate(f, s->rates[i].fault);
+		fputc('\n', f);
+	}
+	if (fflush(f) || ferror(f))
+		err(EXIT_FAILURE, "top: --record: write error");
+}
+
+static volatile sig_atomic_t top_stop;
+
+static void top_on_signal(int sig)
+{
+	(void)sig;
+	top_stop = 1;
+}
+
+/* Sleep until @deadline (CLOCK_MONOTONIC seconds); 0 if a signal stopped top. */
+static int top_sleep(double deadline)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)deadline,
+		.tv_nsec = (long)((deadline - (time_t)deadline) * 1e9),
+	};
+
+	while (!top_stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+	return !top_stop;
+}
+
+/* top [-d SECONDS] [-n COUNT] [--record FILE]: the VMs, redrawn every interval. */
+static int cmd_top(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "delay",      required_argument, NULL, 'd' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "record",     required_argument, NULL, 'R' },
+		{ "bytes",      no_argument,       NULL, 'b' },
+		{ "help",       no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sigaction sa = { .sa_handler = top_on_signal };
+	struct top_sample prev = { 0 }, cur;
+	const char *record = NULL;
+	double interval = 2, next;
+	uint32_t count = 0, i;
+	struct libscols_table *tb;
+	FILE *rec = NULL;
+	int c, root, tty = isatty(STDOUT_FILENO);
+	size_t j;
+
+	while ((c = getopt_long(argc, argv, "d:n:bh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!ovc_parse_interval(optarg, &interval))
+				break;
+			if (errno == ERANGE)
+				badvalue("top: -d: %s is out of range (more than 0, at most %g "
+					 "seconds)", optarg, OVC_TOP_INTERVAL_MAX);
+			badvalue("top: -d: '%s' is not a number of seconds (e.g. 2 or 0.5)", optarg);
+		case 'n':
+			if (!ovc_parse_count(optarg, &count))
+				break;
+			if (errno == ERANGE)
+				badvalue("top: -n: %s is out of range (1..%" PRIu32 ")", optarg,
+					 UINT32_MAX);
+			badvalue("top: -n: '%s' is not a count (1..%" PRIu32 ")", optarg, UINT32_MAX);
+		case 'R':
+			record = optarg;
+			break;
+		case 'b':
+			ctl->bytes = 1;
+			break;
+		case 'h':
+			usage();
+		default:
+			errtryhelp();
+		}
+	}
+	if (optind < argc)
+		errx(EXIT_FAILURE, "top: unexpected argument '%s'", argv[optind]);
+	if (ctl->json)
+		errx(EXIT_FAILURE, "top: no --json (use --record FILE for a CSV file)");
+	memcpy(ctl->columns, top_columns, sizeof(top_columns));
+	ctl->ncolumns = ARRAY_SIZE(top_columns);
+	ctl->dashes = 1;
+	root = open_root();
+	if (record) {
+		rec = fopen(record, "we");
+		if (!rec)
+			err(EXIT_FAILURE, "top: cannot open %s", record);
+		fprintf(rec, "%s\n", record_header);
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	next = clock_seconds(CLOCK_MONOTONIC);
+	for (i = 0; !top_stop; i++) {
+		top_read(root, &cur);
+		top_rates(i ? &prev : NULL, &cur);
+		if (tty)
+			fputs("\033[H\033[2J", stdout);
+		else if (i)
+			putchar('\n');
+		top_summary(ctl, i ? &prev : NULL, &cur, interval);
+		tb = new_table(ctl);
+		for (j = 0; j < cur.nr; j++)
+			if (cur.vms[j].id != UINT64_MAX)
+				add_vm_line(ctl, tb, &cur.vms[j], &cur.rates[j]);
+		scols_print_table(tb);
+		scols_unref_table(tb);
+		if (fflush(stdout))
+			err(EXIT_FAILURE, "top: write error");
+		if (rec)
+			top_record(rec, &cur);
+		top_free(&prev);
+		prev = cur;
+		if (count && i + 1 >= count)
+			break;
+		next += interval;
+		if (next < prev.when)
+			next = prev.when;	/* reading took longer than the interval */
+		if (!top_sleep(next))
+			break;
+	}
+	top_free(&prev);
+	if (rec && fclose(rec))
+		err(EXIT_FAILURE, "top: --record: cannot write %s", record);
+	close(root);
+	return EXIT_SUCCESS;
+}
+
 static const struct command commands[] = {
-	{ "status",  cmd_status,  "",        "show the module's numbers and its VMs" },
-	{ "info",    cmd_info,    "FILE...", "ask ovcfs files about their VMs" },
-	{ "balloon", cmd_balloon, "VM SIZE", "set a VM's balloon target (VM: id or ovcfs file)" },
+	{ "status",  cmd_status,  "",        "show the module's numbers and its VMs", 0 },
+	{ "info",    cmd_info,    "FILE...", "ask ovcfs files about their VMs", 0 },
+	{ "balloon", cmd_balloon, "VM SIZE", "set a VM's balloon target (VM: id or ovcfs file)", 0 },
 	{ "share-group", cmd_share_group, "VM [GROUP|own]",
-	  "set a VM's sharing group (0..4294967294) or own; alone: print it" },
+	  "set a VM's sharing group (0..4294967294) or own; alone: print it", 0 },
 	{ "set",     cmd_set,     "VM KEY=VALUE...",
-	  "set a VM's shares=N, min=SIZE, max=SIZE|size for the memory policy" },
+	  "set a VM's shares=N, min=SIZE, max=SIZE|size for the memory policy", 0 },
 	{ "tune",    cmd_tune,    "[KEY=VALUE...]",
-	  "set the module's policy knobs; alone: list them" },
+	  "set the module's policy knobs; alone: list them", 0 },
+	{ "top",     cmd_top,     "[-d SEC] [-n N]",
+	  "show the VMs live, with rates; --record FILE writes CSV", 1 },
+	{ "metrics", cmd_metrics, "[--prometheus]",
+	  "print the module's numbers as OpenMetrics text", 1 },
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -1062,6 +1459,16 @@ static void __attribute__((noreturn)) usage(void)
 	     "\n"
 	     " -h, --help           display this help\n"
 	     " -V, --version        display version\n"
+	     "\n"
+	     "Options of top (after it):\n"
+	     " -d, --delay <seconds>     interval between samples (default 2; e.g. 0.5)\n"
+	     " -n, --iterations <count>  stop after that many samples\n"
+	     "     --record <file>       also write every sample to file, as CSV\n"
+	     " -b, --bytes               sizes in bytes\n"
+	     "\n"
+	     "Options of metrics (after it):\n"
+	     "     --prometheus          Prometheus text format 0.0.4 (node_exporter's textfile\n"
+	     "                           collector) rather than OpenMetrics\n"
 	     "\nAvailable output columns:");
 	for (i = 0; i < ARRAY_SIZE(infos); i++)
 		printf(" %11s  %s\n", infos[i].name, infos[i].help);
@@ -1145,6 +1552,8 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0;		/* glibc: restart getopt on the command's argv */
+	if (cmd->own_options)
+		return cmd->run(&ctl, argc, argv);
 	parse_options(&ctl, argc, argv, 0);
 	if (ctl.json && ctl.raw)
 		errx(EXIT_FAILURE, "mutually exclusive arguments: --json --raw");

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * metrics - the module's sysfs numbers as OpenMetrics text.
+ *
+ * Two tables, one line per sysfs file: the global files at the root,
+ * and the per-VM files of vms/<id>/, whose samples carry the labels
+ * vm="<id>" and name="<file name>".  Every name gets the ovc_ prefix; a
+ * counter's sample gets the _total suffix.  All samples of one metric
+ * are printed together, as OpenMetrics wants a family in one piece.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libovc.h"
+#include "metrics.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+enum metric_type { GAUGE, COUNTER };
+
+/* Help texts: plain words (no backslash or quote), valid in both formats. */
+static const struct metric {
+	const char *file;	/* sysfs file */
+	const char *name;	/* metric name, after ovc_ */
+	enum metric_type type;
+	const char *help;
+} global_metrics[] = {
+	{ "pages_resident",	"resident_pages",	GAUGE,	"Guest memory pages the module holds" },
+	{ "nr_vms",		"vms",			GAUGE,	"VMs (files on ovcfs)" },
+	{ "balloon_pages",	"balloon_pages",	GAUGE,	"Pages released by the guests' balloons" },
+	{ "pages_shared",	"shared_frames",	GAUGE,	"Shared frames in use" },
+	{ "pages_sharing",	"sharing_pages",	GAUGE,	"Pages saved by sharing" },
+	{ "pages_zero",		"zero_pages",		GAUGE,	"Guest pages on the zero frame" },
+	{ "pages_unshared",	"unshared_pages",	GAUGE,	"Scanned pages with no match yet" },
+	{ "pages_volatile",	"volatile_pages",	GAUGE,	"Pages changed since their previous scan, last full scan" },
+	{ "pages_scanned",	"scanned_pages",	COUNTER, "Private pages the scanner looked at" },
+	{ "full_scans",		"full_scans",		COUNTER, "Scanner rounds over all VMs" },
+	{ "cow_breaks",		"cow_breaks",		COUNTER, "Copy-on-write breaks of shared pages" },
+	{ "hint_stale",		"hint_stale",		COUNTER, "Hints found no longer matching their page" },
+	{ "pages_pinned",	"pinned_skips",		COUNTER, "Merges skipped because the page was pinned or in use" },
+	{ "chain_capped",	"chain_capped",		COUNTER, "Times a share table bucket chain was full" },
+	{ "run",		"scanner_run",		GAUGE,	"Scanner setting: 0 stopped, 1 running, 2 unmerging" },
+	{ "policy_run",		"policy_run",		GAUGE,	"1 if the memory policy writes balloon targets" },
+	{ "host_budget_pages",	"host_budget_pages",	GAUGE,	"Effective memory budget of the VMs, pages" },
+	{ "host_reserve_pages",	"host_reserve_pages",	GAUGE,	"Memory kept for the host, pages" },
+	{ "free_pages",		"free_pages",		GAUGE,	"Free memory the state is computed from, pages" },
+	{ "low_waits",		"low_waits",		COUNTER, "Faults that waited in the low state" },
+	{ "rebalances",		"rebalances",		COUNTER, "Rebalances of the VMs' targets" },
+}, vm_metrics[] = {
+	{ "size_pages",		"vm_size_pages",	GAUGE,	"Guest memory size, pages" },
+	{ "resident_pages",	"vm_resident_pages",	GAUGE,	"Guest memory pages the module holds for the VM" },
+	{ "shared_pages",	"vm_shared_pages",	GAUGE,	"Guest pages on a shared frame" },
+	{ "zero_pages",		"vm_zero_pages",	GAUGE,	"Guest pages on the zero frame" },
+	{ "saved_pages",	"vm_saved_pages",	GAUGE,	"Pages the VM would hold privately without sharing" },
+	{ "cow_breaks",		"vm_cow_breaks",	COUNTER, "Copy-on-write breaks in the VM" },
+	{ "balloon_pages",	"vm_balloon_pages",	GAUGE,	"Pages the guest's balloon released to the host" },
+	{ "balloon_target_pages", "vm_balloon_target_pages", GAUGE, "Balloon size the host asks for, pages" },
+	{ "balloon_actual_pages", "vm_balloon_actual_pages", GAUGE, "Balloon size QEMU last reported, pages" },
+	{ "guest_free_pages",	"vm_guest_free_pages",	GAUGE,	"Free memory the guest last reported, pages" },
+	{ "guest_total_pages",	"vm_guest_total_pages",	GAUGE,	"Total memory the guest last reported, pages" },
+	{ "swapped_pages",	"vm_swapped_pages",	GAUGE,	"Guest pages in the host's swap store" },
+	{ "active_permille",	"vm_active_permille",	GAUGE,	"Estimated active part of the VM's memory, per mille" },
+	{ "active_pages",	"vm_active_pages",	GAUGE,	"Estimated active pages of the VM" },
+	{ "sample_periods",	"vm_sample_periods",	COUNTER, "Idle sampling periods ended for the VM" },
+	{ "shares",		"vm_shares",		GAUGE,	"The VM's shares for the memory policy" },
+	{ "min_pages",		"vm_min_pages",		GAUGE,	"The policy's reservation for the VM, pages" },
+	{ "max_pages",		"vm_max_pages",		GAUGE,	"The most memory the policy gives the VM, pages" },
+	{ "target_pages",	"vm_target_pages",	GAUGE,	"The policy's allocation target for the VM, pages" },
+};
+
+/* The memory states, as the state file names them. */
+static const char *const states[] = { "high", "soft", "hard", "low" };
+
+/* One VM being written: its directory and its labels. */
+struct vm_labels {
+	int dir;
+	char *labels;		/* vm="<id>",name="<escaped>" */
+};
+
+void ovc_metrics_escape(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 1 < len; s++) {
+		const char *esc = *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" :
+				  *s == '\n' ? "\\n" : NULL;
+
+		if (esc && n + 2 >= len)
+			break;
+		if (esc) {
+			buf[n++] = esc[0];
+			buf[n++] = esc[1];
+		} else {
+			buf[n++] = *s;
+		}
+	}
+	buf[n] = '\0';
+}
+
+/* # TYPE and # HELP of @m: OpenMetrics names the family without _total. */
+static void write_family(FILE *out, const struct metric *m, unsigned int flags)
+{
+	const char *type = m->type == COUNTER ? "counter" : "gauge";
+	const char *suffix = m->type == COUNTER && (flags & OVC_METRICS_PROMETHEUS) ?
+			     "_total" : "";
+
+	fprintf(out, "# TYPE ovc_%s%s %s\n", m->name, suffix, type);
+	fprintf(out, "# HELP ovc_%s%s %s.\n", m->name, suffix, m->help);
+}
+
+static void write_sample(FILE *out, const struct metric *m, const char *labels,
+			 uint64_t v)
+{
+	fprintf(out, "ovc_%s%s%s%s%s %" PRIu64 "\n", m->name,
+		m->type == COUNTER ? "_total" : "", labels ? "{" : "",
+		labels ? labels : "", labels ? "}" : "", v);
+}
+
+/* Read @file in @dir: 1 if read, 0 if missing, -1 (warned) on error. */
+static int read_metric(int dir, const char *file, uint64_t *v, int *failed)
+{
+	if (!ovc_read_u64(dir, file, v))
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	*failed = errno;
+	return -1;
+}
+
+static void write_globals(FILE *out, int root, unsigned int flags, int *failed)
+{
+	static const struct metric state = {
+		"state", "state", GAUGE, "1 for the memory state the host is in"
+	};
+	static const struct metric page_size = {
+		NULL, "page_size_bytes", GAUGE, "Page size, the unit of the _pages metrics"
+	};
+	char buf[16];
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(global_metrics); i++) {
+		if (read_metric(root, global_metrics[i].file, &v, failed) <= 0)
+			continue;
+		write_family(out, &global_metrics[i], flags);
+		write_sample(out, &global_metrics[i], NULL, v);
+	}
+	if (!ovc_read_str(root, "state", buf, sizeof(buf))) {
+		write_family(out, &state, flags);
+		for (i = 0; i < ARRAY_SIZE(states); i++)
+			fprintf(out, "ovc_state{state=\"%s\"} %d\n", states[i],
+				!strcmp(buf, states[i]));
+	} else if (errno != ENOENT) {
+		*failed = errno;
+	}
+	write_family(out, &page_size, flags);
+	if (!(flags & OVC_METRICS_PROMETHEUS))
+		fprintf(out, "# UNIT ovc_page_size_bytes bytes\n");
+	write_sample(out, &page_size, NULL, sysconf(_SC_PAGESIZE));
+}
+
+/* Open vms/<id>/ of each VM and make its labels; *@nr: how many are left. */
+static struct vm_labels *open_vms(int root, size_t *nr, int *failed)
+{
+	struct vm_labels *vms;
+	uint64_t *ids;
+	char name[4096], esc[2 * sizeof(name)];
+	size_t i, n = 0;
+
+	if (ovc_list_vms(root, &ids, nr))
+		return NULL;
+	vms = calloc(*nr ? *nr : 1, sizeof(*vms));
+	if (!vms) {
+		free(ids);
+		return NULL;
+	}
+	for (i = 0; i < *nr; i++) {
+		int dir = ovc_open_vm_dir(root, ids[i]);
+
+		if (dir < 0) {
+			if (errno != ENOENT)
+				*failed = errno;
+			continue;	/* gone since listed */
+		}
+		if (ovc_read_str(dir, "name", name, sizeof(name)))
+			*name = '\0';
+		ovc_metrics_escape(name, esc, sizeof(esc));
+		if (asprintf(&vms[n].labels, "vm=\"%" PRIu64 "\",name=\"%s\"", ids[i], esc) < 0) {
+			close(dir);
+			*failed = ENOMEM;
+			continue;
+		}
+		vms[n++].dir = dir;
+	}
+	free(ids);
+	*nr = n;
+	return vms;
+}
+
+static void write_vms(FILE *out, struct vm_labels *vms, size_t nr, unsigned int flags,
+		      int *failed)
+{
+	uint64_t *val = calloc(nr ? nr : 1, sizeof(*val));
+	char *have = calloc(nr ? nr : 1, 1);
+	size_t i, j, any;
+
+	if (!val || !have) {
+		*failed = ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < ARRAY_SIZE(vm_metrics); i++) {
+		for (j = 0, any = 0; j < nr; j++) {
+			have[j] = read_metric(vms[j].dir, vm_metrics[i].file, &val[j], failed) > 0;
+			any += have[j];
+		}
+		if (!any)
+			continue;	/* a module without this file */
+		write_family(out, &vm_metrics[i], flags);
+		for (j = 0; j < nr; j++)
+			if (have[j])
+				write_sample(out, &vm_metrics[i], vms[j].labels, val[j]);
+	}
+out:
+	free(val);
+	free(have);
+}
+
+int ovc_metrics_write(FILE *out, int root, unsigned int flags)
+{
+	struct vm_labels *vms;
+	int failed = 0;
+	size_t i, nr;
+
+	write_globals(out, root, flags, &failed);
+	vms = open_vms(root, &nr, &failed);
+	if (vms)
+		write_vms(out, vms, nr, flags, &failed);
+	else
+		failed = errno;
+	for (i = 0; vms && i < nr; i++) {
+		close(vms[i].dir);
+		free(vms[i].labels);
+	}
+	free(vms);
+	if (!(flags & OVC_METRICS_PROMETHEUS))
+		fputs("# EOF\n", out);
+	errno = failed;
+	return failed ? -1 : 0;
+}
