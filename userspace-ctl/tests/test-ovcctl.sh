@@ -62,7 +62,7 @@ pg=$(getconf PAGESIZE)
 export OVC_SYSFS=$root
 export LC_ALL=C
 
-echo "1..120"
+echo "1..177"
 "$OVCCTL" status >"$tmp/status.txt" 2>&1; rc=$?
 ok "status exits 0 on a fake tree" test $rc -eq 0
 ok "status prints pages_resident in pages" grep -q '^Resident: *393216 pages' "$tmp/status.txt"
@@ -344,6 +344,163 @@ ok "--help lists set and tune, and the new columns" \
 	bash -c "'$OVCCTL' --help | grep -q '^ set  *VM KEY=VALUE' && '$OVCCTL' --help | grep -q '^ tune  *\[KEY=VALUE...\]' && '$OVCCTL' --help | grep -q ' ACTIVE%  ' && '$OVCCTL' --help | grep -q ' ALLOC  '"
 ok "the man page documents set and tune" \
 	bash -c "grep -q '^\.BI set ' '$here/ovcctl.8' && grep -q '^\.BI\? tune' '$here/ovcctl.8' && man -l '$here/ovcctl.8' >/dev/null 2>&1"
+
+# --- issue 11: ovcctl metrics and ovcctl top ---------------------------------
+# A VM whose name needs escaping (quote, backslash, comma), sharing numbers
+# and counters for the rates, a global counter.
+mkvm 3 '/we"ird\vm, x' 0 0 2048 1
+vm1=$root/vms/1
+echo 100 >"$vm1/shared_pages"; echo 50 >"$vm1/zero_pages"; echo 0 >"$vm1/cow_breaks"
+echo 5 >"$root/pages_shared"; echo 95 >"$root/pages_sharing"; echo 50 >"$root/pages_zero"
+echo 12 >"$root/cow_breaks"; echo 1000 >"$root/pages_scanned"
+unit() { ok "unit: $1" "$here/tests/bin/top-test" "$1"; }
+unit rate; unit merge_rate; unit interval; unit count; unit csv; unit escape
+
+"$OVCCTL" metrics >"$tmp/om" 2>"$tmp/err"; rc=$?
+ok "metrics exits 0, nothing on stderr" test $rc -eq 0 -a ! -s "$tmp/err"
+ok "metrics: every line a # TYPE, # HELP, # UNIT, # EOF or a sample" \
+	bash -c "! grep -vE '^(# (TYPE ovc_[a-z_]+ (gauge|counter)|HELP ovc_[a-z_]+ [^\"\\\\]+|UNIT ovc_[a-z_]+ [a-z]+|EOF)|ovc_[a-z_]+(\{[a-z_]+=\"([^\"\\\\]|\\\\[\"\\\\n])*\"(,[a-z_]+=\"([^\"\\\\]|\\\\[\"\\\\n])*\")*\})? [0-9]+)\$' '$tmp/om'"
+ok "metrics: # EOF once, last" test "$(grep -c '^# EOF' "$tmp/om"),$(tail -n1 "$tmp/om")" = "1,# EOF"
+ok "metrics: a counter's family has no _total, its sample has it" \
+	bash -c "grep -qx '# TYPE ovc_cow_breaks counter' '$tmp/om' && grep -qx 'ovc_cow_breaks_total 12' '$tmp/om'"
+ok "metrics: counters' samples end in _total, gauges' do not; TYPE before every sample" \
+	awk '/^# TYPE/ { type[$3] = $4; next } /^#/ { next }
+	     { n = $1; sub(/\{.*/, "", n); f = n; sub(/_total$/, "", f)
+	       if (type[f] == "counter" && n != f "_total") { print "counter without _total: " $0; bad = 1 }
+	       if (type[f] == "" && type[n] != "gauge") { print "no TYPE for: " $0; bad = 1 } }
+	     END { exit bad }' "$tmp/om"
+ok "metrics: each family in one piece" \
+	awk '/^#/ { next } { n = $1; sub(/\{.*/, "", n)
+	     if (n != last && seen[n]++) { print "split: " n; bad = 1 } last = n } END { exit bad }' "$tmp/om"
+ok "metrics: global gauges and the state" \
+	bash -c "grep -qx 'ovc_resident_pages 393216' '$tmp/om' && grep -qx 'ovc_vms 3' '$tmp/om' && grep -qx 'ovc_state{state=\"soft\"} 1' '$tmp/om' && grep -qx 'ovc_state{state=\"high\"} 0' '$tmp/om'"
+ok "metrics: one resident_pages sample per VM, labelled vm and name" \
+	test "$(grep '^ovc_vm_resident_pages{' "$tmp/om" | sed 's/ [0-9]*$//' | paste -sd' ')" = \
+	"ovc_vm_resident_pages{vm=\"1\",name=\"/vm1\"} ovc_vm_resident_pages{vm=\"2\",name=\"/vm2 (deleted)\"} ovc_vm_resident_pages{vm=\"3\",name=\"/we\\\"ird\\\\vm, x\"} ovc_vm_resident_pages{vm=\"10\",name=\"/guests/big\"}"
+ok "metrics: a name's quote and backslash escaped" \
+	grep -qxF 'ovc_vm_resident_pages{vm="3",name="/we\"ird\\vm, x"} 1' "$tmp/om"
+ok "metrics: per-VM counter with _total" grep -qxF 'ovc_vm_cow_breaks_total{vm="1",name="/vm1"} 0' "$tmp/om"
+ok "metrics: a file no VM has (swapped_pages) is left out, a file one VM lacks too" \
+	bash -c "! grep -q ovc_vm_swapped_pages '$tmp/om' && test \$(grep -c '^ovc_vm_owner\|^ovc_vm_shares{' '$tmp/om') -eq 2"
+ok "metrics: the page size, with its # UNIT" \
+	bash -c "grep -qx '# UNIT ovc_page_size_bytes bytes' '$tmp/om' && grep -qx 'ovc_page_size_bytes $pg' '$tmp/om'"
+prom_py=
+for py in python3 /usr/bin/python3; do
+	"$py" -c 'import prometheus_client.openmetrics.parser' 2>/dev/null && { prom_py=$py; break; }
+done
+if [ -n "$prom_py" ]; then
+	ok "metrics: prometheus_client's OpenMetrics parser reads it all" "$prom_py" -c '
+import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse
+fams = {f.name: f for f in parse(open(sys.argv[1]).read())}
+s = [x for x in fams["ovc_vm_resident_pages"].samples if x.labels["vm"] == "3"][0]
+assert s.labels["name"] == "/we\"ird\\vm, x" and s.value == 1, s
+assert fams["ovc_cow_breaks"].type == "counter" and fams["ovc_cow_breaks"].samples[0].value == 12
+assert fams["ovc_page_size_bytes"].unit == "bytes"' "$tmp/om"
+else
+	n=$((n + 1)); echo "ok $n - metrics: prometheus_client's OpenMetrics parser # SKIP no python3-prometheus-client"
+fi
+"$OVCCTL" metrics --prometheus >"$tmp/prom" 2>&1
+ok "metrics --prometheus: TYPE on the _total series, no # EOF, no # UNIT" \
+	bash -c "grep -qx '# TYPE ovc_cow_breaks_total counter' '$tmp/prom' && ! grep -q '^# EOF\|^# UNIT' '$tmp/prom' && grep -qx 'ovc_cow_breaks_total 12' '$tmp/prom'"
+if [ -n "$prom_py" ]; then
+	ok "metrics --prometheus: prometheus_client's text parser types the counters" "$prom_py" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families as parse
+fams = {f.name: f for f in parse(open(sys.argv[1]).read())}
+assert fams["ovc_cow_breaks"].type == "counter", fams.get("ovc_cow_breaks")
+assert fams["ovc_vm_cow_breaks"].type == "counter"' "$tmp/prom"
+else
+	n=$((n + 1)); echo "ok $n - metrics --prometheus: prometheus_client's text parser # SKIP no python3-prometheus-client"
+fi
+fails "metrics on a missing root: exit 1, not loaded" "ovcctl: ovc module not loaded (no $tmp/none)" \
+	env OVC_SYSFS="$tmp/none" "$OVCCTL" metrics
+fails "metrics with an argument" "ovcctl: metrics: unexpected argument 'x'" "$OVCCTL" metrics x
+
+# top: two samples; the counters bumped between them (after the first
+# sample's rows are in the recording, so before the second sample).
+"$OVCCTL" top -n 2 -d 0.1 >"$tmp/top" 2>"$tmp/err"; rc=$?
+ok "top -n 2 -d 0.1 exits 0 (not a terminal)" test $rc -eq 0 -a ! -s "$tmp/err"
+ok "... two frames, each with the summary and the header" \
+	test "$(grep -c '^ovcctl top - ' "$tmp/top"),$(grep -cE '^ +ID +NAME +RESIDENT +SHARED +ZERO +MCTL +SWAPPED +ACTIVE% +TARGET +MERGE/s +COW/s +FAULT/s$' "$tmp/top")" = 2,2
+ok "... plain text: no terminal control codes" bash -c "! grep -q $'\033' '$tmp/top'"
+ok "... a row per VM per frame, ids in order" \
+	test "$(awk '$1 ~ /^[0-9]+$/ { print $1 }' "$tmp/top" | paste -sd,)" = "1,2,3,10,1,2,3,10"
+ok "... the first frame has no rates, missing files show -" \
+	grep -qE '^ +10 /guests/big +0B +- +- +- +- +- +28KiB +- +- +-$' <(sed -n '/^ovcctl top/,/^$/!p' "$tmp/top" | head -n 5)
+(for _ in $(seq 100); do
+	[ "$(wc -l 2>/dev/null <"$tmp/rec.csv")" -ge 5 ] && break
+	sleep 0.05
+done
+echo 10 >"$vm1/cow_breaks"; echo 120 >"$vm1/shared_pages"; echo 22 >"$root/cow_breaks") &
+"$OVCCTL" top -n 2 -d 1 --record "$tmp/rec.csv" >"$tmp/top" 2>"$tmp/err"; rc=$?
+wait
+ok "top --record exits 0" test $rc -eq 0 -a ! -s "$tmp/err"
+ok "--record: the header" test "$(head -n1 "$tmp/rec.csv")" = \
+	"time,id,name,resident_bytes,shared_bytes,zero_bytes,ballooned_bytes,swapped_bytes,active_percent,target_bytes,merges_per_s,cow_per_s,faults_per_s"
+ok "--record: one row per VM per sample" test "$(wc -l <"$tmp/rec.csv")" -eq $((1 + 2 * 4))
+ok "--record: a name with a quote and a comma quoted per RFC 4180" \
+	grep -qF ',3,"/we""ird\vm, x",4096,,,,,,,,,' "$tmp/rec.csv"
+ok "--record: CSV readers get 13 fields a row and the name back" python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert all(len(r) == 13 for r in rows), rows
+assert [r[2] for r in rows[1:5]] == ["/vm1", "/vm2 (deleted)", "/we\"ird\\vm, x", "/guests/big"], rows' "$tmp/rec.csv"
+rate() {	# rate SAMPLE ID FIELD: that field of VM ID's row in sample SAMPLE (1, 2)
+	awk -F, -v s="$1" -v id="$2" -v f="$3" 'NR > 1 && $2 == id && ++k == s { print $f }' "$tmp/rec.csv"
+}
+ok "--record: no rates in the first sample" test "$(rate 1 1 11),$(rate 1 1 12),$(rate 1 1 13)" = ",,"
+ok "--record: COW/s from the counter bumped by 10 in about 1 s" \
+	awk -v r="$(rate 2 1 12)" 'BEGIN { exit !(r >= 9 && r <= 10.1) }'
+ok "--record: merges/s: 20 more shared pages and 10 COW breaks (30 merges) in about 1 s" \
+	awk -v r="$(rate 2 1 11)" 'BEGIN { exit !(r >= 27 && r <= 30.3) }'
+ok "--record: no fault counter in sysfs: faults/s empty" test "$(rate 2 1 13)" = ""
+ok "--record: a VM without the counters has no rates" test "$(rate 2 2 11),$(rate 2 2 12)" = ","
+ok "top: the same rates in the table (and COW/s of the summary, global)" \
+	bash -c "grep -qE '^ +1 /vm1 .* (29|30)\.[0-9] +(9\.9|10\.0) +-$' '$tmp/top' && grep -qE ', COW/s (9\.9|10\.0),' '$tmp/top'"
+echo 0 >"$vm1/cow_breaks"
+while IFS='|' read -r args msg; do
+	# shellcheck disable=SC2086
+	refused "top $args refused, exit 2, naming the option" "top: $msg" "$OVCCTL" top $args
+done <<EOT
+-d 0|-d: 0 is out of range (more than 0, at most 3600 seconds)
+-d 3601|-d: 3601 is out of range (more than 0, at most 3600 seconds)
+-d abc|-d: 'abc' is not a number of seconds (e.g. 2 or 0.5)
+-d -1|-d: '-1' is not a number of seconds (e.g. 2 or 0.5)
+-d 1e3|-d: '1e3' is not a number of seconds (e.g. 2 or 0.5)
+-n 0|-n: 0 is out of range (1..4294967295)
+-n 4294967296|-n: 4294967296 is out of range (1..4294967295)
+-n two|-n: 'two' is not a count (1..4294967295)
+-n 1 -d 0.1 -n 2x|-n: '2x' is not a count (1..4294967295)
+EOT
+refused "top --delay= long form too" "top: -d: '' is not a number of seconds (e.g. 2 or 0.5)" "$OVCCTL" top --delay= -n 1
+fails "top with an argument" "ovcctl: top: unexpected argument 'x'" "$OVCCTL" top -n 1 x
+fails "top --record into a missing directory" "ovcctl: top: cannot open $tmp/none/r.csv" \
+	"$OVCCTL" top -n 1 --record "$tmp/none/r.csv"
+script -qec "'$OVCCTL' top -n 2 -d 0.1" /dev/null >"$tmp/tty" 2>&1 </dev/null
+ok "top on a terminal: clears and redraws every frame" test "$(grep -o $'\033\[H\033\[2J' "$tmp/tty" | wc -l)" -eq 2
+"$OVCCTL" top -d 0.1 --record "$tmp/int.csv" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 100); do [ "$(wc -l 2>/dev/null <"$tmp/int.csv")" -ge 9 ] && break; sleep 0.05; done
+kill -INT $pid; wait $pid; rc=$?
+ok "top without -n: SIGINT ends it with exit 0 and whole rows recorded" \
+	bash -c "test $rc -eq 0 && test \$(( (\$(wc -l <'$tmp/int.csv') - 1) % 4 )) -eq 0 && test \"\$(tail -c1 '$tmp/int.csv' | od -An -c | tr -d ' ')\" = '\\n'"
+ok "--help lists top and metrics and their options" \
+	bash -c "'$OVCCTL' --help | grep -q '^ top  *\[-d SEC\] \[-n N\]' && '$OVCCTL' --help | grep -q '^ metrics  *\[--prometheus\]' && '$OVCCTL' --help | grep -q -- '--record <file>' && '$OVCCTL' --help | grep -q '     FAULT/s  '"
+ok "the man page documents top, metrics, --record and the timer" \
+	bash -c "grep -q '^\.B top' '$here/ovcctl.8' && grep -q '^\.B metrics' '$here/ovcctl.8' && grep -qF 'ovc\-metrics.timer' '$here/ovcctl.8' && man -l '$here/ovcctl.8' >/dev/null 2>&1"
+if command -v systemd-analyze >/dev/null; then
+	ok "the example timer and service are valid units (systemd-analyze verify)" bash -c \
+		"out=\$(systemd-analyze verify --man=no '$here/ovc-metrics.service' '$here/ovc-metrics.timer' 2>&1) && test -z \"\$out\" || { echo \"\$out\"; exit 1; }"
+else
+	n=$((n + 1)); echo "ok $n - the example timer and service are valid units # SKIP no systemd-analyze"
+fi
+mkdir "$tmp/ne"
+sed -n 's/^ExecStart=//p' "$here/ovc-metrics.service" |
+	sed "s|/usr/local/sbin/ovcctl|$OVCCTL|; s|/var/lib/prometheus/node-exporter|$tmp/ne|g" >"$tmp/exec"
+ok "the service's command, on the fake tree: ovc.prom written, no temporary file left" \
+	bash -c "eval \"\$(cat '$tmp/exec')\" && test \"\$(ls '$tmp/ne')\" = ovc.prom && grep -qx 'ovc_cow_breaks_total 22' '$tmp/ne/ovc.prom'"
+rm -r "$root/vms/3"
 
 fails "missing sysfs root: exit 1 and a clear error" \
 	"ovcctl: ovc module not loaded (no $tmp/none)" env OVC_SYSFS="$tmp/none" "$OVCCTL" status
