@@ -62,7 +62,7 @@ pg=$(getconf PAGESIZE)
 export OVC_SYSFS=$root
 export LC_ALL=C
 
-echo "1..177"
+echo "1..178"
 "$OVCCTL" status >"$tmp/status.txt" 2>&1; rc=$?
 ok "status exits 0 on a fake tree" test $rc -eq 0
 ok "status prints pages_resident in pages" grep -q '^Resident: *393216 pages' "$tmp/status.txt"
@@ -458,6 +458,12 @@ ok "--record: no fault counter in sysfs: faults/s empty" test "$(rate 2 1 13)" =
 ok "--record: a VM without the counters has no rates" test "$(rate 2 2 11),$(rate 2 2 12)" = ","
 ok "top: the same rates in the table (and COW/s of the summary, global)" \
 	bash -c "grep -qE '^ +1 /vm1 .* (29|30)\.[0-9] +(9\.9|10\.0) +-$' '$tmp/top' && grep -qE ', COW/s (9\.9|10\.0),' '$tmp/top'"
+if command -v gnuplot >/dev/null; then
+	ok "bench/plot turns the recording into a PNG" bash -c \
+		"'$here/../bench/plot' '$tmp/rec.csv' >/dev/null && test \"\$(head -c 8 '$tmp/rec.png' | od -An -tx1 | tr -d ' ')\" = 89504e470d0a1a0a"
+else
+	n=$((n + 1)); echo "ok $n - bench/plot turns the recording into a PNG # SKIP no gnuplot"
+fi
 echo 0 >"$vm1/cow_breaks"
 while IFS='|' read -r args msg; do
 	# shellcheck disable=SC2086
