@@ -92,7 +92,7 @@ static int read_value(int dir, const char *path, char *buf, size_t bufsz)
 	return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *val)
+int ovc_parse_u64(const char *s, uint64_t *val)
 {
 	char *end;
 
@@ -117,7 +117,7 @@ int ovc_read_u64(int dir, const char *path, uint64_t *val)
 
 	if (read_value(dir, path, buf, sizeof(buf)))
 		return -1;
-	return parse_u64(buf, val);
+	return ovc_parse_u64(buf, val);
 }
 
 int ovc_read_str(int dir, const char *path, char *buf, size_t len)
@@ -168,7 +168,7 @@ int ovc_pread_u64(int fd, uint64_t *val)
 	while (n && buf[n - 1] == '\n')
 		n--;
 	buf[n] = '\0';
-	return parse_u64(buf, val);
+	return ovc_parse_u64(buf, val);
 }
 
 int ovc_open_vm_dir(int root, uint64_t id)
@@ -258,7 +258,7 @@ int ovc_knob_parse(const struct ovc_knob *k, const char *val, uint64_t page_size
 
 	switch (k->kind) {
 	case OVC_KNOB_NUMBER:
-		if (parse_u64(val, &v))
+		if (ovc_parse_u64(val, &v))
 			return -1;	/* EINVAL, or ERANGE past 64 bits */
 		if ((v < k->min || v > k->max) && !(v == 0 && k->zero_ok)) {
 			errno = ERANGE;
@@ -410,7 +410,7 @@ int ovc_parse_share_domain(const char *s, uint64_t *domain)
 		*domain = OVC_SHARE_DOMAIN_OWN;
 		return 0;
 	}
-	if (parse_u64(s, domain))
+	if (ovc_parse_u64(s, domain))
 		return -1;
 	if (*domain >= OVC_SHARE_DOMAIN_OWN) {
 		errno = ERANGE;
@@ -473,7 +473,7 @@ int ovc_list_vms(int root, uint64_t **ids, size_t *nr)
 		return -1;
 	}
 	while ((de = readdir(dir))) {
-		if (parse_u64(de->d_name, &id))
+		if (ovc_parse_u64(de->d_name, &id))
 			continue;	/* ".", ".." or not a VM */
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;

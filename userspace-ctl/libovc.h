@@ -118,6 +118,12 @@ void ovc_vm_stat_from_info(struct ovc_vm_stat *vm, const struct ovc_vm_info *inf
 /* Free what @vm holds and reset it. */
 void ovc_vm_stat_clear(struct ovc_vm_stat *vm);
 
+/*
+ * A decimal number as sysfs writes it (digits only, no sign or space):
+ * EINVAL if it is not one, ERANGE past 64 bits.
+ */
+int ovc_parse_u64(const char *s, uint64_t *val);
+
 /* Read one decimal value from @path relative to directory @dir. */
 int ovc_read_u64(int dir, const char *path, uint64_t *val);
 

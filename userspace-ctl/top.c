@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libovc.h"
 #include "top.h"
 
 int ovc_rate(uint64_t before, uint64_t after, double seconds, double *rate)
@@ -62,20 +63,11 @@ int ovc_parse_interval(const char *s, double *seconds)
 
 int ovc_parse_count(const char *s, uint32_t *count)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
-	if (*s < '0' || *s > '9') {
-		errno = EINVAL;
-		return -1;
-	}
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (errno || v < 1 || v > UINT32_MAX) {
+	if (ovc_parse_u64(s, &v))
+		return -1;	/* EINVAL, or ERANGE past 64 bits */
+	if (v < 1 || v > UINT32_MAX) {
 		errno = ERANGE;
 		return -1;
 	}
