@@ -67,7 +67,7 @@ if [[ ! -r $sys/pages_resident ]]; then
 	echo "1..1"; echo "not ok 1 - $sys/pages_resident missing (ovc.ko not loaded)"
 	exit 1
 fi
-echo "1..14"
+echo "1..16"
 mkdir -p "$tmp"
 rm -f "$tmp/nap"
 mkfifo "$tmp/nap"
@@ -267,7 +267,7 @@ infra_or_fail() {
 }
 
 # ------------------------------------------------------ 1: balloon + ovcd --
-balloon_scenario() { # 10 results
+balloon_scenario() { # 12 results
 	local d base_res base_bal r0 b0 target=$((size_pages / 2)) t res bal rc=0
 	local conf=$tmp/ovcd.conf line actual drc tinf
 	rm -f "$mnt/b1"
@@ -346,6 +346,21 @@ balloon_scenario() { # 10 results
 	else
 		tap "not ok" "ovcctl status shows the VM's target and actual" "got '$line'" \
 			"want '${d##*/} $((target * 4096)) $((actual * 4096)) ...'"
+	fi
+	# ovcctl top and metrics against the live module (issue 11): a row for
+	# the VM in each of 2 frames, the second with its COW/s; its resident pages.
+	rows=$("$ovcctl" -r -b top -n 2 -d 1 2>&1 | awk -v id="${d##*/}" '$1 == id')
+	if [[ $(wc -l <<<"$rows") == 2 ]] &&
+	   awk 'NR == 2 && !($3 > 0 && $11 ~ /^[0-9]+\.[0-9]$/) { exit 1 }' <<<"$rows"; then
+		tap ok "ovcctl top -n 2 -d 1: VM ${d##*/} in both frames: ${rows##*$'\n'}"
+	else
+		tap "not ok" "ovcctl top -n 2 -d 1 shows the VM twice, resident > 0, a COW/s rate" "got: $rows"
+	fi
+	line=$("$ovcctl" metrics 2>&1 | grep "^ovc_vm_resident_pages{vm=\"${d##*/}\",")
+	if [[ ${line##* } =~ ^[1-9][0-9]*$ ]]; then
+		tap ok "ovcctl metrics: $line"
+	else
+		tap "not ok" "ovcctl metrics has the VM's ovc_vm_resident_pages, not 0" "got '$line'"
 	fi
 
 	# Deflate, then let the guest touch (nearly) all its memory again.
@@ -482,10 +497,10 @@ pad() { # pad <count>: results a scenario that gave up early did not print
 }
 t0=$SECONDS
 run_attempts balloon balloon_scenario
-pad 10
+pad 12
 echo "# balloon scenario: $((SECONDS - t0))s"
 t0=$SECONDS
 run_attempts fpr fpr_scenario
-pad 14
+pad 16
 echo "# fpr scenario: $((SECONDS - t0))s"
 ((failed == 0))
