@@ -6,10 +6,12 @@
 # prints "userspace: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=selftests/vm/lib.sh
+source selftests/vm/lib.sh
 make --no-print-directory -C userspace-ctl all tests >/dev/null || exit 1
 for t in userspace-ctl/tests/test-*.sh; do
 	name=$(basename "$t" .sh)
 	echo "# ovc-vm: begin $name"
 	(cd userspace-ctl && timeout 600 bash "tests/${t##*/}" </dev/null 2>&1)
 	echo "# ovc-vm: end $name rc=$?"
-done | awk -v label=userspace -f selftests/vm/tap.awk
+done | tap_awk -v label=userspace -f selftests/vm/tap.awk

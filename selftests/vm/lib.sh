@@ -18,6 +18,17 @@ VM_CONSOLE=$BUILD/vm-console.log
 # their guests to one CPU instead (docs/nested-kvm-on-tcg.md).
 OVC_VM_CPU=${OVC_VM_CPU:-max}
 
+# tap_awk <awk args>: awk reading its input a line at a time, so that TAP
+# streams as the tests print it.  Debian's default awk is mawk, which reads
+# a pipe in blocks unless told -W interactive (gawk has no such option).
+tap_awk() {
+	if awk -W version 2>&1 | grep -q '^mawk'; then
+		awk -W interactive "$@"
+	else
+		awk "$@"
+	fi
+}
+
 # One VM run at a time per build dir: they share its logs and command files.
 vm_lock() {
 	mkdir -p "$BUILD/vm"

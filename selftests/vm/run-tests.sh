@@ -93,7 +93,7 @@ attempt() {
 			vm_boot "$t" "$c" | tee "$BUILD/vm-tap.log"
 			echo "${PIPESTATUS[0]}" >"$BUILD/vm/qemu-rc"
 			bash "$VM_DIR/console-check.sh" "$(cat "$BUILD/vm/qemu-rc")" "$t" "$con" "$BUILD/vm-tap.log"
-		} | awk -f "$VM_DIR/tap.awk" | tee "$BUILD/vm-summary.log"
+		} | tap_awk -f "$VM_DIR/tap.awk" | tee "$BUILD/vm-summary.log"
 		rc=${PIPESTATUS[1]}
 	else
 		vm_boot "$t" "$c" | sed -u 's/^/# control| /'
