@@ -343,7 +343,8 @@ static int ovc_balanced_fn(void *unused)
  *
  * With policy_run=1 in the low state, a VM holding more than its target
  * waits for the next rebalance, at most OVC_LOW_WAIT_MS; killably if the
- * fault allows it.  Counted in low_waits.
+ * fault allows it.  Counted in low_waits.  Not while its balloon inflates
+ * (ovc_balloon_inflating()): the balloon's own writes fault here.
  *
  * Context: process context, no page lock held (the mmap lock is).
  * Return: 0 (allocate), -EAGAIN under FAULT_FLAG_RETRY_NOWAIT (the fault
@@ -358,7 +359,8 @@ int ovc_balance_fault_wait(struct ovc_vm *vm, struct vm_fault *vmf)
 
 	if (READ_ONCE(ovc_balance_stats.state) != OVC_STATE_LOW ||
 	    !READ_ONCE(ovc_balance_knobs.policy_run) ||
-	    atomic_long_read(&vm->resident) <= target)
+	    atomic_long_read(&vm->resident) <= target ||
+	    ovc_balloon_inflating(vm))
 		return 0;
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
 		return -EAGAIN;

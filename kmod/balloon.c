@@ -4,6 +4,7 @@
  * reports of the guest (balloon size, free and total memory).
  */
 #include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/mutex.h>
 #include <linux/ovc.h>
 
@@ -57,12 +58,38 @@ int ovc_balloon_guest_report(struct ovc_vm *vm, const struct ovc_guest_report *r
 		total = vm->guest_total;
 	if (free > (total ? total : size))
 		goto out;
-	if (actual != OVC_UNKNOWN)
+	if (actual != OVC_UNKNOWN) {
+		if (actual > vm->balloon_actual)
+			WRITE_ONCE(vm->balloon_grew, jiffies);
 		WRITE_ONCE(vm->balloon_actual, actual);
+	}
 	WRITE_ONCE(vm->guest_free, free);
 	WRITE_ONCE(vm->guest_total, total);
 	err = 0;
 out:
 	mutex_unlock(&vm->lock);
 	return err;
+}
+
+/**
+ * ovc_balloon_inflating() - is @vm's guest giving memory back right now?
+ * @vm:		the VM
+ *
+ * True when its balloon is short of its target and ovcd reported it
+ * larger within OVC_BALLOON_GREW_MS.  The guest's balloon driver writes
+ * the pages it takes (init_on_alloc zeroes them), which faults in the
+ * slots an earlier balloon left empty: braking those faults would stall
+ * the very inflation that brings the VM down to its target.
+ *
+ * Context: any; lockless (READ_ONCE of what a report wrote).
+ * Return: true if the balloon inflates.
+ */
+bool ovc_balloon_inflating(struct ovc_vm *vm)
+{
+	unsigned long grew = READ_ONCE(vm->balloon_grew);
+	u64 actual = READ_ONCE(vm->balloon_actual);
+
+	return actual && actual < READ_ONCE(vm->balloon_target) &&
+	       time_in_range(jiffies, grew,
+			     grew + msecs_to_jiffies(OVC_BALLOON_GREW_MS));
 }

@@ -147,6 +147,8 @@ struct ovc_vm_sample {
  * @guest_free:	guest free memory ovcd last reported, in pages
  * @guest_total: guest total memory ovcd last reported, in pages (these
  *		three change under @lock, readers use READ_ONCE)
+ * @balloon_grew: jiffies of the last report that found the balloon larger
+ *		than the one before (under @lock; READ_ONCE)
  * @zero_frame:	its zero frame (share.h; READ_ONCE, replaced under
  *		ovc_zero_mutex after a memory error)
  * @shared:	slots on a non-zero shared frame
@@ -194,6 +196,7 @@ struct ovc_vm {
 	u64 balloon_actual;
 	u64 guest_free;
 	u64 guest_total;
+	unsigned long balloon_grew;
 	struct ovc_frame *zero_frame;
 	atomic_long_t shared;
 	atomic_long_t zero;

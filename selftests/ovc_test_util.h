@@ -196,6 +196,20 @@ static inline bool ovc_vm_dir_exists(unsigned long long id)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
+/* OVC_IOC_GUEST_REPORT on @fd, as ovcd sends it.  Return: 0 or errno. */
+static inline int ovc_guest_report(int fd, __u64 actual, __u64 free,
+				   __u64 total)
+{
+	struct ovc_guest_report r;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.balloon_actual_pages = actual;
+	r.guest_free_pages = free;
+	r.guest_total_pages = total;
+	return ioctl(fd, OVC_IOC_GUEST_REPORT, &r) ? errno : 0;
+}
+
 /* OVC_IOC_VM_INFO on @fd; 0 or -errno. */
 static inline int ovc_vm_info(int fd, struct ovc_vm_info *info)
 {

@@ -98,19 +98,6 @@ static int set_target_ioctl(int fd, __u64 pages)
 	return ioctl(fd, OVC_IOC_SET_BALLOON_TARGET, &t) ? errno : 0;
 }
 
-/* OVC_IOC_GUEST_REPORT.  Return: 0 or errno. */
-static int guest_report(int fd, __u64 actual, __u64 free, __u64 total)
-{
-	struct ovc_guest_report r;
-
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
-	r.balloon_actual_pages = actual;
-	r.guest_free_pages = free;
-	r.guest_total_pages = total;
-	return ioctl(fd, OVC_IOC_GUEST_REPORT, &r) ? errno : 0;
-}
-
 /* Resident pages of this VM are @n, and globally pages0 + @n. */
 #define ASSERT_RESIDENT(n) do {						\
 	ASSERT_EQ((long long)(n), ovc_resident(&self->f));		\
@@ -746,10 +733,10 @@ static int unprivileged_ioctls(int fd)
 
 	if (set_target_ioctl(fd, 2) != EPERM)
 		return 1;
-	if (guest_report(fd, 1, 1, 1) != EPERM)
+	if (ovc_guest_report(fd, 1, 1, 1) != EPERM)
 		return 2;
 	/* Even a malformed call: the capability is checked first. */
-	if (guest_report(fd, PAGES + 1, U, U) != EPERM)
+	if (ovc_guest_report(fd, PAGES + 1, U, U) != EPERM)
 		return 3;
 	if (ovc_vm_info(fd, &info) || info.balloon_target_pages != 6)
 		return 4;
@@ -763,7 +750,7 @@ TEST_F(balloon, admin_only)
 	int ret;
 
 	ASSERT_EQ(0, set_target_ioctl(f->fd, 6));
-	ASSERT_EQ(0, guest_report(f->fd, 5, 4, 12));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, 5, 4, 12));
 
 	/* Opened as root, used after dropping root. */
 	pid = fork();
@@ -803,20 +790,20 @@ TEST_F(balloon, guest_report)
 	struct ovc_vmfile *f = &self->f;
 
 	ASSERT_REPORT(0, 0, 0);
-	ASSERT_EQ(0, guest_report(f->fd, 3, 5, 12));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, 3, 5, 12));
 	ASSERT_REPORT(3, 5, 12);
-	ASSERT_EQ(0, guest_report(f->fd, U, 7, U));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, U, 7, U));
 	ASSERT_REPORT(3, 7, 12);
-	ASSERT_EQ(0, guest_report(f->fd, 4, U, U));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, 4, U, U));
 	ASSERT_REPORT(4, 7, 12);
-	ASSERT_EQ(0, guest_report(f->fd, U, U, PAGES));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, U, U, PAGES));
 	ASSERT_REPORT(4, 7, PAGES);
-	ASSERT_EQ(0, guest_report(f->fd, U, U, U));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, U, U, U));
 	ASSERT_REPORT(4, 7, PAGES);
 	/* The largest values: the VM's size, free = total. */
-	ASSERT_EQ(0, guest_report(f->fd, PAGES, PAGES, PAGES));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, PAGES, PAGES, PAGES));
 	ASSERT_REPORT(PAGES, PAGES, PAGES);
-	ASSERT_EQ(0, guest_report(f->fd, 0, 0, 0));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, 0, 0, 0));
 	ASSERT_REPORT(0, 0, 0);
 	/* A report neither sets the target nor touches pages. */
 	ASSERT_TARGET(0);
@@ -846,21 +833,21 @@ TEST_F(balloon, guest_report_erange)
 	size_t i;
 
 	/* Nothing recorded yet: free memory is bounded by the VM's size. */
-	ASSERT_EQ(ERANGE, guest_report(f->fd, U, PAGES + 1, U));
+	ASSERT_EQ(ERANGE, ovc_guest_report(f->fd, U, PAGES + 1, U));
 	ASSERT_REPORT(0, 0, 0);
 
-	ASSERT_EQ(0, guest_report(f->fd, 2, 4, 10));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, 2, 4, 10));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		ASSERT_EQ(ERANGE, guest_report(f->fd, bad[i].actual,
+		ASSERT_EQ(ERANGE, ovc_guest_report(f->fd, bad[i].actual,
 					       bad[i].free, bad[i].total))
 			TH_LOG("%s", bad[i].what);
 		ASSERT_REPORT(2, 4, 10);
 	}
 	/* A larger total in the same report makes room for more free. */
-	ASSERT_EQ(0, guest_report(f->fd, U, 11, 12));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, U, 11, 12));
 	ASSERT_REPORT(2, 11, 12);
 	/* Less free memory, total unknown: checked against the recorded one. */
-	ASSERT_EQ(0, guest_report(f->fd, U, 3, U));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, U, 3, U));
 	ASSERT_REPORT(2, 3, 12);
 }
 
@@ -873,11 +860,11 @@ TEST_F(balloon, guest_report_total_below_free)
 {
 	struct ovc_vmfile *f = &self->f;
 
-	ASSERT_EQ(0, guest_report(f->fd, U, 9, 12));
-	ASSERT_EQ(ERANGE, guest_report(f->fd, U, U, 8));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, U, 9, 12));
+	ASSERT_EQ(ERANGE, ovc_guest_report(f->fd, U, U, 8));
 	ASSERT_REPORT(0, 9, 12);
 	/* With a consistent free value in the same report it is fine. */
-	ASSERT_EQ(0, guest_report(f->fd, U, 8, 8));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, U, 8, 8));
 	ASSERT_REPORT(0, 8, 8);
 }
 
@@ -905,7 +892,7 @@ TEST_F(balloon, guest_report_einval)
 	u.r.guest_total_pages = 1;					\
 } while (0)
 
-	ASSERT_EQ(0, guest_report(f->fd, 2, 3, 4));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, 2, 3, 4));
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		FILL_REPORT();
 		u.r.size = sizes[i];
@@ -940,7 +927,7 @@ TEST_F(balloon, vm_info_consistent)
 
 	ASSERT_EQ(0, fallocate(f->fd, PUNCH, 5 * OVC_PG, 3 * OVC_PG));
 	ASSERT_EQ(0, set_target_sysfs(f, "11"));
-	ASSERT_EQ(0, guest_report(f->fd, 10, 2, 15));
+	ASSERT_EQ(0, ovc_guest_report(f->fd, 10, 2, 15));
 
 	ASSERT_EQ(0, ovc_vm_info(f->fd, &info));
 	ASSERT_EQ(PAGES, info.size_pages);
