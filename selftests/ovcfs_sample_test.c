@@ -239,19 +239,6 @@ TEST_F_TIMEOUT(sample, accuracy, 120)
 			(long long)PAGES / 1000), 20);
 }
 
-/* OVC_IOC_GUEST_REPORT.  Return: 0 or errno. */
-static int guest_report(int fd, __u64 free, __u64 total)
-{
-	struct ovc_guest_report r;
-
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
-	r.balloon_actual_pages = OVC_UNKNOWN;
-	r.guest_free_pages = free;
-	r.guest_total_pages = total;
-	return ioctl(fd, OVC_IOC_GUEST_REPORT, &r) ? errno : 0;
-}
-
 /*
  * All pages touched: active ~ 1000.  The guest reports 3/4 of its memory
  * free: active_pages <= 4096 and active_permille lowered to match; a
@@ -275,7 +262,7 @@ TEST_F_TIMEOUT(sample, guest_bound, 60)
 	ASSERT_LE(950, next_estimate(self));
 	ASSERT_LE((long long)PAGES * 95 / 100, ovc_counter(self->active_fd));
 
-	ASSERT_EQ(0, guest_report(self->f.fd, PAGES * 3 / 4, PAGES));
+	ASSERT_EQ(0, ovc_guest_report(self->f.fd, OVC_UNKNOWN, PAGES * 3 / 4, PAGES));
 	next_estimate(self);
 	pm = next_estimate(self);
 	ap = ovc_counter(self->active_fd);
@@ -284,7 +271,7 @@ TEST_F_TIMEOUT(sample, guest_bound, 60)
 	ASSERT_EQ((long long)PAGES / 4, ap);
 	ASSERT_EQ(250LL, pm);
 
-	ASSERT_EQ(0, guest_report(self->f.fd, 0, PAGES));
+	ASSERT_EQ(0, ovc_guest_report(self->f.fd, OVC_UNKNOWN, 0, PAGES));
 	ASSERT_LE(950, next_estimate(self));
 	ASSERT_LE((long long)PAGES * 95 / 100, ovc_counter(self->active_fd));
 }
