@@ -98,6 +98,24 @@ wait_marker() {
 	done
 }
 show_log() { tr -d '\r' <"$tmp/$1.log" | grep -av '^$' | tail -n "$2" | sed "s/^/  $1: /"; }
+# show_oops <guest>: the guest's console from 5 lines before its first
+# kernel report, 60 lines (nothing if it has none).
+show_oops() {
+	local l
+	l=$(tr -d '\r' <"$tmp/$1.log" | grep -anE -m1 'BUG:|Oops|general protection|double fault|WARNING:|Kernel panic|RIP:' | cut -d: -f1)
+	[[ -n $l ]] || return 0
+	tr -d '\r' <"$tmp/$1.log" | sed -n "$((l > 5 ? l - 5 : 1)),$((l + 55))p" | sed "s/^/  $1: /"
+}
+alive() { kill -0 "${qpid[active]}" 2>/dev/null && kill -0 "${qpid[idle]}" 2>/dev/null; }
+# guests: each guest's view as ovcd last reported it, and its last line.
+guests_diag() {
+	local g
+	for g in "${guests[@]}"; do
+		echo "$g: guest_total_pages $(nested_val "${dir[$g]#"$sys"/}/guest_total_pages") guest_free_pages $(nested_val "${dir[$g]#"$sys"/}/guest_free_pages") balloon_actual_pages $(nested_val "${dir[$g]#"$sys"/}/balloon_actual_pages"), qemu $(kill -0 "${qpid[$g]}" 2>/dev/null && echo running || echo gone)"
+		show_log "$g" 2
+	done
+	echo "low_waits $(nested_val low_waits) state $(nested_val state) free_pages $(nested_val free_pages)"
+}
 
 start_guest() { # <guest>: QEMU in the background
 	local g=$1 ctl=$tmp/$1.ctl
@@ -233,7 +251,13 @@ for tax in $runs; do
 		sample "$((d / 10)).$((d % 10))" "$tax"
 		rows+=("$last_row")
 		if settled; then ((++stable >= 6)) && break; else stable=0; fi
+		alive || break
 	done
+	if ! alive; then
+		nested_tap "not ok" "tax $tax: a guest died under pressure" "$(guests_diag)" \
+			"$(show_oops active)" "$(show_oops idle)"
+		exit 1
+	fi
 	IFS=, read -r _ _ a_mib _ a_t _ _ i_mib _ i_t _ _ _ <<<"$last_row"
 	# R: the first row from which both targets stay within 5 % of the final.
 	r=''
@@ -248,7 +272,7 @@ for tax in $runs; do
 	echo "idle-tax: tax=$tax active_mib=$a_mib idle_mib=$i_mib rebalance_s=${r:-none}"
 	diag="active: $a_mib MiB (target $((a_t / 256)) MiB), idle: $i_mib MiB (target $((i_t / 256)) MiB), settled in ${#rows[@]} samples of 0.5 s; last: $last_row"
 	if ((stable < 6)); then
-		nested_tap "not ok" "tax $tax: the balloons reached the targets within 120 s" "$diag"
+		nested_tap "not ok" "tax $tax: the balloons reached the targets within 120 s" "$diag" "$(guests_diag)"
 	elif ((tax == 0)); then
 		big=$((a_mib > i_mib ? a_mib : i_mib)) gap=$((a_mib > i_mib ? a_mib - i_mib : i_mib - a_mib))
 		if ((gap * 100 <= big * 15)); then
@@ -280,6 +304,7 @@ for g in "${guests[@]}"; do wait "${qpid[$g]}"; qpid[$g]=''; done
 if has active OVC-GUEST-OK && has idle OVC-GUEST-OK; then
 	nested_tap ok "both guests verified their memory"
 else
-	nested_tap "not ok" "both guests verified their memory" "$(show_log active 6)" "$(show_log idle 6)"
+	nested_tap "not ok" "both guests verified their memory" "$(show_log active 6)" "$(show_log idle 6)" \
+		"$(show_oops active)" "$(show_oops idle)"
 fi
 exit $((failed > 0))
