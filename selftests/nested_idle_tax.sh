@@ -4,12 +4,12 @@
 # figure 7) with two KVM guests on ovcfs, run INSIDE the test VM (as
 # selftests/nested_guest.sh).  Prints TAP.
 #
-# Two 256 MiB guests (same kernel and initramfs, prealloc=on: all their
+# Two 384 MiB guests (same kernel and initramfs, prealloc=on: all their
 # pages resident), equal shares, ovcd serving both QMP sockets with the
 # policy on (sample period 1 s, balance period 2 s):
-#   active  memtest ovc_mode=active: keeps reading 144 MiB of its memory
-#           (and holds 8 MiB more);
-#   idle    memtest ovc_mode=idle: reads 160 MiB until told, then frees it
+#   active  memtest ovc_mode=active: keeps reading 176 MiB of its memory
+#           (and holds 4 MiB more);
+#   idle    memtest ovc_mode=idle: reads 240 MiB until told, then frees it
 #           and sits idle.
 # 1. the guest signal: while the idle guest still reads its buffer its
 #    estimate is high; once it frees the buffer, ovcd's guest statistics
@@ -17,10 +17,10 @@
 #    guest uses, within a few seconds: sampling alone would take many
 #    periods (the slow average).
 # 2. for each tax in OVC_IDLE_TAX_RUNS ("0 75"): idle_tax = T and a host
-#    budget of 384 MiB (less than the guests' 512) by SIGHUP to ovcd; wait
+#    budget of 576 MiB (less than the guests' 768) by SIGHUP to ovcd; wait
 #    until the balloons reach the targets; each guest's memory is its size
 #    minus its balloon.  tax 0: the two end within 15 % of each other; tax
-#    75: the active one ends with at least 25 % of a guest's size (64 MiB)
+#    75: the active one ends with at least 25 % of a guest's size (96 MiB)
 #    more.  Targets must settle within 2 balance periods of the start of
 #    pressure (the sampling has converged by then: it ran since boot).
 #    Then the budget goes back to auto and the balloons deflate.
@@ -43,16 +43,19 @@ sys=${OVC_SYSFS:-/sys/kernel/mm/ovc}
 ovcd=$repo/userspace-ctl/ovcd
 gtimeout=${OVC_GUEST_TIMEOUT:-480}
 runs=${OVC_IDLE_TAX_RUNS:-0 75}
-size_mb=256 budget_mb=384 balance_ms=2000
+size_mb=384 budget_mb=576 balance_ms=2000
 tmp=/tmp/nested-idle-tax
 conf=$tmp/ovcd.conf dlog=$tmp/ovcd.log
 guests=(active idle)
 declare -A qpid=() dir=()
 # What each guest holds.  The margin at tax 75 is 3/4 of the difference
-# of the two active sets (about 144 and 30 MiB), so about 85 MiB against
-# the 64 asserted; at tax 0 each guest has 192 MiB, which must still hold
-# the active one's 152 MiB and its kernel.
-declare -A gargs=([active]="ovc_mb=144 ovc_keep_mb=8" [idle]="ovc_mb=160 ovc_keep_mb=16")
+# of the two active sets (about 184 and 30 MiB), so about 115 MiB against
+# the 96 asserted.  At tax 0 each guest has 288 MiB of file, of which its
+# kernel sees about 230 (a 256 MiB guest saw 205) and uses about 25: the
+# active one's 180 MiB must fit in the rest, with room for the balloon
+# driver's allocations.  (256 MiB guests cannot do both: measured
+# 2026-12-02, the active one's balloon stopped at 26 of 64 MiB, MemFree 2.)
+declare -A gargs=([active]="ovc_mb=176 ovc_keep_mb=4" [idle]="ovc_mb=240 ovc_keep_mb=16")
 n=0 failed=0 dpid=''
 
 cleanup() {
@@ -203,10 +206,10 @@ hi_ok() { rd "${dir[idle]}/active_permille"; ((REPLY >= 500)); }
 if nested_wait 60 hi_ok; then
 	rd "${dir[idle]}/active_permille"
 	before=$REPLY
-	nested_tap ok "idle guest reading 160 MiB: active_permille $before (>= 500)"
+	nested_tap ok "idle guest reading 240 MiB: active_permille $before (>= 500)"
 else
 	rd "${dir[idle]}/active_permille"
-	nested_tap "not ok" "idle guest reading 160 MiB: active_permille $REPLY, not >= 500 within 60 s"
+	nested_tap "not ok" "idle guest reading 240 MiB: active_permille $REPLY, not >= 500 within 60 s"
 	before=1000
 fi
 go idle

@@ -366,9 +366,9 @@ static size_t balloon_mode(const char *mode, uint64_t seed)
 
 /*
  * ovc_mode=active|idle: the two guests of the idle-tax experiment
- * (selftests/nested_idle_tax.sh).  Both fill ovc_keep_mb (active 8, idle
+ * (selftests/nested_idle_tax.sh).  Both fill ovc_keep_mb (active 4, idle
  * 16) and a buffer
- * of ovc_mb MiB (active 144, idle 160), print OVC-GUEST-FILLED <pages> and
+ * of ovc_mb MiB (active 176, idle 240), print OVC-GUEST-FILLED <pages> and
  * then read one word of every buffer page, over and over, until "go".
  * active: on that "go", verify and end.  idle: on the first "go", free the
  * buffer, print OVC-GUEST-FREED <pages> and sit idle until a second "go",
@@ -400,7 +400,7 @@ static size_t touch_until_go(const uint64_t *mem, size_t pages, unsigned long se
 /* Return: non-zero on failure, after printing OVC-GUEST-FAIL. */
 static size_t tax_mode(int idle, uint64_t seed)
 {
-	size_t keep_pages = env_ul("ovc_keep_mb", idle ? 16 : 8) * 256;
+	size_t keep_pages = env_ul("ovc_keep_mb", idle ? 16 : 4) * 256;
 	size_t pages, bad = 0, passes;
 	unsigned long wait_s = env_ul("ovc_wait", 600);
 	uint64_t *keep, *mem;
@@ -410,7 +410,7 @@ static size_t tax_mode(int idle, uint64_t seed)
 		printf("OVC-GUEST-FAIL setup\n");
 		return 1;
 	}
-	pages = env_ul("ovc_mb", idle ? 160 : 144) * 256;
+	pages = env_ul("ovc_mb", idle ? 240 : 176) * 256;
 	keep = map_fill(keep_pages, seed + 1);
 	mem = keep ? map_fill(pages, seed) : NULL;
 	if (!mem) {
