@@ -366,7 +366,7 @@ static size_t balloon_mode(const char *mode, uint64_t seed)
 
 /*
  * ovc_mode=active|idle: the two guests of the idle-tax experiment
- * (selftests/nested_idle_tax.sh).  Both fill ovc_keep_mb (active 4, idle
+ * (selftests/bench/nested_idle_tax.sh).  Both fill ovc_keep_mb (active 4, idle
  * 16) and a buffer
  * of ovc_mb MiB (active 176, idle 240), print OVC-GUEST-FILLED <pages> and
  * then read one word of every buffer page, over and over, until "go".
