@@ -8,7 +8,8 @@
  *   ovc_seed=N   pattern seed (default 1): equal seeds give equal guests
  *   ovc_dup=N    repeat the pattern every N pages (default 0: all distinct)
  *   ovc_hold=S   keep the memory S seconds after filling (default 0)
- *   ovc_mode=M   balloon or fpr: a host-driven balloon scenario (below)
+ *   ovc_mode=M   balloon or fpr: a host-driven balloon scenario; active or
+ *                idle: the idle-tax experiment's guests (below)
  * Markers: OVC-GUEST-BOOT, OVC-GUEST-HOLD <pages> (filled and verified,
  * holding: only with ovc_hold), then OVC-GUEST-OK <pages> or OVC-GUEST-FAIL ...
  */
@@ -209,35 +210,44 @@ static int ctl_open(void)
 	return 0;
 }
 
+/* Read what ttyS1 has, waiting up to @ms: 1 if a line "go" came, else 0. */
+static int ctl_go(int ms)
+{
+	static char line[32];
+	static size_t len;
+	struct pollfd p = { .fd = ctl_fd, .events = POLLIN };
+	char c;
+
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	while (read(ctl_fd, &c, 1) == 1) {
+		if (c != '\n' && c != '\r') {
+			if (len < sizeof(line) - 1)
+				line[len++] = c;
+			continue;
+		}
+		line[len] = '\0';
+		len = 0;
+		if (!strcmp(line, "go"))
+			return 1;
+	}
+	return 0;
+}
+
 /* Wait for a line "go" on ttyS1; 0 when it came, -1 after @secs. */
 static int ctl_wait(const char *step, unsigned long secs)
 {
 	double end = now_ms() + secs * 1e3, next = 0;
-	char line[32], c;
-	size_t len = 0;
 
 	printf("memtest: waiting for 'go' (%s)\n", step);
 	while (now_ms() < end) {
-		struct pollfd p = { .fd = ctl_fd, .events = POLLIN };
-
 		if (now_ms() >= next) {
 			printf("memtest: MemTotal %lu MiB, MemFree %lu MiB\n",
 			       meminfo_kb("MemTotal") / 1024, meminfo_kb("MemFree") / 1024);
 			next = now_ms() + 1000;
 		}
-		if (poll(&p, 1, 200) <= 0)
-			continue;
-		while (read(ctl_fd, &c, 1) == 1) {
-			if (c != '\n' && c != '\r') {
-				if (len < sizeof(line) - 1)
-					line[len++] = c;
-				continue;
-			}
-			line[len] = '\0';
-			if (!strcmp(line, "go"))
-				return 0;
-			len = 0;
-		}
+		if (ctl_go(200))
+			return 0;
 	}
 	printf("memtest: no 'go' (%s) within %lu s\n", step, secs);
 	return -1;
@@ -354,6 +364,84 @@ static size_t balloon_mode(const char *mode, uint64_t seed)
 	return bad;
 }
 
+/*
+ * ovc_mode=active|idle: the two guests of the idle-tax experiment
+ * (selftests/bench/nested_idle_tax.sh).  Both fill ovc_keep_mb (active 4, idle
+ * 16) and a buffer
+ * of ovc_mb MiB (active 176, idle 240), print OVC-GUEST-FILLED <pages> and
+ * then read one word of every buffer page, over and over, until "go".
+ * active: on that "go", verify and end.  idle: on the first "go", free the
+ * buffer, print OVC-GUEST-FREED <pages> and sit idle until a second "go",
+ * then verify what it kept and end.  Each pass over the buffer is counted
+ * and printed at the end.
+ */
+static size_t touch_until_go(const uint64_t *mem, size_t pages, unsigned long secs)
+{
+	double end = now_ms() + secs * 1e3, next = 0;
+	volatile uint64_t sum = 0;
+	size_t passes = 0;
+
+	while (now_ms() < end) {
+		for (size_t i = 0; i < pages; i++)
+			sum += mem[i * PAGE_WORDS];
+		passes++;
+		if (now_ms() >= next) {
+			printf("memtest: MemTotal %lu MiB, MemFree %lu MiB, %zu passes\n",
+			       meminfo_kb("MemTotal") / 1024, meminfo_kb("MemFree") / 1024, passes);
+			next = now_ms() + 5000;
+		}
+		if (ctl_go(0))
+			return passes;
+	}
+	printf("memtest: no 'go' within %lu s\n", secs);
+	return 0;
+}
+
+/* Return: non-zero on failure, after printing OVC-GUEST-FAIL. */
+static size_t tax_mode(int idle, uint64_t seed)
+{
+	size_t keep_pages = env_ul("ovc_keep_mb", idle ? 16 : 4) * 256;
+	size_t pages, bad = 0, passes;
+	unsigned long wait_s = env_ul("ovc_wait", 600);
+	uint64_t *keep, *mem;
+
+	print_uptime();
+	if (load_modules() || ctl_open()) {
+		printf("OVC-GUEST-FAIL setup\n");
+		return 1;
+	}
+	pages = env_ul("ovc_mb", idle ? 240 : 176) * 256;
+	keep = map_fill(keep_pages, seed + 1);
+	mem = keep ? map_fill(pages, seed) : NULL;
+	if (!mem) {
+		printf("OVC-GUEST-FAIL fill\n");
+		return 1;
+	}
+	printf("OVC-GUEST-FILLED %zu\n", pages);
+	passes = touch_until_go(mem, pages, wait_s);
+	if (!passes) {
+		printf("OVC-GUEST-FAIL no go\n");
+		return 1;
+	}
+	printf("memtest: %zu passes over %zu pages\n", passes, pages);
+	if (idle) {
+		munmap(mem, pages * 4096);
+		printf("OVC-GUEST-FREED %zu\n", pages);
+		if (ctl_wait("end", wait_s)) {
+			printf("OVC-GUEST-FAIL no go\n");
+			return 1;
+		}
+	} else {
+		bad = verify(mem, pages, seed, 0);
+	}
+	bad += verify(keep, keep_pages, seed + 1, 0);
+	if (bad)
+		printf("OVC-GUEST-FAIL %zu pages bad\n", bad);
+	else
+		printf("OVC-GUEST-OK %zu\n", keep_pages + (idle ? 0 : pages));
+	return bad;
+}
+
 int main(void)
 {
 	unsigned long mb = env_ul("ovc_mb", 160), avail;
@@ -367,7 +455,12 @@ int main(void)
 		setup();
 	printf("\nOVC-GUEST-BOOT\n");
 	if (getenv("ovc_mode")) {
-		bad = balloon_mode(getenv("ovc_mode"), seed);
+		const char *m = getenv("ovc_mode");
+
+		if (!strcmp(m, "active") || !strcmp(m, "idle"))
+			bad = tax_mode(!strcmp(m, "idle"), seed);
+		else
+			bad = balloon_mode(m, seed);
 		finish();
 		return bad != 0;
 	}
