@@ -7,7 +7,7 @@
 #   make kunit      only the KUnit suites, under UML
 #   make vm-test    only the selftests, inside the test VM
 #   make demo       boot the test VM, run two nested guests on ovcfs, show ovcctl status
-#   make bench      bench/ksm-compare and bench/balloon (BENCH_ARGS for the first)
+#   make bench      bench/ksm-compare, bench/balloon, bench/idle-tax (BENCH_ARGS for the first)
 #   make deps       install what the above need (Debian 12, apt-get)
 #
 # KDIR defaults to the build dir of the newest Debian kernel installed in
@@ -22,7 +22,7 @@ BUILD	:= $(CURDIR)/build
 export KVER KDIR OVC_CACHE BUILD
 
 .PHONY: all module userspace selftests clean deps kunit vm-test check demo checkpatch \
-	bench bench-ksm bench-balloon
+	bench bench-ksm bench-balloon bench-idle-tax
 
 all: module userspace
 
@@ -51,7 +51,7 @@ demo: all
 	$(MAKE) -C selftests $(BUILD)/vm/kvm-hold
 	bash selftests/vm/demo.sh
 
-bench: bench-ksm bench-balloon
+bench: bench-ksm bench-balloon bench-idle-tax
 
 bench-ksm: all
 	bash bench/ksm-compare $(BENCH_ARGS)
@@ -68,3 +68,6 @@ clean:
 	-$(MAKE) -C userspace-ctl clean
 	-$(MAKE) -C selftests clean
 	rm -rf $(BUILD)
+
+bench-idle-tax: all selftests
+	bash bench/idle-tax $(IDLE_TAX_ARGS)
