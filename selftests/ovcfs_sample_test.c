@@ -357,6 +357,28 @@ static void trace_on(struct __test_metadata *_metadata)
 }
 
 /*
+ * Sample @want pages a period; read the first @pages pages of the map in a
+ * loop through the period that starts, then through 3 more.  Return: the
+ * process's faults in those 3 periods.
+ */
+static long long faults_in_3_periods(struct __test_metadata *_metadata,
+				     FIXTURE_DATA(sample) *self,
+				     unsigned long pages, long long want)
+{
+	long long p, f0;
+
+	ASSERT_EQ(0, set_knob("sample_pages", want));
+	ASSERT_EQ(0, set_knob("sample_period_ms", PERIOD_MS));
+	p = ovc_counter(self->periods_fd);
+	while (ovc_counter(self->periods_fd) < p + 1)
+		read_all(self->f.map, pages);
+	f0 = minflt();
+	while (ovc_counter(self->periods_fd) < p + 4)
+		read_all(self->f.map, pages);
+	return minflt() - f0;
+}
+
+/*
  * All pages read in a loop: every sampled page faults once (a read then a
  * write would fault twice: the read maps it read-only, the write goes
  * through page_mkwrite).
@@ -367,22 +389,14 @@ static void trace_on(struct __test_metadata *_metadata)
 TEST_F_TIMEOUT(sample, fault_bound, 60)
 {
 	const long long want = 200;
-	long long p, f0, faults;
+	long long faults;
 	struct tp tp[16];
 	int n, i;
 
 	trace_on(_metadata);
 	ovc_vmfile_map(_metadata, &self->f, LEN);
 	touch(self->f.map, PAGES, 0);
-	ASSERT_EQ(0, set_knob("sample_pages", want));
-	ASSERT_EQ(0, set_knob("sample_period_ms", PERIOD_MS));
-	p = ovc_counter(self->periods_fd);
-	while (ovc_counter(self->periods_fd) < p + 1)
-		read_all(self->f.map, PAGES);
-	f0 = minflt();
-	while (ovc_counter(self->periods_fd) < p + 4)
-		read_all(self->f.map, PAGES);
-	faults = minflt() - f0;
+	faults = faults_in_3_periods(_metadata, self, PAGES, want);
 	TH_LOG("%lld faults in 3 periods of sample_pages=%lld", faults, want);
 	ASSERT_LE(faults, 4 * want);
 	ASSERT_LE(2 * want, faults) TH_LOG("sampling unmapped too little");
@@ -410,7 +424,7 @@ TEST_F_TIMEOUT(sample, merged_not_sampled, 90)
 {
 	const unsigned long equal = 4096, distinct = 96;
 	const unsigned long n = equal + distinct;
-	long long p, f0, faults, resident;
+	long long faults, resident;
 	struct tp tp[16];
 	unsigned long i;
 	long long end;
@@ -433,15 +447,7 @@ TEST_F_TIMEOUT(sample, merged_not_sampled, 90)
 	ASSERT_GE((long long)distinct + 1, resident);
 	trace_on(_metadata);	/* periods started before the merge: gone */
 
-	ASSERT_EQ(0, set_knob("sample_pages", SAMPLE));
-	ASSERT_EQ(0, set_knob("sample_period_ms", PERIOD_MS));
-	p = ovc_counter(self->periods_fd);
-	while (ovc_counter(self->periods_fd) < p + 1)
-		read_all(self->f.map, n);
-	f0 = minflt();
-	while (ovc_counter(self->periods_fd) < p + 4)
-		read_all(self->f.map, n);
-	faults = minflt() - f0;
+	faults = faults_in_3_periods(_metadata, self, n, SAMPLE);
 	TH_LOG("%lld faults in 3 periods, %lld private pages", faults,
 	       resident);
 	ASSERT_LE(faults, 4 * resident);
