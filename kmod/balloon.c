@@ -17,16 +17,24 @@
  * @vm:		the VM
  * @pages:	target in pages, at most the VM's size
  *
- * Wakes pollers of vms/<id>/balloon_target_pages (ovcd) on a change.
+ * Wakes pollers of vms/<id>/balloon_target_pages (ovcd) on a change.  A
+ * larger target starts an inflation: ovc_balloon_inflating() holds from
+ * now, before the first report of a larger balloon.
  *
  * Return: 0, or -ERANGE if @pages exceeds the VM's size.
  */
 int ovc_balloon_set_target(struct ovc_vm *vm, u64 pages)
 {
+	u64 old;
+
 	if (pages > ovc_range_pages(i_size_read(vm->inode)))
 		return -ERANGE;
-	if (xchg(&vm->balloon_target, pages) != pages)
-		ovc_vm_target_changed(vm);
+	old = xchg(&vm->balloon_target, pages);
+	if (old == pages)
+		return 0;
+	if (pages > old)
+		WRITE_ONCE(vm->balloon_grew, jiffies);
+	ovc_vm_target_changed(vm);
 	return 0;
 }
 
@@ -75,11 +83,12 @@ out:
  * ovc_balloon_inflating() - is @vm's guest giving memory back right now?
  * @vm:		the VM
  *
- * True when its balloon is short of its target and ovcd reported it
- * larger within OVC_BALLOON_GREW_MS.  The guest's balloon driver writes
- * the pages it takes (init_on_alloc zeroes them), which faults in the
- * slots an earlier balloon left empty: braking those faults would stall
- * the very inflation that brings the VM down to its target.
+ * True when its balloon is short of its target and, within
+ * OVC_BALLOON_GREW_MS, ovcd reported it larger or the target was raised.
+ * The guest's balloon driver writes the pages it takes (init_on_alloc
+ * zeroes them), which faults in the slots an earlier balloon left empty:
+ * braking those faults would stall the very inflation that brings the VM
+ * down to its target, from its first page on.
  *
  * Context: any; lockless (READ_ONCE of what a report wrote).
  * Return: true if the balloon inflates.
@@ -89,7 +98,7 @@ bool ovc_balloon_inflating(struct ovc_vm *vm)
 	unsigned long grew = READ_ONCE(vm->balloon_grew);
 	u64 actual = READ_ONCE(vm->balloon_actual);
 
-	return actual && actual < READ_ONCE(vm->balloon_target) &&
+	return actual < READ_ONCE(vm->balloon_target) &&
 	       time_in_range(jiffies, grew,
 			     grew + msecs_to_jiffies(OVC_BALLOON_GREW_MS));
 }

@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/ovc.h>
 
+#include "balloon.h"
 #include "range.h"
 #include "share.h"
 #include "slot.h"
@@ -138,6 +139,8 @@ struct ovc_vm *ovc_vm_create(struct inode *inode,
 	vm->active_permille = 1000;
 	vm->shares = 1000;
 	vm->target_pages = ULONG_MAX;
+	/* no inflation yet: out of ovc_balloon_inflating()'s window */
+	vm->balloon_grew = jiffies - msecs_to_jiffies(OVC_BALLOON_GREW_MS) - 1;
 	vm->id = atomic64_inc_return(&ovc_next_vm_id);
 	kobject_init(&vm->kobj, &ovc_vm_ktype);
 

@@ -148,7 +148,8 @@ struct ovc_vm_sample {
  * @guest_total: guest total memory ovcd last reported, in pages (these
  *		three change under @lock, readers use READ_ONCE)
  * @balloon_grew: jiffies of the last report that found the balloon larger
- *		than the one before (under @lock; READ_ONCE)
+ *		than the one before (under @lock), or of a raise of
+ *		@balloon_target; WRITE_ONCE/READ_ONCE
  * @zero_frame:	its zero frame (share.h; READ_ONCE, replaced under
  *		ovc_zero_mutex after a memory error)
  * @shared:	slots on a non-zero shared frame

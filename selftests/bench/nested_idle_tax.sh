@@ -163,6 +163,16 @@ conf() {
 # A guest's memory: its size less its balloon (as QEMU reported it).
 alloc() { rd "${dir[$1]}/balloon_actual_pages"; REPLY=$((size_mb * 256 - REPLY)); }
 
+# passes <guest>: REPLY = the passes over its buffer the guest last printed
+# (memtest, every 5 s): how much CPU it got, whatever ovc estimated.
+declare -A last_passes=()
+passes() {
+	local t
+	t=$(tail -c 300 "$tmp/$1.log" 2>/dev/null | tr -d '\r')
+	[[ $t =~ .*\ ([0-9]+)\ passes ]] && last_passes[$1]=${BASH_REMATCH[1]}
+	REPLY=${last_passes[$1]:-0}
+}
+
 # sample <t> <tax>: one timeline row (csv with OVC_IDLE_TAX_CSV=1).
 sample() {
 	local g row="$1,$2" st
@@ -176,6 +186,12 @@ sample() {
 	done
 	read -r st <"$sys/state"
 	row+=",$st"
+	rd "$sys/low_waits"
+	row+=",$REPLY"
+	for g in "${guests[@]}"; do
+		passes "$g"
+		row+=",$REPLY"
+	done
 	[[ ${OVC_IDLE_TAX_CSV:-0} == 1 ]] && echo "# csv: $row"
 	last_row=$row
 }
