@@ -173,6 +173,30 @@ passes() {
 	REPLY=${last_passes[$1]:-0}
 }
 
+# cputicks <pid>: REPLY = the process's utime + stime, in clock ticks.
+cputicks() {
+	local st f c
+	REPLY=0
+	# $1 is timeout(1)'s pid: QEMU is its child
+	read -r c 2>/dev/null <"/proc/$1/task/$1/children"	# no newline
+	[[ -n $c ]] || return 0
+	read -r st 2>/dev/null <"/proc/${c%% *}/stat" || return 0
+	st=${st##*) }
+	read -ra f <<<"$st"
+	REPLY=$((f[11] + f[12]))
+}
+# cpubusy <cpu>: REPLY = that CPU's non-idle ticks (/proc/stat).
+cpubusy() {
+	local l f
+	REPLY=0
+	while read -r l; do
+		[[ $l == "cpu$1 "* ]] || continue
+		read -ra f <<<"$l"
+		REPLY=$((f[1] + f[2] + f[3] + f[6] + f[7] + f[8]))
+		return 0
+	done </proc/stat
+}
+
 # sample <t> <tax>: one timeline row (csv with OVC_IDLE_TAX_CSV=1).
 sample() {
 	local g row="$1,$2" st
@@ -192,6 +216,12 @@ sample() {
 		passes "$g"
 		row+=",$REPLY"
 	done
+	for g in "${guests[@]}"; do
+		cputicks "${qpid[$g]}"
+		row+=",$REPLY"
+	done
+	cpubusy "$(($(nproc) - 1))"
+	row+=",$REPLY"
 	[[ ${OVC_IDLE_TAX_CSV:-0} == 1 ]] && echo "# csv: $row"
 	last_row=$row
 }
