@@ -21,22 +21,9 @@ version=$(cat "$top/VERSION")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 touch "$tmp/stamp"
-n=0
-
-ok() {		# ok DESCRIPTION COMMAND...: one TAP line from a command's status
-	local desc=$1; shift
-	n=$((n + 1))
-	if "$@" >"$tmp/out" 2>&1; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		sed 's/^/# /' "$tmp/out"
-	fi
-}
-
-skip() {	# skip DESCRIPTION CONDITION: a machine skip
-	n=$((n + 1)); echo "ok $n - $1 # SKIP machine: $2"
-}
+n=0 failed=0
+# shellcheck source-path=SCRIPTDIR source=lib/tap.sh
+source "$top/selftests/lib/tap.sh"
 
 same() {	# same EXPECTED-FILE ACTUAL-FILE: equal, else the difference
 	diff -u "$1" "$2"
@@ -135,7 +122,8 @@ installed=$tmp/install/$KVER/updates/dkms/ovc.ko
 if ! command -v dkms >/dev/null; then
 	for t in "dkms add" "dkms build -k $KVER" "... ovc.ko built for $KVER" "dkms install -k $KVER" \
 		 "dkms remove -k $KVER"; do
-		n=$((n + 1)); echo "not ok $n - $t: no dkms (make deps installs it)"
+		n=$((n + 1)) failed=$((failed + 1))
+		echo "not ok $n - $t: no dkms (make deps installs it)"
 	done
 else
 	ok "dkms add ovc/$version (from the temporary source tree)" dkms add -m ovc -v "$version" "${dk[@]}"
@@ -157,3 +145,4 @@ fi
 ok "nothing written to /lib/modules/$KVER, /var/lib/dkms, /usr/src, /etc/dkms, /etc/ovc, /etc/modules-load.d, /usr/local" \
 	bash -c "test -z \"\$(find /lib/modules/'$KVER' /var/lib/dkms /usr/src /etc/dkms /etc/ovc /etc/modules-load.d \
 		/usr/local -newer '$tmp/stamp' 2>/dev/null)\""
+exit $((failed > 0))

@@ -13,18 +13,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/ovc
 n=0 failed=0
-
-ok() {		# ok DESCRIPTION COMMAND...: one TAP line from a command's status
-	local desc=$1; shift
-	n=$((n + 1))
-	if "$@" >"$tmp/log" 2>&1; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		sed 's/^/# /' "$tmp/log"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source-path=SCRIPTDIR source=../../selftests/lib/tap.sh
+source "$here/../selftests/lib/tap.sh"
 
 jq_ok() {	# jq_ok DESCRIPTION FILTER: FILTER must be true on status --json
 	if command -v jq >/dev/null; then

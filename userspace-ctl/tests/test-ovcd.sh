@@ -34,22 +34,8 @@ export OVC_SYSFS=$tmp/sys OVC_FAKE_IOCTL=1 LC_ALL=C
 pg=$(getconf PAGESIZE)
 ram_pages=$(((256 << 20) / pg))
 n=0 failed=0
-
-ok() {		# ok DESCRIPTION COMMAND...: one TAP line from a command's status
-	local desc=$1; shift
-	n=$((n + 1))
-	if "$@" >"$tmp/out" 2>&1; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		sed 's/^/# /' "$tmp/out"
-		failed=$((failed + 1))
-	fi
-}
-
-skip() {	# skip DESCRIPTION CONDITION: a machine skip (a tool not installed)
-	n=$((n + 1)); echo "ok $n - $1 # SKIP machine: $2"
-}
+# shellcheck source-path=SCRIPTDIR source=../../selftests/lib/tap.sh
+source "$here/../selftests/lib/tap.sh"
 
 wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
 	local end=$((SECONDS + $1)); shift
