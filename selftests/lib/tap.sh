@@ -4,6 +4,7 @@
 # build machine (userspace-ctl/tests/test-*.sh, selftests/install-test.sh).
 # The caller sets tmp (its scratch directory) and n=0 failed=0; ok and skip
 # count results in n, failures in failed.
+# shellcheck disable=SC2154 # tmp, n and failed are the caller's
 
 ok() {		# ok DESCRIPTION COMMAND...: one TAP line from a command's status
 	local desc=$1; shift
