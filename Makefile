@@ -69,7 +69,7 @@ uninstall:
 dkms-src:
 	install -d $(DESTDIR)$(DKMSDIR)
 	tar --owner=0 --group=0 -cf - $(DKMS_FILES) | tar -xf - -C $(DESTDIR)$(DKMSDIR)
-	sed 's/@VERSION@/$(VERSION)/' dkms.conf >$(DESTDIR)$(DKMSDIR)/dkms.conf
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DESTDIR)$(DKMSDIR)/dkms.conf
 
 kunit:
 	bash kmod/tests/run-kunit.sh

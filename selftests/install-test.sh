@@ -9,7 +9,8 @@
 # /lib/modules, /var/lib/dkms, /usr/src nor /etc (checked at the end).
 # dkms missing is a failure (make deps installs it); dkms install and
 # remove need root (dkms refuses otherwise): a machine skip without it.
-# Prints TAP.
+# Then the Debian packages ovc-dkms and ovc-tools, dpkg-buildpackage'd in a
+# copy of the tree (debhelper or dh-dkms missing: a failure).  Prints TAP.
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,7 +44,7 @@ make_in() {	# make_in ARGS...: make in the top directory, quietly unless it fail
 	make --no-print-directory -C "$top" "$@" >"$tmp/make.log" 2>&1 || { cat "$tmp/make.log"; return 1; }
 }
 
-echo "1..21"
+echo "1..24"
 
 # --- make install / make uninstall -------------------------------------------
 cat >"$tmp/expected" <<EOF
@@ -140,6 +141,47 @@ else
 		skip "dkms install -k $KVER" "not root (dkms install needs root)"
 		skip "dkms remove -k $KVER" "not root (dkms remove needs root)"
 	fi
+fi
+
+# --- Debian packages: dpkg-buildpackage in a copy of the tree --------------------
+deb=$tmp/deb
+mkdir -p "$deb/ovc-$version"
+(cd "$top" && git ls-files -co --exclude-standard -z | xargs -0 tar -cf -) | tar -xf - -C "$deb/ovc-$version"
+arch=$(dpkg --print-architecture)
+debfiles() {	# debfiles DEB: the files and links in a package, relative, sorted
+	dpkg-deb --fsys-tarfile "$1" | tar -tf - | grep -v '/$' | sed 's|^\./||' | LC_ALL=C sort
+}
+if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh_dkms >/dev/null; then
+	for t in "dpkg-buildpackage -b" "ovc-dkms" "ovc-tools"; do
+		n=$((n + 1)) failed=$((failed + 1))
+		echo "not ok $n - $t: no dpkg-buildpackage or dh_dkms (make deps installs them)"
+	done
+else
+	ok "dpkg-buildpackage -b -us -uc: ovc-dkms and ovc-tools built" \
+		bash -c "cd '$deb/ovc-$version' && dpkg-buildpackage -b -us -uc &&
+			 test -f '$deb/ovc-dkms_${version}_all.deb' && test -f '$deb/ovc-tools_${version}_$arch.deb'"
+	{ sed "s|^|usr/src/ovc-$version/|" "$tmp/expected"; echo usr/lib/modules-load.d/ovc.conf
+	  echo usr/share/doc/ovc-dkms/changelog.gz; echo usr/share/doc/ovc-dkms/copyright; } |
+		LC_ALL=C sort >"$tmp/expected-dkms"
+	debfiles "$deb/ovc-dkms_${version}_all.deb" >"$tmp/got" 2>&1
+	dpkg-deb -e "$deb/ovc-dkms_${version}_all.deb" "$deb/dkms-ctl" 2>/dev/null
+	ok "ovc-dkms: make dkms-src's tree, modules-load.d/ovc.conf; postinst adds ovc/$version to dkms, depends on dkms" \
+		bash -c "diff -u '$tmp/expected-dkms' '$tmp/got' && grep -qx DKMS_NAME=ovc '$deb/dkms-ctl/postinst' &&
+			 grep -qx DKMS_VERSION=$version '$deb/dkms-ctl/postinst' &&
+			 dpkg-deb -f '$deb/ovc-dkms_${version}_all.deb' Depends | grep -q '^dkms'"
+	printf '%s\n' etc/ovc/ovcd.conf lib/systemd/system/ovc-metrics.service \
+		lib/systemd/system/ovc-metrics.timer lib/systemd/system/ovcd.service \
+		lib/systemd/system/run-ovc.mount usr/sbin/ovcctl usr/sbin/ovcd \
+		usr/share/doc/ovc-tools/changelog.gz usr/share/doc/ovc-tools/copyright \
+		usr/share/doc/ovc-tools/ovcd.conf.example usr/share/man/man8/ovcctl.8.gz \
+		usr/share/man/man8/ovcd.8.gz >"$tmp/expected-tools"
+	debfiles "$deb/ovc-tools_${version}_$arch.deb" >"$tmp/got" 2>&1
+	dpkg-deb -e "$deb/ovc-tools_${version}_$arch.deb" "$deb/tools-ctl" 2>/dev/null
+	dpkg-deb -x "$deb/ovc-tools_${version}_$arch.deb" "$deb/tools" 2>/dev/null
+	ok "ovc-tools: the tools in /usr/sbin and named so by the units, ovcd.conf a conffile, no test seam" \
+		bash -c "diff -u '$tmp/expected-tools' '$tmp/got' && grep -qx /etc/ovc/ovcd.conf '$deb/tools-ctl/conffiles' &&
+			 grep -qx 'ExecStart=/usr/sbin/ovcd -f -c /etc/ovc/ovcd.conf' '$deb/tools/lib/systemd/system/ovcd.service' &&
+			 ! grep -q OVC_FAKE_IOCTL '$deb/tools/usr/sbin/ovcd' '$deb/tools/usr/sbin/ovcctl'"
 fi
 
 ok "nothing written to /lib/modules/$KVER, /var/lib/dkms, /usr/src, /etc/dkms, /etc/ovc, /etc/modules-load.d, /usr/local" \
