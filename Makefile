@@ -9,6 +9,12 @@
 #   make demo       boot the test VM, run two nested guests on ovcfs, show ovcctl status
 #   make bench      bench/ksm-compare, bench/balloon, bench/idle-tax (BENCH_ARGS for the first)
 #   make deps       install what the above need (Debian 12, apt-get)
+#   make install    ovc.ko to /lib/modules/KVER/updates (depmod), the tools, man
+#                   pages, units (run-ovc.mount, ovcd.service) under PREFIX
+#                   (/usr/local), modules-load.d/ovc.conf, /etc/ovc/ovcd.conf
+#                   if none; DESTDIR=DIR stages it all (no depmod then)
+#   make uninstall  removes what install put (ovcd.conf only if unedited)
+#   make dkms-src   the module's sources and dkms.conf to /usr/src/ovc-VERSION
 #
 # KDIR defaults to the build dir of the newest Debian kernel installed in
 # /lib/modules (the one the test VM boots), not the running kernel: the
@@ -18,11 +24,17 @@ KVER	?= $(shell ls /lib/modules 2>/dev/null | grep -E -- '-amd64$$' | sort -V | 
 KDIR	?= /lib/modules/$(KVER)/build
 OVC_CACHE ?= $(HOME)/.cache/ovc
 BUILD	:= $(CURDIR)/build
+VERSION	:= $(shell cat $(CURDIR)/VERSION)
+PREFIX	?= /usr/local
+MODLOADDIR ?= /etc/modules-load.d
+DKMSDIR	:= /usr/src/ovc-$(VERSION)
+# What the module's build needs (Kbuild's include paths: uapi/, kmod/).
+DKMS_FILES := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/ovc.h
 
 export KVER KDIR OVC_CACHE BUILD
 
 .PHONY: all module userspace selftests clean deps kunit vm-test check demo checkpatch \
-	bench bench-ksm bench-balloon bench-idle-tax
+	bench bench-ksm bench-balloon bench-idle-tax install uninstall dkms-src
 
 all: module userspace
 
@@ -37,6 +49,27 @@ selftests:
 
 deps:
 	bash selftests/vm/install-deps.sh
+
+# depmod only for the running system's tree: a DESTDIR is someone's staging
+# area (a package's), whose depmod runs where it is installed.
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
+		DEPMOD=true modules_install
+	install -d $(DESTDIR)$(MODLOADDIR)
+	echo ovc >$(DESTDIR)$(MODLOADDIR)/ovc.conf
+	$(MAKE) -C userspace-ctl install PREFIX=$(PREFIX)
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/ovc.ko $(DESTDIR)$(MODLOADDIR)/ovc.conf
+	-rmdir --ignore-fail-on-non-empty $(DESTDIR)/lib/modules/$(KVER)/updates
+	$(MAKE) -C userspace-ctl uninstall PREFIX=$(PREFIX)
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+dkms-src:
+	install -d $(DESTDIR)$(DKMSDIR)
+	tar --owner=0 --group=0 -cf - $(DKMS_FILES) | tar -xf - -C $(DESTDIR)$(DKMSDIR)
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DESTDIR)$(DKMSDIR)/dkms.conf
 
 kunit:
 	bash kmod/tests/run-kunit.sh

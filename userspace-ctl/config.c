@@ -231,7 +231,8 @@ static void global_key(struct parser *p, const char *name, const char *val)
 	if (!bit) {
 		fail(p, p->line, name, "unknown key in [global] (expected "
 		     "poll_interval_ms, stats_interval_s, log, policy, idle_tax, budget, "
-		     "reserve, sample_period_ms, sample_pages, balance_period_ms or balloon_max)");
+		     "reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, "
+		     "scan, pages_to_scan or sleep_millisecs)");
 		return;
 	}
 	if (p->global_seen & bit) {

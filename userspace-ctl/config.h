@@ -30,7 +30,7 @@ struct ovcd_conf {
 	unsigned int stats_interval_s;	/* query QEMU for sizes this often */
 	enum ovcd_log log;
 	/*
-	 * The module's knobs ([global] policy, idle_tax, ...), indexed like
+	 * The module's knobs ([global] policy, idle_tax, ..., scan), indexed like
 	 * ovc_knobs[]: bit i of knob_set says knob[i] was given.  policy is
 	 * always set (default on); policy_given says whether the file said so.
 	 */

@@ -237,6 +237,12 @@ const struct ovc_knob ovc_knobs[] = {
 	  "... for the hard state (reclaim)" },
 	{ "state_low", "state_low_percent", OVC_KNOB_NUMBER, 0, 100, 0,
 	  "below it: the low state (faults wait)" },
+	{ "scan", "run", OVC_KNOB_SWITCH, 0, 1, 0,
+	  "on: ovc_scand merges equal pages; off stops it, merged pages stay" },
+	{ "pages_to_scan", "pages_to_scan", OVC_KNOB_NUMBER, 1, 100000, 0,
+	  "private pages the scanner looks at per pass" },
+	{ "sleep_millisecs", "sleep_millisecs", OVC_KNOB_NUMBER, 0, 60000, 0,
+	  "the scanner's pause between passes" },
 };
 
 const size_t ovc_nr_knobs = sizeof(ovc_knobs) / sizeof(ovc_knobs[0]);

@@ -150,8 +150,8 @@ int ovc_open_vm_dir(int root, uint64_t id);
 int ovc_parse_size(const char *s, uint64_t page_size, uint64_t *bytes);
 
 /*
- * The module-wide policy knobs at the sysfs root, as ovcctl tune and
- * ovcd.conf's [global] name them.  One table for both tools, so that
+ * The module-wide policy and scanner knobs at the sysfs root, as ovcctl
+ * tune and ovcd.conf's [global] name them.  One table for both tools, so that
  * both accept and refuse the same values with the same words.
  */
 enum ovc_knob_kind {
@@ -170,7 +170,7 @@ struct ovc_knob {
 	const char *help;	/* one line, for listings */
 };
 
-#define OVC_NR_KNOBS 12
+#define OVC_NR_KNOBS 15
 extern const struct ovc_knob ovc_knobs[OVC_NR_KNOBS];
 extern const size_t ovc_nr_knobs;	/* OVC_NR_KNOBS */
 

@@ -23,7 +23,7 @@
  * VM's file is opened for each pass and closed again: holding it open
  * would keep a stopped VM's memory alive.  The main thread only waits for
  * signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.  It
- * writes the module's knobs ([global] policy, idle_tax, ...) at the start
+ * writes the module's knobs ([global] policy, idle_tax, ..., scan) at the start
  * and, on SIGHUP, those whose value changed.
  */
 #define _GNU_SOURCE

@@ -34,22 +34,8 @@ export OVC_SYSFS=$tmp/sys OVC_FAKE_IOCTL=1 LC_ALL=C
 pg=$(getconf PAGESIZE)
 ram_pages=$(((256 << 20) / pg))
 n=0 failed=0
-
-ok() {		# ok DESCRIPTION COMMAND...: one TAP line from a command's status
-	local desc=$1; shift
-	n=$((n + 1))
-	if "$@" >"$tmp/out" 2>&1; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		sed 's/^/# /' "$tmp/out"
-		failed=$((failed + 1))
-	fi
-}
-
-skip() {	# skip DESCRIPTION CONDITION: a machine skip (a tool not installed)
-	n=$((n + 1)); echo "ok $n - $1 # SKIP machine: $2"
-}
+# shellcheck source-path=SCRIPTDIR source=../../selftests/lib/tap.sh
+source "$here/../selftests/lib/tap.sh"
 
 wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
 	local end=$((SECONDS + $1)); shift
@@ -103,7 +89,7 @@ vm_conf() {	# vm_conf NAME FILE SOCKET [EXTRA LINE]
 	printf '[vm %s]\nfile = %s\nqmp = %s\n%s\n' "$1" "$tmp/$2" "$tmp/$3.qmp" "${4:-}"
 }
 
-echo "1..149"
+echo "1..165"
 
 # --- configuration errors: exit 2, "ovcd: FILE:LINE: FIELD: PROBLEM" ---------
 conf_err() {	# conf_err DESCRIPTION EXPECTED-MESSAGE < CONFIG
@@ -470,9 +456,15 @@ sample_period_ms=50 50 is out of range (0, or 100..3600000)
 sample_pages=65537 65537 is out of range (1..65536)
 balance_period_ms=99 99 is out of range (100..3600000)
 balloon_max=101 101 is out of range (0..100)
+scan=maybe 'maybe' is not valid (on, off, 1 or 0)
+scan=2 '2' is not valid (on, off, 1 or 0)
+pages_to_scan=0 0 is out of range (1..100000)
+pages_to_scan=100001 100001 is out of range (1..100000)
+sleep_millisecs=60001 60001 is out of range (0..60000)
+sleep_millisecs=-1 '-1' is not a number (0..60000)
 EOT
 conf_err "[global] state_high is not ovcd's (ovcctl tune sets the thresholds)" \
-	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, policy, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms or balloon_max)" \
+	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, policy, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, scan, pages_to_scan or sleep_millisecs)" \
 	< <(printf '[global]\nstate_high = 5\n')
 conf_err "[global] a knob given twice" "3: idle_tax: given twice in [global]" \
 	< <(printf '[global]\nidle_tax = 5\nidle_tax = 6\n')
@@ -484,6 +476,10 @@ conf_err "[vm] min not a whole number of pages" "4: min: 1000 is not a whole num
   printf 'sample_pages = 65536\nbalance_period_ms = 3600000\nballoon_max = 100\n'
   group_conf "shares = 1" "min = 0" "max = size"; } >"$tmp/k.conf"
 ok "every knob at a bound, max = size: --check passes" "$OVCD" --check -c "$tmp/k.conf"
+printf '[global]\nscan = off\npages_to_scan = 1\nsleep_millisecs = 0\n' >"$tmp/k.conf"
+printf '[global]\nscan = 1\npages_to_scan = 100000\nsleep_millisecs = 60000\n' >"$tmp/k2.conf"
+ok "the scanner's knobs at their bounds: --check passes" \
+	bash -c "'$OVCD' --check -c '$tmp/k.conf' && '$OVCD' --check -c '$tmp/k2.conf'"
 group_conf "min = 1G" "max = 0" >"$tmp/k.conf"
 ok "min = 1G with max = 0 (the VM's size): --check passes" "$OVCD" --check -c "$tmp/k.conf"
 
@@ -575,9 +571,49 @@ ok "... knobs no longer in the file are left as they are" test "$(knobs)" = "77,
 kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
 daemon_pid=
 ok "... SIGTERM: exit 0" test $rc -eq 0
+# the scanner's start setting: scan (run), pages_to_scan, sleep_millisecs
+scan_tree() { echo 0 >"$OVC_SYSFS/run"; echo 100 >"$OVC_SYSFS/pages_to_scan"; echo 20 >"$OVC_SYSFS/sleep_millisecs"; }
+scan_knobs() { cat "$OVC_SYSFS"/{run,pages_to_scan,sleep_millisecs} | paste -sd,; }
+scan_is() { test "$(scan_knobs)" = "$1" || { echo "run,pages_to_scan,sleep_millisecs: $(scan_knobs), expected $1"; return 1; }; }
+export -f scan_knobs scan_is
+knob_tree; scan_tree
+{ printf '[global]\nscan = on\npages_to_scan = 1000\n'; vm_conf good vm-good good; } >"$tmp/k.conf"
+"$OVCD" -c "$tmp/k.conf" --once 2>"$tmp/k.err"
+ok "scan = on, pages_to_scan = 1000: --once exits 0, writes run = 1 and pages_to_scan, not sleep_millisecs" \
+	bash -c "test $? -eq 0 && scan_is 1,1000,20"
+ok "... one line for each" bash -c "count '$tmp/k.err' 'ovcd: scan: run = 1' 1 &&
+	count '$tmp/k.err' 'ovcd: pages_to_scan: pages_to_scan = 1000' 1 && count '$tmp/k.err' sleep_millisecs 0"
+echo 0 >"$OVC_SYSFS/run"	# by hand
+vm_conf good vm-good good >"$tmp/k.conf"
+"$OVCD" -c "$tmp/k.conf" --once 2>"$tmp/k.err"
+ok "no scan in the file: the scanner is left as it is" bash -c "scan_is 0,1000,20 && count '$tmp/k.err' 'ovcd: scan' 0"
+scan_tree
+k_conf "scan = on
+sleep_millisecs = 200" ""
+"$OVCD" -f -c "$tmp/k.conf" 2>"$tmp/k.err" &
+daemon_pid=$!
+ok "the daemon writes scan = on (run = 1) and sleep_millisecs at the start" wait_for 3 scan_is 1,100,200
+k_conf "scan = off
+sleep_millisecs = 200
+pages_to_scan = 5000" ""
+kill -HUP $daemon_pid
+ok "SIGHUP: scan = off writes run = 0, a new pages_to_scan is written" wait_for 3 scan_is 0,5000,200
+echo 50 >"$OVC_SYSFS/sleep_millisecs"	# by hand
+mark=$(wc -l <"$tmp/k.err")
+k_conf "scan = bogus" ""
+kill -HUP $daemon_pid
+ok "SIGHUP with scan = bogus: refused, the field named, the old configuration kept" \
+	wait_for 3 grep -qF "ovcd: $tmp/k.conf:3: scan: 'bogus' is not valid (on, off, 1 or 0); keeping the old configuration" "$tmp/k.err"
+ok "... nothing written" bash -c "sleep 0.5; scan_is 0,5000,50 && test \$(tail -n +$((mark + 1)) '$tmp/k.err' | grep -c ' = ') -eq 0"
+kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
+daemon_pid=
+ok "... SIGTERM: exit 0" test $rc -eq 0
+
 ok "ovcctl set FILE: the id from OVC_IOC_VM_INFO (emulated), then vms/<id>/shares" \
 	bash -c "'$OVCCTL' set '$tmp/vm-good' shares=42 >/dev/null && grep -qx 42 '$OVC_SYSFS/vms/3/shares'"
 ok "ovcd.8 documents the knobs" bash -c "grep -q '^\.B idle_tax' '$here/ovcd.8' && grep -q '^\.B policy' '$here/ovcd.8'"
+ok "ovcd.8 and ovcd.conf.example document scan, pages_to_scan, sleep_millisecs" \
+	bash -c "for k in scan pages_to_scan sleep_millisecs; do grep -q \"^\\.B \$k\\\$\" '$here/ovcd.8' && grep -qE \"^;?\$k = \" '$here/ovcd.conf.example' || exit 1; done"
 
 # --- a real QEMU (no guest: -S), for its QMP dialect --------------------------
 if command -v qemu-system-x86_64 >/dev/null; then
