@@ -112,7 +112,7 @@ conf_err() {	# conf_err DESCRIPTION EXPECTED-MESSAGE < CONFIG
 	"$OVCD" --check -c "$tmp/bad.conf" >/dev/null 2>"$tmp/err"; rc=$?
 	ok "$1" grep -qxF -- "ovcd: $tmp/bad.conf:$2" <(test $rc -eq 2 && cat "$tmp/err")
 }
-conf_err "unknown key: its line and name" "4: frob: unknown key in [vm a] (expected file, qmp, balloon_qom_path, shares, min, max or share_group)" <<EOF
+conf_err "unknown key: its line and name" "4: frob: unknown key in [vm a] (expected file, backend, qmp, domain, balloon_qom_path, shares, min, max or share_group)" <<EOF
 [vm a]
 file = /run/ovc/a
 qmp = /run/a.qmp
@@ -472,7 +472,7 @@ balance_period_ms=99 99 is out of range (100..3600000)
 balloon_max=101 101 is out of range (0..100)
 EOT
 conf_err "[global] state_high is not ovcd's (ovcctl tune sets the thresholds)" \
-	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, policy, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms or balloon_max)" \
+	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, libvirt_uri, libvirt_discover, libvirt_memory_backing_dir, policy, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms or balloon_max)" \
 	< <(printf '[global]\nstate_high = 5\n')
 conf_err "[global] a knob given twice" "3: idle_tax: given twice in [global]" \
 	< <(printf '[global]\nidle_tax = 5\nidle_tax = 6\n')
