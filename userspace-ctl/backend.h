@@ -55,6 +55,9 @@ struct ovcd_hv {
  *		bytes.  Return: 0 or -1.
  * @poll_fd:	An fd that becomes readable (POLLIN) when the hypervisor
  *		has something to say, so that ovcd's poll() wakes; -1 if none.
+ *		ovcd polls it while connected, and while it waits to retry
+ *		after disconnect() (a libvirt connection coming back up ends
+ *		the wait); connect() and disconnect() consume what it said.
  * @cancelled:	Did the last failure come from env->cancel_fd (the daemon
  *		stopping) rather than from the hypervisor?
  * @describe:	What the VM is served through, for the "serving:" log

@@ -492,12 +492,13 @@ static void vm_passed(struct vm *vm, int rc)
 /* Sleep up to @ms or until woken; false when the daemon stops or drops the VM. */
 static bool vm_sleep(struct vm *vm, int64_t ms, bool wake_on_events)
 {
-	bool hv_fd = wake_on_events && vm->connected;
+	/* retrying (after ops->disconnect()) or connected: the backend may wake us */
+	bool hv_fd = !wake_on_events || vm->connected;
 	struct pollfd pfd[4] = {
 		{ .fd = g.stop_fd, .events = POLLIN },
 		{ .fd = vm->drop_fd, .events = POLLIN },
 		{ .fd = wake_on_events ? vm->target_fd : -1, .events = POLLPRI },
-		{ .fd = hv_fd ? vm->hv->ops->poll_fd(vm->hv) : -1, .events = POLLIN },
+		{ .fd = hv_fd && vm->hv ? vm->hv->ops->poll_fd(vm->hv) : -1, .events = POLLIN },
 	};
 
 	if (ms < 0)
@@ -534,7 +535,10 @@ static void *vm_thread(void *arg)
 	return NULL;
 }
 
-/* Ready @vm to serve @conf: its backend's state; -1 (logged) if out of memory. */
+/*
+ * Ready @vm (zeroed, but for a discovered VM's own_conf) to serve @conf:
+ * its backend's state; -1 (logged) if out of memory.
+ */
 static int vm_init(struct vm *vm, const struct ovcd_vm_conf *conf)
 {
 	const struct ovcd_hv_env env = {
@@ -545,7 +549,6 @@ static int vm_init(struct vm *vm, const struct ovcd_vm_conf *conf)
 	const struct ovcd_backend_ops *ops =
 		conf->backend == OVCD_BACKEND_LIBVIRT ? &ovcd_virt_ops : &ovcd_qmp_ops;
 
-	memset(vm, 0, sizeof(*vm));
 	vm->conf = conf;
 	vm->target_fd = -1;
 	vm->drop_fd = -1;
@@ -583,6 +586,7 @@ static int run_once(void)
 
 	failed = apply_knobs(&g.conf, NULL, 0) | start_virt(&once_hooks);
 	for (i = 0; i < g.conf.nr_vms; i++) {
+		memset(&vm, 0, sizeof(vm));
 		if (vm_init(&vm, &g.conf.vms[i])) {
 			failed = 1;
 			continue;

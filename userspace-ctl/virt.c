@@ -460,7 +460,9 @@ static struct ovcd_hv *virt_hv_create(const struct ovcd_vm_conf *conf,
 static void virt_hv_disconnect(struct ovcd_hv *hv)
 {
 	struct virt_hv *h = to_virt(hv);
+	uint64_t v;
 
+	eventfd_read(h->wake_fd, &v);	/* news from now on wakes the retry */
 	if (h->dom)
 		virDomainFree(h->dom);
 	h->dom = NULL;
