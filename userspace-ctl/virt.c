@@ -514,9 +514,11 @@ static int virt_hv_connect(struct ovcd_hv *hv)
 	if (!conn)
 		return virt_fail(h, "%s", why);
 	dom = virDomainLookupByName(conn, h->domain);
-	virConnectClose(conn);	/* dom holds its own reference */
 	if (!dom)
-		return virt_fail(h, "domain %s: %s", h->domain, last_error());
+		virt_fail(h, "domain %s: %s", h->domain, last_error());
+	virConnectClose(conn);	/* dom holds its own reference; resets the error */
+	if (!dom)
+		return -1;
 	h->dom = dom;
 	if (virDomainIsActive(dom) != 1)
 		return virt_fail(h, "domain %s is not running", h->domain);

@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(qemu-system-x86 qemu-utils busybox-static linux-image-amd64
       linux-headers-amd64 cpio linux-source flex bison bc libelf-dev
       libjson-c-dev libsmartcols-dev libinih-dev kmod xz-utils gcc make
-      libc6-dev python3 pkgconf python3-prometheus-client gnuplot-nox)
+      libc6-dev python3 pkgconf python3-prometheus-client gnuplot-nox
+      libvirt-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do
