@@ -14,17 +14,8 @@ trap 'rm -rf "$tmp"' EXIT
 root=$tmp/ovc
 n=0 failed=0
 
-ok() {		# ok DESCRIPTION COMMAND...: one TAP line from a command's status
-	local desc=$1; shift
-	n=$((n + 1))
-	if "$@" >"$tmp/log" 2>&1; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		sed 's/^/# /' "$tmp/log"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=userspace-ctl/tests/lib.sh
+source "$here/tests/lib.sh"	# ok, ... (its mkvm is replaced below)
 
 jq_ok() {	# jq_ok DESCRIPTION FILTER: FILTER must be true on status --json
 	if command -v jq >/dev/null; then

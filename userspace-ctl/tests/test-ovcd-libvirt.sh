@@ -32,8 +32,8 @@ trap cleanup EXIT
 export OVC_SYSFS=$tmp/sys OVC_FAKE_IOCTL=1 LC_ALL=C
 pg=$(getconf PAGESIZE)
 n=0 failed=0
-# shellcheck source=userspace-ctl/tests/lib-ovcd.sh
-source "$here/tests/lib-ovcd.sh"
+# shellcheck source=userspace-ctl/tests/lib.sh
+source "$here/tests/lib.sh"
 mib=$(((1 << 20) / pg))		# pages per MiB
 size=$((2048 * mib))		# the fake VMs: 2 GiB, the domain's current memory
 ram1=ovc/libvirt/qemu/1-test/pc.ram	# libvirt's path for domain 1 "test", under $tmp

@@ -34,8 +34,8 @@ export OVC_SYSFS=$tmp/sys OVC_FAKE_IOCTL=1 LC_ALL=C
 pg=$(getconf PAGESIZE)
 ram_pages=$(((256 << 20) / pg))
 n=0 failed=0
-# shellcheck source=userspace-ctl/tests/lib-ovcd.sh
-source "$here/tests/lib-ovcd.sh"
+# shellcheck source=userspace-ctl/tests/lib.sh
+source "$here/tests/lib.sh"
 
 peer() {	# peer NAME MODE: start a fake QEMU on $tmp/NAME.qmp, logging to NAME.log
 	python3 "$PEER" --socket "$tmp/$1.qmp" --log "$tmp/$1.log" --mode "$2" &

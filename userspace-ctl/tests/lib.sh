@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# What ovcd's TAP tests share (sourced by test-ovcd.sh and
-# test-ovcd-libvirt.sh): TAP lines from commands, waiting, counting log
-# lines, fake VMs on the fake sysfs tree, configuration errors.  The
-# caller sets n=0 failed=0, $tmp, $OVCD and exports OVC_SYSFS.
+# What the TAP tests of ovcctl and ovcd share (sourced by test-ovcctl.sh,
+# test-ovcd.sh and test-ovcd-libvirt.sh): TAP lines from commands, waiting,
+# counting log lines, fake VMs on the fake sysfs tree (test-ovcctl.sh has a
+# mkvm of its own), configuration errors.  The caller sets n=0 failed=0,
+# $tmp, $OVCD and exports OVC_SYSFS.
 
 ok() {		# ok DESCRIPTION COMMAND...: one TAP line from a command's status
 	local desc=$1; shift
