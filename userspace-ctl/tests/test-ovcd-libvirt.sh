@@ -43,7 +43,7 @@ is() {		# is FILE VALUE: the fake module's FILE under vms/ holds VALUE
 	test "$(cat "$OVC_SYSFS/vms/$1")" = "$2" || { echo "vms/$1: $(cat "$OVC_SYSFS/vms/$1"), expected $2"; return 1; }
 }
 
-echo "1..38"
+echo "1..39"
 
 # --- configuration -----------------------------------------------------------
 conf_err "backend = neither qmp nor libvirt" "3: backend: 'xen' is neither qmp nor libvirt" <<EOF
@@ -171,6 +171,21 @@ wait $daemon_pid; rc=$?
 daemon_pid=
 exec 7>&-
 ok "SIGTERM: exit 0 within 2 s" test $rc -eq 0 -a $((SECONDS - start)) -le 2
+
+if command -v valgrind >/dev/null; then
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
+		"$OVCD" -f -c "$tmp/d.conf" 2>"$tmp/vg.err" &
+	daemon_pid=$!
+	wait_for 20 grep -qF "ovcd: test: serving:" "$tmp/vg.err"
+	kill -HUP $daemon_pid
+	wait_for 20 test "$(grep -c "ovcd: test: serving:" "$tmp/vg.err")" -eq 2
+	kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
+	daemon_pid=
+	ok "the daemon with discovery is valgrind-clean through SIGHUP and SIGTERM" \
+		bash -c "test $rc -eq 0 && ! grep '^==' '$tmp/vg.err'"
+else
+	skip "the daemon with discovery is valgrind-clean through SIGHUP and SIGTERM" "no valgrind"
+fi
 
 # --- libvirt not there at first ----------------------------------------------
 xml=$tmp/custom.xml
