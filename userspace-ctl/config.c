@@ -144,13 +144,27 @@ static void check_unique(struct parser *p, const char *field, size_t off)
 	struct ovcd_vm_conf *o;
 
 	for (o = p->conf->vms; o < p->vm; o++)
-		if (!strcmp(*(char **)((char *)o + off), mine))
+		if (*(char **)((char *)o + off) && !strcmp(*(char **)((char *)o + off), mine))
 			fail(p, p->line, field, "%s is also used by [vm %s] (line %d)",
 			     mine, o->name, o->line);
 }
 
 enum { K_FILE = 1, K_QMP = 2, K_QOM = 4, K_SHARES = 8, K_MIN = 16, K_MAX = 32,
-       K_GROUP = 64 };
+       K_GROUP = 64, K_BACKEND = 128, K_DOMAIN = 256 };
+
+/* A libvirt domain name: not empty, no '/' (libvirt's QEMU driver refuses it). */
+static bool parse_domain(struct parser *p, const char *field, const char *val, char **out)
+{
+	if (!*val || strchr(val, '/') || strlen(val) > 1024) {
+		fail(p, p->line, field, "'%s' is not a libvirt domain name (1..1024 bytes, "
+		     "no '/')", val);
+		return false;
+	}
+	*out = strdup(val);
+	if (!*out)
+		fail(p, p->line, field, "out of memory");
+	return *out != NULL;
+}
 
 static void vm_key(struct parser *p, const char *name, const char *val)
 {
@@ -158,7 +172,7 @@ static void vm_key(struct parser *p, const char *name, const char *val)
 	static const struct { const char *name; unsigned int bit; } keys[] = {
 		{ "file", K_FILE }, { "qmp", K_QMP }, { "balloon_qom_path", K_QOM },
 		{ "shares", K_SHARES }, { "min", K_MIN }, { "max", K_MAX },
-		{ "share_group", K_GROUP },
+		{ "share_group", K_GROUP }, { "backend", K_BACKEND }, { "domain", K_DOMAIN },
 	};
 	unsigned int bit = 0;
 	size_t i;
@@ -167,8 +181,8 @@ static void vm_key(struct parser *p, const char *name, const char *val)
 		if (!strcmp(name, keys[i].name))
 			bit = keys[i].bit;
 	if (!bit) {
-		fail(p, p->line, name, "unknown key in [vm %s] (expected file, qmp, "
-		     "balloon_qom_path, shares, min, max or share_group)", vm->name);
+		fail(p, p->line, name, "unknown key in [vm %s] (expected file, backend, qmp, "
+		     "domain, balloon_qom_path, shares, min, max or share_group)", vm->name);
 		return;
 	}
 	if (p->seen & bit) {
@@ -207,6 +221,18 @@ static void vm_key(struct parser *p, const char *name, const char *val)
 	case K_GROUP:
 		parse_share_group(p, name, val, &vm->share_group);
 		break;
+	case K_BACKEND:
+		if (!strcmp(val, "qmp"))
+			vm->backend = OVCD_BACKEND_QMP;
+		else if (!strcmp(val, "libvirt"))
+			vm->backend = OVCD_BACKEND_LIBVIRT;
+		else
+			fail(p, p->line, name, "'%s' is neither qmp nor libvirt", val);
+		break;
+	case K_DOMAIN:
+		if (parse_domain(p, name, val, &vm->domain))
+			check_unique(p, name, offsetof(struct ovcd_vm_conf, domain));
+		break;
 	}
 }
 
@@ -218,19 +244,40 @@ static const struct ovc_knob *global_knob(const char *name)
 	return k && strncmp(k->key, "state_", 6) ? k : NULL;
 }
 
+/* [global]'s own keys; the knobs' bits follow (8 << knob index). */
+enum { G_POLL = 1, G_STATS = 2, G_LOG = 4, G_URI = 1u << 20, G_DISCOVER = 1u << 21,
+       G_DIR = 1u << 22 };
+
+static const struct {
+	const char *name;
+	unsigned int bit;
+} global_keys[] = {
+	{ "poll_interval_ms", G_POLL }, { "stats_interval_s", G_STATS }, { "log", G_LOG },
+	{ "libvirt_uri", G_URI }, { "libvirt_discover", G_DISCOVER },
+	{ "libvirt_memory_backing_dir", G_DIR },
+};
+
+/* libvirt_discover: on, off, 1 or 0, in the knobs' words. */
+static const struct ovc_knob discover_switch = {
+	.key = "libvirt_discover", .kind = OVC_KNOB_SWITCH,
+};
+
 static void global_key(struct parser *p, const char *name, const char *val)
 {
 	const struct ovc_knob *k = global_knob(name);
 	struct ovcd_conf *c = p->conf;
 	char msg[256];
 	uint64_t v;
-	unsigned int bit;
+	unsigned int bit = k ? 8u << (k - ovc_knobs) : 0;
+	size_t i;
 
-	bit = !strcmp(name, "poll_interval_ms") ? 1 : !strcmp(name, "stats_interval_s") ? 2 :
-	      !strcmp(name, "log") ? 4 : k ? 8u << (k - ovc_knobs) : 0;
+	for (i = 0; i < ARRAY_SIZE(global_keys); i++)
+		if (!strcmp(name, global_keys[i].name))
+			bit = global_keys[i].bit;
 	if (!bit) {
 		fail(p, p->line, name, "unknown key in [global] (expected "
-		     "poll_interval_ms, stats_interval_s, log, policy, idle_tax, budget, "
+		     "poll_interval_ms, stats_interval_s, log, libvirt_uri, libvirt_discover, "
+		     "libvirt_memory_backing_dir, policy, idle_tax, budget, "
 		     "reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, "
 		     "scan, pages_to_scan or sleep_millisecs)");
 		return;
@@ -251,16 +298,30 @@ static void global_key(struct parser *p, const char *name, const char *val)
 		c->knob_set |= 1u << (k - ovc_knobs);
 		if (!strcmp(k->key, "policy"))
 			c->policy_given = true;
-	} else if (bit == 1 && parse_uint(p, name, val, 10, 3600000, &v))
+	} else if (bit == G_POLL && parse_uint(p, name, val, 10, 3600000, &v))
 		c->poll_interval_ms = v;
-	else if (bit == 2 && parse_uint(p, name, val, 1, 3600, &v))
+	else if (bit == G_STATS && parse_uint(p, name, val, 1, 3600, &v))
 		c->stats_interval_s = v;
-	else if (bit == 4 && !strcmp(val, "stderr"))
+	else if (bit == G_LOG && !strcmp(val, "stderr"))
 		c->log = OVCD_LOG_STDERR;
-	else if (bit == 4 && !strcmp(val, "syslog"))
+	else if (bit == G_LOG && !strcmp(val, "syslog"))
 		c->log = OVCD_LOG_SYSLOG;
-	else if (bit == 4)
+	else if (bit == G_LOG)
 		fail(p, p->line, name, "'%s' is neither stderr nor syslog", val);
+	else if (bit == G_URI && !*val)
+		fail(p, p->line, name, "empty (a libvirt URI, e.g. %s)", OVCD_LIBVIRT_URI);
+	else if (bit == G_URI && !(c->libvirt_uri = strdup(val)))
+		fail(p, p->line, name, "out of memory");
+	else if (bit == G_DIR)
+		parse_path(p, name, val, PATH_MAX - 64, &c->libvirt_dir);
+	else if (bit == G_DISCOVER) {
+		if (ovc_knob_parse(&discover_switch, val, sysconf(_SC_PAGESIZE), &v)) {
+			ovc_knob_error(&discover_switch, val, errno, sysconf(_SC_PAGESIZE), msg,
+				       sizeof(msg));
+			fail(p, p->line, name, "%s", msg);
+		}
+		c->libvirt_discover = v;
+	}
 }
 
 static int handler(void *user, const char *section, const char *name, const char *val)
@@ -284,10 +345,23 @@ static void end_section(struct parser *p)
 
 	if (!vm)
 		return;
+	/* the backend: as given, else libvirt if domain is given, else qmp */
+	if (!(p->seen & K_BACKEND) && vm->domain && !vm->qmp)
+		vm->backend = OVCD_BACKEND_LIBVIRT;
+	if (vm->backend == OVCD_BACKEND_LIBVIRT)
+		p->conf->libvirt = true;
 	if (!vm->file)
 		fail(p, vm->line, "file", "missing in [vm %s]", vm->name);
-	else if (!vm->qmp)
+	else if (vm->backend == OVCD_BACKEND_QMP && !vm->qmp)
 		fail(p, vm->line, "qmp", "missing in [vm %s]", vm->name);
+	else if (vm->backend == OVCD_BACKEND_QMP && vm->domain)
+		fail(p, vm->line, "domain", "given in [vm %s], whose backend is qmp (a VM has "
+		     "one backend: qmp = or domain =)", vm->name);
+	else if (vm->backend == OVCD_BACKEND_LIBVIRT && !vm->domain)
+		fail(p, vm->line, "domain", "missing in [vm %s] (backend = libvirt)", vm->name);
+	else if (vm->backend == OVCD_BACKEND_LIBVIRT && (vm->qmp || vm->balloon_qom_path))
+		fail(p, vm->line, vm->qmp ? "qmp" : "balloon_qom_path", "given in [vm %s], "
+		     "whose backend is libvirt (libvirt owns the QMP socket)", vm->name);
 	else if ((vm->policy.set & (OVC_POL_MIN | OVC_POL_MAX)) == (OVC_POL_MIN | OVC_POL_MAX) &&
 		 vm->policy.max_pages && vm->policy.min_pages > vm->policy.max_pages)
 		fail(p, vm->line, "min", "min is more than max in [vm %s]", vm->name);
@@ -431,6 +505,12 @@ int ovcd_conf_load(const char *path, struct ovcd_conf *conf, char *err, size_t e
 		fail(&p, p.line, "read", "%s", strerror(errno));
 	if (!p.failed)
 		end_section(&p);
+	if (conf->libvirt_discover)
+		conf->libvirt = true;
+	if (!p.failed && !conf->libvirt_uri && !(conf->libvirt_uri = strdup(OVCD_LIBVIRT_URI)))
+		fail(&p, p.line, "libvirt_uri", "out of memory");
+	if (!p.failed && !conf->libvirt_dir && !(conf->libvirt_dir = strdup(OVCD_LIBVIRT_DIR)))
+		fail(&p, p.line, "libvirt_memory_backing_dir", "out of memory");
 	fclose(p.f);
 	free(p.section);
 	if (p.failed)
@@ -446,8 +526,11 @@ void ovcd_conf_free(struct ovcd_conf *conf)
 		free(conf->vms[i].name);
 		free(conf->vms[i].file);
 		free(conf->vms[i].qmp);
+		free(conf->vms[i].domain);
 		free(conf->vms[i].balloon_qom_path);
 	}
 	free(conf->vms);
+	free(conf->libvirt_uri);
+	free(conf->libvirt_dir);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -14,11 +14,19 @@
 
 enum ovcd_log { OVCD_LOG_STDERR, OVCD_LOG_SYSLOG };
 
+/* How ovcd reaches a VM's hypervisor (backend.h). */
+enum ovcd_backend { OVCD_BACKEND_QMP, OVCD_BACKEND_LIBVIRT };
+
+#define OVCD_LIBVIRT_URI	"qemu:///system"
+#define OVCD_LIBVIRT_DIR	"/run/ovc"	/* qemu.conf's memory_backing_dir */
+
 /* One [vm NAME] section. */
 struct ovcd_vm_conf {
 	char *name;		/* NAME, as used in log lines */
 	char *file;		/* its ovcfs file (required) */
-	char *qmp;		/* QEMU's QMP unix socket (required) */
+	enum ovcd_backend backend;	/* qmp if qmp is given, libvirt if domain is */
+	char *qmp;		/* QEMU's QMP unix socket (backend qmp) */
+	char *domain;		/* libvirt's domain name (backend libvirt) */
 	char *balloon_qom_path;	/* balloon device's QOM path, NULL: find it */
 	struct ovc_vm_policy policy;	/* shares, min, max: those given (policy.set) */
 	uint32_t share_group;	/* sharing domain; OVC_SHARE_DOMAIN_OWN ("own", default) */
@@ -29,6 +37,10 @@ struct ovcd_conf {
 	unsigned int poll_interval_ms;	/* re-read targets this often */
 	unsigned int stats_interval_s;	/* query QEMU for sizes this often */
 	enum ovcd_log log;
+	char *libvirt_uri;		/* OVCD_LIBVIRT_URI unless given */
+	bool libvirt_discover;		/* serve running domains found on ovcfs */
+	char *libvirt_dir;		/* qemu.conf's memory_backing_dir */
+	bool libvirt;			/* a VM uses libvirt, or libvirt_discover */
 	/*
 	 * The module's knobs ([global] policy, idle_tax, ..., scan), indexed like
 	 * ovc_knobs[]: bit i of knob_set says knob[i] was given.  policy is

@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ovcd - carry the ovc module's balloon targets to QEMU over QMP.
+ * ovcd - carry the ovc module's balloon targets to QEMU, over QMP or
+ * through libvirt.
  *
- * One thread per configured VM, so that a QEMU that hangs or misbehaves
- * delays nobody else.  A VM's thread loops:
+ * One thread per VM, so that a QEMU that hangs or misbehaves delays
+ * nobody else.  The VMs are those configured ([vm NAME]) and, with
+ * libvirt_discover, the running libvirt domains whose RAM is on ovcfs,
+ * found and dropped by virt.c's event thread (found_vm(), sweep_vms()).
+ * The hypervisor is reached through a backend (backend.h: qmp.c or
+ * virt.c); below, "QEMU" is whichever.  A VM's thread loops:
  *
  *   ask the module about the VM (OVC_IOC_VM_INFO on its ovcfs file)
  *   once per VM (per id): put it in its share_group if it is elsewhere
  *     (OVC_IOC_SET_SHARE_DOMAIN), and write the shares, min and max the
  *     file gives to vms/<id>/; a failure is logged, not fatal
- *   connect to QEMU's QMP socket if needed: capabilities, find the
- *     balloon device, turn on guest statistics
- *   read vms/<id>/balloon_target_pages; if it changed, send "balloon"
- *   every stats_interval_s: query-balloon + guest-stats, and hand them
- *     to the module (OVC_IOC_GUEST_REPORT)
+ *   connect to QEMU if needed (ops->connect: for QMP capabilities, find
+ *     the balloon device; turn on guest statistics)
+ *   read vms/<id>/balloon_target_pages; if it changed, send it
+ *     (ops->set_target: QMP "balloon", virDomainSetMemoryFlags)
+ *   every stats_interval_s: the balloon's size and guest statistics
+ *     (ops->query), handed to the module (OVC_IOC_GUEST_REPORT)
  *   sleep in poll() until the target changes (sysfs_notify wakes it with
  *     POLLPRI), QEMU says something, poll_interval_ms passes or the
  *     daemon stops
@@ -44,9 +50,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "config.h"
 #include "libovc.h"
-#include "qmp.h"
+#include "virt.h"
 
 #ifndef OVCD_VERSION
 #define OVCD_VERSION "0.1"
@@ -59,8 +66,8 @@
 struct vm {
 	const struct ovcd_vm_conf *conf;
 	pthread_t thread;
-	struct qmp qmp;
-	char *qom_path;		/* the balloon device, while connected */
+	struct ovcd_hv *hv;	/* the backend's state */
+	bool connected;		/* ops->connect() succeeded since the last disconnect */
 	int target_fd;		/* vms/<id>/balloon_target_pages, or -1 */
 	uint64_t id;		/* whose target_fd it is */
 	uint64_t size_pages;	/* the VM's RAM */
@@ -77,6 +84,11 @@ struct vm {
 	uint64_t policy_id;
 	char err[600];		/* what failed in this pass */
 	char logged[600];	/* the failure last logged */
+	/* discovered VMs only (found_vm()) */
+	struct ovcd_vm_conf own_conf;	/* what conf points to */
+	int drop_fd;		/* eventfd: readable when the VM is dropped; else -1 */
+	uint64_t seen;		/* the last discovery scan that found it */
+	struct vm *next;	/* in g.found */
 };
 
 static struct {
@@ -88,6 +100,12 @@ static struct {
 	bool verbose, syslog;
 	long page_size;
 	int stop_fd;		/* eventfd: readable when the threads must stop */
+	/*
+	 * The discovered VMs: changed only by virt.c's event thread
+	 * (found_vm(), sweep_vms()) and by stop_threads() once virt_stop()
+	 * joined that thread, so without a lock.
+	 */
+	struct vm *found;
 } g = { .conf_path = "/etc/ovc/ovcd.conf", .stop_fd = -1 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -136,9 +154,9 @@ vm_fail(struct vm *vm, const char *fmt, ...)
 
 static void vm_disconnect(struct vm *vm)
 {
-	qmp_close(&vm->qmp);
-	free(vm->qom_path);
-	vm->qom_path = NULL;
+	if (vm->hv)
+		vm->hv->ops->disconnect(vm->hv);
+	vm->connected = false;
 	if (vm->target_fd >= 0)
 		close(vm->target_fd);
 	vm->target_fd = -1;
@@ -351,24 +369,23 @@ static int open_file(struct vm *vm, struct ovc_file *f)
 	return 0;
 }
 
-static int connect_qmp(struct vm *vm)
+/* The backend's last failure, under its name: -1. */
+static int hv_fail(struct vm *vm)
 {
-	struct qmp *q = &vm->qmp;
+	return vm_fail(vm, "%s: %s", vm->hv->ops->name, vm->hv->err);
+}
 
-	if (q->fd >= 0)
-		return qmp_drain(q) ? vm_fail(vm, "qmp: %s", q->err) : 0;
-	if (qmp_open(q, vm->conf->qmp))
-		return vm_fail(vm, "qmp: %s", q->err);
-	if (vm->conf->balloon_qom_path)
-		vm->qom_path = strdup(vm->conf->balloon_qom_path);
-	else if (qmp_find_balloon(q, &vm->qom_path))
-		return vm_fail(vm, "qmp: %s", q->err);
-	if (!vm->qom_path)
-		return vm_fail(vm, "out of memory");
-	if (qmp_set_stats_interval(q, vm->qom_path, g.conf.stats_interval_s))
-		return vm_fail(vm, "qmp: %s", q->err);
-	vm->sent_bytes = 0;
-	vm->next_stats_ms = now_ms();
+static int connect_hv(struct vm *vm)
+{
+	int rc = vm->hv->ops->connect(vm->hv);
+
+	if (rc < 0)
+		return hv_fail(vm);
+	vm->connected = true;
+	if (rc) {	/* a new connection: send the target, query at once */
+		vm->sent_bytes = 0;
+		vm->next_stats_ms = now_ms();
+	}
 	return 0;
 }
 
@@ -391,8 +408,8 @@ static int carry_target(struct vm *vm)
 		bytes = g.page_size;
 	if (bytes == vm->sent_bytes)
 		return 0;
-	if (qmp_balloon(&vm->qmp, bytes))
-		return vm_fail(vm, "qmp: %s", vm->qmp.err);
+	if (vm->hv->ops->set_target(vm->hv, bytes))
+		return hv_fail(vm);
 	logmsg(LOG_DEBUG, vm->conf->name, "balloon target %" PRIu64 " pages: balloon value=%" PRIu64,
 	       target, bytes);
 	vm->sent_bytes = bytes;
@@ -401,18 +418,17 @@ static int carry_target(struct vm *vm)
 
 static uint64_t to_pages(uint64_t bytes)
 {
-	return bytes == QMP_STAT_UNKNOWN ? OVC_UNKNOWN : bytes / g.page_size;
+	return bytes == OVCD_STAT_UNKNOWN ? OVC_UNKNOWN : bytes / g.page_size;
 }
 
-/* query-balloon and guest-stats, reported to the module. */
+/* The balloon's size and the guest's statistics, reported to the module. */
 static int report(struct vm *vm, struct ovc_file *f)
 {
 	struct ovc_guest_report rep = { .size = sizeof(rep) };
 	uint64_t ram = vm->size_pages * g.page_size, actual, free_b, total_b;
 
-	if (qmp_query_balloon(&vm->qmp, &actual) ||
-	    qmp_guest_stats(&vm->qmp, vm->qom_path, &free_b, &total_b))
-		return vm_fail(vm, "qmp: %s", vm->qmp.err);
+	if (vm->hv->ops->query(vm->hv, &actual, &free_b, &total_b))
+		return hv_fail(vm);
 	rep.balloon_actual_pages = actual >= ram ? 0 : (ram - actual) / g.page_size;
 	rep.guest_free_pages = to_pages(free_b);
 	rep.guest_total_pages = to_pages(total_b);
@@ -439,7 +455,7 @@ static int vm_pass(struct vm *vm)
 		return 0;
 	}
 	apply_policy(vm);
-	rc = connect_qmp(vm);
+	rc = connect_hv(vm);
 	if (!rc)
 		rc = carry_target(vm);
 	if (!rc && now_ms() >= vm->next_stats_ms)
@@ -451,9 +467,10 @@ static int vm_pass(struct vm *vm)
 static void vm_passed(struct vm *vm, int rc)
 {
 	const char *name = vm->conf->name;
+	char how[600];
 
 	if (rc) {
-		if (vm->qmp.cancelled)
+		if (vm->hv->ops->cancelled(vm->hv))
 			return;	/* stopping: not a failure of this VM */
 		vm_disconnect(vm);
 		if (strcmp(vm->err, vm->logged))
@@ -463,29 +480,32 @@ static void vm_passed(struct vm *vm, int rc)
 		vm->failures++;
 		return;
 	}
-	if (!vm->healthy && vm->qmp.fd >= 0) {
-		logmsg(LOG_INFO, name, "serving: QEMU %s on %s, balloon %s%s", vm->qmp.version,
-		       vm->conf->qmp, vm->qom_path, vm->failures ? " (recovered)" : "");
+	if (!vm->healthy && vm->connected) {
+		vm->hv->ops->describe(vm->hv, how, sizeof(how));
+		logmsg(LOG_INFO, name, "serving: %s%s", how, vm->failures ? " (recovered)" : "");
 		vm->healthy = true;
 		vm->failures = 0;
 		vm->logged[0] = '\0';
 	}
 }
 
-/* Sleep up to @ms or until woken; false when the daemon stops. */
+/* Sleep up to @ms or until woken; false when the daemon stops or drops the VM. */
 static bool vm_sleep(struct vm *vm, int64_t ms, bool wake_on_events)
 {
-	struct pollfd pfd[3] = {
+	/* retrying (after ops->disconnect()) or connected: the backend may wake us */
+	bool hv_fd = !wake_on_events || vm->connected;
+	struct pollfd pfd[4] = {
 		{ .fd = g.stop_fd, .events = POLLIN },
+		{ .fd = vm->drop_fd, .events = POLLIN },
 		{ .fd = wake_on_events ? vm->target_fd : -1, .events = POLLPRI },
-		{ .fd = wake_on_events ? vm->qmp.fd : -1, .events = POLLIN },
+		{ .fd = hv_fd && vm->hv ? vm->hv->ops->poll_fd(vm->hv) : -1, .events = POLLIN },
 	};
 
 	if (ms < 0)
 		ms = 0;
-	while (poll(pfd, 3, ms) < 0 && errno == EINTR)
+	while (poll(pfd, 4, ms) < 0 && errno == EINTR)
 		;
-	return !pfd[0].revents;
+	return !pfd[0].revents && !pfd[1].revents;
 }
 
 static void *vm_thread(void *arg)
@@ -507,7 +527,7 @@ static void *vm_thread(void *arg)
 		}
 		vm->backoff_ms = BACKOFF_MIN_MS;
 		ms = vm->next_stats_ms - now_ms();
-		if (ms > g.conf.poll_interval_ms || vm->qmp.fd < 0)
+		if (ms > g.conf.poll_interval_ms || !vm->connected)
 			ms = g.conf.poll_interval_ms;
 		run = vm_sleep(vm, ms, true);
 	}
@@ -515,12 +535,44 @@ static void *vm_thread(void *arg)
 	return NULL;
 }
 
-static void vm_init(struct vm *vm, const struct ovcd_vm_conf *conf)
+/*
+ * Ready @vm (zeroed, but for a discovered VM's own_conf) to serve @conf:
+ * its backend's state; -1 (logged) if out of memory.
+ */
+static int vm_init(struct vm *vm, const struct ovcd_vm_conf *conf)
 {
-	memset(vm, 0, sizeof(*vm));
+	const struct ovcd_hv_env env = {
+		.timeout_ms = QMP_TIMEOUT_MS,
+		.cancel_fd = g.stop_fd,
+		.stats_interval_s = g.conf.stats_interval_s,
+	};
+	const struct ovcd_backend_ops *ops =
+		conf->backend == OVCD_BACKEND_LIBVIRT ? &ovcd_virt_ops : &ovcd_qmp_ops;
+
 	vm->conf = conf;
 	vm->target_fd = -1;
-	qmp_init(&vm->qmp, QMP_TIMEOUT_MS, g.stop_fd);
+	vm->drop_fd = -1;
+	vm->hv = ops->create(conf, &env);
+	if (!vm->hv)
+		logmsg(LOG_ERR, conf->name, "out of memory");
+	return vm->hv ? 0 : -1;
+}
+
+/* Undo vm_init(), after the VM's thread (if any) ended. */
+static void vm_free(struct vm *vm)
+{
+	vm_disconnect(vm);
+	if (vm->hv)
+		vm->hv->ops->destroy(vm->hv);
+	vm->hv = NULL;
+}
+
+static const struct virt_hooks once_hooks = { .log = logmsg };
+
+/* The libvirt connection if a VM needs it, with discovery if @hooks has it. */
+static int start_virt(const struct virt_hooks *hooks)
+{
+	return g.conf.libvirt ? virt_start(&g.conf, g.stop_fd, hooks) : 0;
 }
 
 /* --once: one pass over each VM, in turn; 0 if all of them passed. */
@@ -530,13 +582,25 @@ static int run_once(void)
 	size_t i;
 	int failed, rc;
 
-	failed = apply_knobs(&g.conf, NULL, 0);
+	uint64_t v;
+
+	failed = apply_knobs(&g.conf, NULL, 0) | start_virt(&once_hooks);
 	for (i = 0; i < g.conf.nr_vms; i++) {
-		vm_init(&vm, &g.conf.vms[i]);
+		memset(&vm, 0, sizeof(vm));
+		if (vm_init(&vm, &g.conf.vms[i])) {
+			failed = 1;
+			continue;
+		}
 		rc = vm_pass(&vm);
 		vm_passed(&vm, rc);
 		failed |= rc | vm.group_failed | (vm.policy_done && vm.policy_failed);
-		vm_disconnect(&vm);
+		vm_free(&vm);
+	}
+	if (g.conf.libvirt) {
+		if (eventfd_write(g.stop_fd, 1))
+			abort();	/* cannot happen: the counter is never near full */
+		virt_stop();
+		eventfd_read(g.stop_fd, &v);
 	}
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -579,6 +643,101 @@ static void keep_share_group(struct vm *vm, const struct vm *old, size_t nr_old)
 	}
 }
 
+/* Stop a discovered VM's thread, say why (unless @why is NULL), free it. */
+static void drop_vm(struct vm *vm, const char *why)
+{
+	if (eventfd_write(vm->drop_fd, 1))
+		abort();	/* cannot happen: the counter is never near full */
+	pthread_join(vm->thread, NULL);
+	if (why)
+		logmsg(LOG_INFO, vm->conf->name, "dropped: %s", why);
+	vm_free(vm);
+	close(vm->drop_fd);
+	free(vm->own_conf.name);
+	free(vm->own_conf.file);
+	free(vm->own_conf.domain);
+	free(vm);
+}
+
+/*
+ * virt_hooks.found: a running domain with its RAM on ovcfs.  Served by a
+ * thread of its own like a configured VM (no policy, its own sharing
+ * domain), unless a [vm NAME] section names the domain or the file.
+ */
+static void found_vm(const char *domain, const char *file, uint64_t scan)
+{
+	struct vm *vm, **p;
+	size_t i;
+	int e;
+
+	for (i = 0; i < g.conf.nr_vms; i++)
+		if ((g.conf.vms[i].domain && !strcmp(g.conf.vms[i].domain, domain)) ||
+		    !strcmp(g.conf.vms[i].file, file))
+			return;
+	for (p = &g.found; *p; p = &(*p)->next) {
+		if (strcmp((*p)->conf->domain, domain))
+			continue;
+		if (!strcmp((*p)->conf->file, file)) {
+			(*p)->seen = scan;
+			return;
+		}
+		vm = *p;	/* restarted: a new id, a new file */
+		*p = vm->next;
+		drop_vm(vm, "its RAM moved (restarted)");
+		break;
+	}
+	vm = calloc(1, sizeof(*vm));
+	if (!vm || !(vm->own_conf.name = strdup(domain)) ||
+	    !(vm->own_conf.domain = strdup(domain)) || !(vm->own_conf.file = strdup(file))) {
+		logmsg(LOG_ERR, domain, "found: out of memory");
+		goto fail;
+	}
+	vm->own_conf.backend = OVCD_BACKEND_LIBVIRT;
+	vm->own_conf.share_group = OVC_SHARE_DOMAIN_OWN;
+	if (vm_init(vm, &vm->own_conf))
+		goto fail;
+	vm->drop_fd = eventfd(0, EFD_CLOEXEC);
+	vm->seen = scan;
+	e = vm->drop_fd < 0 ? errno : pthread_create(&vm->thread, NULL, vm_thread, vm);
+	if (e) {
+		logmsg(LOG_ERR, domain, "found: cannot start a thread: %s", strerror(e));
+		vm_free(vm);
+		if (vm->drop_fd >= 0)
+			close(vm->drop_fd);
+		goto fail;
+	}
+	logmsg(LOG_INFO, domain, "found: libvirt domain %s, RAM %s", domain, file);
+	vm->next = g.found;
+	g.found = vm;
+	return;
+fail:
+	if (vm) {
+		free(vm->own_conf.name);
+		free(vm->own_conf.domain);
+		free(vm->own_conf.file);
+	}
+	free(vm);
+}
+
+/* virt_hooks.sweep: drop the discovered VMs that scan @scan did not find. */
+static void sweep_vms(uint64_t scan)
+{
+	struct vm **p = &g.found, *vm;
+
+	while ((vm = *p)) {
+		if (vm->seen == scan) {
+			p = &vm->next;
+			continue;
+		}
+		*p = vm->next;
+		drop_vm(vm, "libvirt domain no longer running");
+	}
+}
+
+static const struct virt_hooks serve_hooks = {
+	.log = logmsg, .found = found_vm, .sweep = sweep_vms,
+};
+
 /* Start a thread per VM of g.conf; @old: the threads' state before a reload. */
 static int start_threads(const struct vm *old, size_t nr_old)
 {
@@ -588,18 +747,23 @@ static int start_threads(const struct vm *old, size_t nr_old)
 	g.vms = calloc(g.conf.nr_vms ? g.conf.nr_vms : 1, sizeof(*g.vms));
 	if (!g.vms)
 		return -1;
+	/* before the VMs' threads, so that they find the connection up */
+	if (start_virt(g.conf.libvirt_discover ? &serve_hooks : &once_hooks))
+		return -1;
 	for (i = 0; i < g.conf.nr_vms; i++) {
-		vm_init(&g.vms[i], &g.conf.vms[i]);
+		if (vm_init(&g.vms[i], &g.conf.vms[i]))
+			return -1;
 		keep_share_group(&g.vms[i], old, nr_old);
 		e = pthread_create(&g.vms[i].thread, NULL, vm_thread, &g.vms[i]);
 		if (e) {
 			logmsg(LOG_ERR, g.conf.vms[i].name, "cannot start a thread: %s",
 			       strerror(e));
+			vm_free(&g.vms[i]);
 			return -1;
 		}
 		g.nr_threads++;
 	}
-	if (!g.conf.nr_vms)
+	if (!g.conf.nr_vms && !g.conf.libvirt_discover)
 		logmsg(LOG_WARNING, NULL, "%s: no [vm NAME] section: nothing to do",
 		       g.conf_path);
 	return 0;
@@ -608,14 +772,22 @@ static int start_threads(const struct vm *old, size_t nr_old)
 /* Stop and join the threads; returns their state (to free), *nr entries. */
 static struct vm *stop_threads(size_t *nr)
 {
-	struct vm *vms = g.vms;
+	struct vm *vms = g.vms, *vm;
 	uint64_t v;
 	size_t i;
 
 	if (eventfd_write(g.stop_fd, 1))
 		abort();	/* cannot happen: the counter is never near full */
-	for (i = 0; i < g.nr_threads; i++)
+	if (g.conf.libvirt)
+		virt_stop();	/* first: no more found_vm() and sweep_vms() */
+	for (i = 0; i < g.nr_threads; i++) {
 		pthread_join(g.vms[i].thread, NULL);
+		vm_free(&g.vms[i]);
+	}
+	while ((vm = g.found)) {
+		g.found = vm->next;
+		drop_vm(vm, NULL);
+	}
 	*nr = g.nr_threads;
 	g.vms = NULL;
 	g.nr_threads = 0;
@@ -679,9 +851,9 @@ static void __attribute__((noreturn)) usage(int rc)
 	FILE *out = rc ? stderr : stdout;
 
 	fprintf(out, "Usage:\n %s [options]\n\n"
-		"Carry the ovc module's balloon targets to QEMU over QMP, and set the\n"
-		"module's policy knobs and the VMs' shares, min and max from the\n"
-		"configuration.\n\n"
+		"Carry the ovc module's balloon targets to QEMU over QMP or through\n"
+		"libvirt, and set the module's policy knobs and the VMs' shares, min\n"
+		"and max from the configuration.\n\n"
 		"Options:\n"
 		" -c, --config <file>  configuration file (default /etc/ovc/ovcd.conf)\n"
 		" -f, --foreground     stay in the foreground (else detach, log to syslog)\n"

@@ -8,6 +8,10 @@
  * byte stream by json-c's incremental tokener, so framing does not depend
  * on the line ends.  Replies are checked for their shape before use: a
  * peer that sends garbage gets an error, never a crash.
+ *
+ * At the end, ovcd's backend for plain QEMU (ovcd_qmp_ops, backend.h) on
+ * top of this client: one QMP connection per VM, its balloon device found
+ * with qom-list unless the configuration names it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +28,8 @@
 
 #include <json.h>
 
+#include "backend.h"
+#include "config.h"
 #include "qmp.h"
 
 #define QMP_MSG_MAX	(1 << 20)	/* longer messages are refused */
@@ -461,3 +467,132 @@ int qmp_guest_stats(struct qmp *q, const char *path, uint64_t *free_bytes,
 		*free_bytes = *total_bytes = QMP_STAT_UNKNOWN;
 	return rc;
 }
+
+_Static_assert(QMP_STAT_UNKNOWN == OVCD_STAT_UNKNOWN, "one 'unknown' for both");
+
+/* ovcd's QMP backend: one struct qmp_hv per VM. */
+struct qmp_hv {
+	struct ovcd_hv hv;
+	struct qmp qmp;
+	const char *socket;		/* the VM's conf->qmp */
+	const char *qom_conf;		/* its conf->balloon_qom_path, or NULL */
+	char *qom_path;			/* the balloon device, while connected */
+	unsigned int stats_interval_s;
+};
+
+static struct qmp_hv *to_qmp(struct ovcd_hv *hv)
+{
+	return (struct qmp_hv *)hv;	/* hv is its first member */
+}
+
+static struct ovcd_hv *qmp_hv_create(const struct ovcd_vm_conf *conf,
+				     const struct ovcd_hv_env *env)
+{
+	struct qmp_hv *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->hv.ops = &ovcd_qmp_ops;
+	h->socket = conf->qmp;
+	h->qom_conf = conf->balloon_qom_path;
+	h->stats_interval_s = env->stats_interval_s;
+	qmp_init(&h->qmp, env->timeout_ms, env->cancel_fd);
+	return &h->hv;
+}
+
+/* q->err into hv->err: the message of the call that just failed. */
+static int qmp_hv_fail(struct qmp_hv *h)
+{
+	snprintf(h->hv.err, sizeof(h->hv.err), "%s", h->qmp.err);
+	return -1;
+}
+
+static void qmp_hv_disconnect(struct ovcd_hv *hv)
+{
+	struct qmp_hv *h = to_qmp(hv);
+
+	qmp_close(&h->qmp);
+	free(h->qom_path);
+	h->qom_path = NULL;
+}
+
+static void qmp_hv_destroy(struct ovcd_hv *hv)
+{
+	if (!hv)
+		return;
+	qmp_hv_disconnect(hv);
+	free(to_qmp(hv));
+}
+
+/* Capabilities, the balloon device, guest statistics on. */
+static int qmp_hv_connect(struct ovcd_hv *hv)
+{
+	struct qmp_hv *h = to_qmp(hv);
+	struct qmp *q = &h->qmp;
+
+	if (q->fd >= 0)
+		return qmp_drain(q) ? qmp_hv_fail(h) : 0;
+	if (qmp_open(q, h->socket))
+		return qmp_hv_fail(h);
+	if (h->qom_conf)
+		h->qom_path = strdup(h->qom_conf);
+	else if (qmp_find_balloon(q, &h->qom_path))
+		return qmp_hv_fail(h);
+	if (!h->qom_path) {
+		snprintf(hv->err, sizeof(hv->err), "out of memory");
+		return -1;
+	}
+	if (qmp_set_stats_interval(q, h->qom_path, h->stats_interval_s))
+		return qmp_hv_fail(h);
+	return 1;
+}
+
+static int qmp_hv_set_target(struct ovcd_hv *hv, uint64_t bytes)
+{
+	struct qmp_hv *h = to_qmp(hv);
+
+	return qmp_balloon(&h->qmp, bytes) ? qmp_hv_fail(h) : 0;
+}
+
+/* query-balloon and the balloon's guest-stats. */
+static int qmp_hv_query(struct ovcd_hv *hv, uint64_t *actual, uint64_t *free_bytes,
+			uint64_t *total_bytes)
+{
+	struct qmp_hv *h = to_qmp(hv);
+
+	if (qmp_query_balloon(&h->qmp, actual) ||
+	    qmp_guest_stats(&h->qmp, h->qom_path, free_bytes, total_bytes))
+		return qmp_hv_fail(h);
+	return 0;
+}
+
+static int qmp_hv_poll_fd(struct ovcd_hv *hv)
+{
+	return to_qmp(hv)->qmp.fd;
+}
+
+static bool qmp_hv_cancelled(struct ovcd_hv *hv)
+{
+	return to_qmp(hv)->qmp.cancelled;
+}
+
+static void qmp_hv_describe(struct ovcd_hv *hv, char *buf, size_t len)
+{
+	struct qmp_hv *h = to_qmp(hv);
+
+	snprintf(buf, len, "QEMU %s on %s, balloon %s", h->qmp.version, h->socket,
+		 h->qom_path);
+}
+
+const struct ovcd_backend_ops ovcd_qmp_ops = {
+	.name		= "qmp",
+	.create		= qmp_hv_create,
+	.destroy	= qmp_hv_destroy,
+	.connect	= qmp_hv_connect,
+	.disconnect	= qmp_hv_disconnect,
+	.set_target	= qmp_hv_set_target,
+	.query		= qmp_hv_query,
+	.poll_fd	= qmp_hv_poll_fd,
+	.cancelled	= qmp_hv_cancelled,
+	.describe	= qmp_hv_describe,
+};

@@ -13,8 +13,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/ovc
 n=0 failed=0
-# shellcheck source-path=SCRIPTDIR source=../../selftests/lib/tap.sh
-source "$here/../selftests/lib/tap.sh"
+
+# shellcheck source=userspace-ctl/tests/lib.sh
+source "$here/tests/lib.sh"	# ok, ... (its mkvm is replaced below)
 
 jq_ok() {	# jq_ok DESCRIPTION FILTER: FILTER must be true on status --json
 	if command -v jq >/dev/null; then

@@ -34,42 +34,8 @@ export OVC_SYSFS=$tmp/sys OVC_FAKE_IOCTL=1 LC_ALL=C
 pg=$(getconf PAGESIZE)
 ram_pages=$(((256 << 20) / pg))
 n=0 failed=0
-# shellcheck source-path=SCRIPTDIR source=../../selftests/lib/tap.sh
-source "$here/../selftests/lib/tap.sh"
-
-wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
-	local end=$((SECONDS + $1)); shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -ge $end ] && { "$@"; return 1; }
-		sleep 0.1
-	done
-}
-
-count() {	# count FILE FIXED-STRING: lines of FILE containing it (equal to $3)
-	local c
-	c=$(grep -cF -- "$2" "$1")
-	[ "$c" -eq "$3" ] || { echo "$c lines of $1 contain '$2', expected $3:"; cat "$1"; return 1; }
-}
-
-between() {	# between LOW HIGH FILE FIXED-STRING
-	local c
-	c=$(grep -cF -- "$4" "$3")
-	[ "$c" -ge "$1" ] && [ "$c" -le "$2" ] || { echo "$c lines with '$4', expected $1..$2"; return 1; }
-}
-
-mkvm() {	# mkvm ID NAME SIZE_PAGES TARGET_PAGES: a fake VM and its "ovcfs file"
-	local d=$OVC_SYSFS/vms/$1 f
-	mkdir -p "$d"
-	: >"$tmp/$2"
-	echo "$tmp/$2" >"$d/name"
-	echo "$3" >"$d/size_pages"; echo "$4" >"$d/balloon_target_pages"
-	for f in owner_uid owner_pid resident_pages balloon_pages balloon_actual_pages \
-		 guest_total_pages; do
-		echo 0 >"$d/$f"
-	done
-	echo 7 >"$d/guest_free_pages"
-	echo 4294967295 >"$d/share_domain"	# on its own, the module's default
-}
+# shellcheck source=userspace-ctl/tests/lib.sh
+source "$here/tests/lib.sh"
 
 peer() {	# peer NAME MODE: start a fake QEMU on $tmp/NAME.qmp, logging to NAME.log
 	python3 "$PEER" --socket "$tmp/$1.qmp" --log "$tmp/$1.log" --mode "$2" &
@@ -92,13 +58,7 @@ vm_conf() {	# vm_conf NAME FILE SOCKET [EXTRA LINE]
 echo "1..165"
 
 # --- configuration errors: exit 2, "ovcd: FILE:LINE: FIELD: PROBLEM" ---------
-conf_err() {	# conf_err DESCRIPTION EXPECTED-MESSAGE < CONFIG
-	local rc
-	cat >"$tmp/bad.conf"
-	"$OVCD" --check -c "$tmp/bad.conf" >/dev/null 2>"$tmp/err"; rc=$?
-	ok "$1" grep -qxF -- "ovcd: $tmp/bad.conf:$2" <(test $rc -eq 2 && cat "$tmp/err")
-}
-conf_err "unknown key: its line and name" "4: frob: unknown key in [vm a] (expected file, qmp, balloon_qom_path, shares, min, max or share_group)" <<EOF
+conf_err "unknown key: its line and name" "4: frob: unknown key in [vm a] (expected file, backend, qmp, domain, balloon_qom_path, shares, min, max or share_group)" <<EOF
 [vm a]
 file = /run/ovc/a
 qmp = /run/a.qmp
@@ -464,7 +424,7 @@ sleep_millisecs=60001 60001 is out of range (0..60000)
 sleep_millisecs=-1 '-1' is not a number (0..60000)
 EOT
 conf_err "[global] state_high is not ovcd's (ovcctl tune sets the thresholds)" \
-	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, policy, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, scan, pages_to_scan or sleep_millisecs)" \
+	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, libvirt_uri, libvirt_discover, libvirt_memory_backing_dir, policy, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, scan, pages_to_scan or sleep_millisecs)" \
 	< <(printf '[global]\nstate_high = 5\n')
 conf_err "[global] a knob given twice" "3: idle_tax: given twice in [global]" \
 	< <(printf '[global]\nidle_tax = 5\nidle_tax = 6\n')
