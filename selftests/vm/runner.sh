@@ -69,10 +69,6 @@ done
 for t in "$OVC_REPO"/selftests/nested_*.sh; do
 	[[ -f $t ]] && run "${OVC_TEST_TIMEOUT:-900}" "$(basename "$t" .sh)" bash "$t"
 done
-# A benchmark's experiment (selftests/bench/), only when one names it.
-if [[ -n ${OVC_BENCH:-} ]]; then
-	run "${OVC_TEST_TIMEOUT:-900}" "$OVC_BENCH" bash "$OVC_REPO/selftests/bench/$OVC_BENCH.sh"
-fi
 
 if [[ -n $hold ]]; then
 	kill "$hold"

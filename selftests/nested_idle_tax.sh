@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # nested_idle_tax.sh: ESX's idle-tax experiment (Waldspurger, OSDI 2002,
 # figure 7) with two KVM guests on ovcfs, run INSIDE the test VM (as
-# selftests/nested_guest.sh), by bench/idle-tax only (OVC_BENCH): it is
-# not part of make check yet, as its rebalance-time check fails (README).
+# selftests/nested_guest.sh): in make check at taxes 0 and 75, and by
+# bench/idle-tax at the taxes it is given, with the timeline.
 # Prints TAP.
 #
 # Two 384 MiB guests (same kernel and initramfs, prealloc=on: all their
@@ -39,9 +39,9 @@
 # of the pair, 480 s), OVC_IDLE_TAX_RUNS.
 set -u
 # shellcheck source=selftests/lib/nested.sh
-source "$(dirname "$0")/../lib/nested.sh"
+source "$(dirname "$0")/lib/nested.sh"
 mnt=${OVC_MNT:-/run/ovc}
-repo=${OVC_REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+repo=${OVC_REPO:-$(cd "$(dirname "$0")/.." && pwd)}
 initrd=${OVC_BUILD:?}/guest/initramfs.cpio
 kernel=${OVC_VMLINUX:-}
 [[ -r $kernel ]] || kernel=/boot/vmlinuz-$(uname -r)
