@@ -290,14 +290,21 @@ else
 fi
 
 # --------------------------------------------------- 2: pressure per tax --
-# settled: both balloons at their targets (within 1 %) and sampled.
+# settled: both balloons at their targets (within 1 %),
+# and both targets where they were at the previous call (within 1 %): a
+# run never ends on a target that just moved.
+declare -A prev_t=()
 settled() {
-	local g t b
+	local g t b a ok=0
 	for g in "${guests[@]}"; do
 		rd "${dir[$g]}/balloon_target_pages"; t=$REPLY
 		rd "${dir[$g]}/balloon_actual_pages"; b=$REPLY
-		((b + size_mb * 256 / 100 >= t && b <= t + size_mb * 256 / 100)) || return 1
+		rd "${dir[$g]}/target_pages"; a=$REPLY
+		((b + size_mb * 256 / 100 >= t && b <= t + size_mb * 256 / 100)) || ok=1
+		((a + size_mb * 256 / 100 >= ${prev_t[$g]:-0} && a <= ${prev_t[$g]:-0} + size_mb * 256 / 100)) || ok=1
+		prev_t[$g]=$a
 	done
+	return $ok
 }
 # With OVC_IDLE_TAX_CSV=1 the sampler's periods (ovc:ovc_sample_period) of
 # the active guest are printed after each run, as "# trace:" lines.
