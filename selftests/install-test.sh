@@ -78,7 +78,7 @@ ok "... ovcd.service requires run-ovc.mount, after it and systemd-modules-load" 
 		 grep -Eqx 'After=.*systemd-modules-load\.service.*' '$d/usr/local/lib/systemd/system/ovcd.service' &&
 		 grep -qx 'ExecStart=/usr/local/sbin/ovcd -f -c /etc/ovc/ovcd.conf' '$d/usr/local/lib/systemd/system/ovcd.service'"
 ok "... the installed tools carry no test seam (tests/libovc-fake.c)" \
-	bash -c "! grep -q OVC_FAKE_IOCTL '$d/usr/local/sbin/ovcd' '$d/usr/local/sbin/ovcctl'"
+	bash -c "! grep -q -e OVC_FAKE_IOCTL -e OVCD_FAKE_LIBVIRT '$d/usr/local/sbin/ovcd' '$d/usr/local/sbin/ovcctl'"
 ok "... the installed ovcd accepts the installed /etc/ovc/ovcd.conf" \
 	"$d/usr/local/sbin/ovcd" --check -c "$d/etc/ovc/ovcd.conf"
 ok "make uninstall DESTDIR=...: exit 0, no file left" \
@@ -181,7 +181,7 @@ else
 	ok "ovc-tools: the tools in /usr/sbin and named so by the units, ovcd.conf a conffile, no test seam" \
 		bash -c "diff -u '$tmp/expected-tools' '$tmp/got' && grep -qx /etc/ovc/ovcd.conf '$deb/tools-ctl/conffiles' &&
 			 grep -qx 'ExecStart=/usr/sbin/ovcd -f -c /etc/ovc/ovcd.conf' '$deb/tools/lib/systemd/system/ovcd.service' &&
-			 ! grep -q OVC_FAKE_IOCTL '$deb/tools/usr/sbin/ovcd' '$deb/tools/usr/sbin/ovcctl'"
+			 ! grep -q -e OVC_FAKE_IOCTL -e OVCD_FAKE_LIBVIRT '$deb/tools/usr/sbin/ovcd' '$deb/tools/usr/sbin/ovcctl'"
 fi
 
 ok "nothing written to /lib/modules/$KVER, /var/lib/dkms, /usr/src, /etc/dkms, /etc/ovc, /etc/modules-load.d, /usr/local" \

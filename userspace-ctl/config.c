@@ -319,8 +319,9 @@ static void global_key(struct parser *p, const char *name, const char *val)
 			ovc_knob_error(&discover_switch, val, errno, sysconf(_SC_PAGESIZE), msg,
 				       sizeof(msg));
 			fail(p, p->line, name, "%s", msg);
+		} else {
+			c->libvirt_discover = v;
 		}
-		c->libvirt_discover = v;
 	}
 }
 

@@ -65,6 +65,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,7 +115,9 @@ static struct {
 	bool running;
 	int stop_fd;
 	int lifecycle_id;		/* virConnectDomainEventRegisterAny's */
-	bool lost, rescan, stopping;	/* noted by the callbacks */
+	/* noted by the callbacks: close_callback runs in whichever thread
+	 * saw the connection end, a VM thread's RPC included */
+	atomic_bool lost, rescan, stopping;
 	uint64_t scan;
 	char logged[512];		/* the connection failure last logged */
 } virt = { .lock = PTHREAD_MUTEX_INITIALIZER, .stop_fd = -1, .lifecycle_id = -1 };
@@ -223,6 +226,10 @@ static int virt_open(void)
 		virConnectClose(conn);
 		goto fail;
 	}
+	/* a hung libvirtd or a dead link ends in close_callback (5 s x 3) */
+	if (virConnectSetKeepAlive(conn, 5, 3) < 0)
+		virt.hooks->log(LOG_WARNING, NULL, "libvirt: no keepalive on %s: %s", uri,
+				last_error());
 	virt.lost = false;
 	virt.rescan = true;
 	pthread_mutex_lock(&virt.lock);
