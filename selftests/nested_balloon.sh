@@ -32,12 +32,7 @@
 set -u
 # shellcheck source=selftests/lib/nested.sh
 source "$(dirname "$0")/lib/nested.sh"
-mnt=${OVC_MNT:-/run/ovc}
-repo=${OVC_REPO:-$(cd "$(dirname "$0")/.." && pwd)}
-initrd=${OVC_BUILD:?}/guest/initramfs.cpio
-kernel=${OVC_VMLINUX:-}
-[[ -r $kernel ]] || kernel=/boot/vmlinuz-$(uname -r)
-sys=${OVC_SYSFS:-/sys/kernel/mm/ovc}
+nested_paths
 ovcd=$repo/userspace-ctl/ovcd ovcctl=$repo/userspace-ctl/ovcctl
 gtimeout=${OVC_GUEST_TIMEOUT:-150}
 size_mb=256

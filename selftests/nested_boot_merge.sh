@@ -15,12 +15,7 @@
 # 1 in make check; more to measure), OVC_GUEST_TIMEOUT (per round, 480 s),
 # OVC_NESTED_CONTROL=tmpfs (only the control rounds).
 set -u
-mnt=${OVC_MNT:-/run/ovc}
 ctl=/run/ovc-tmpfs-control
-initrd=${OVC_BUILD:?}/guest/initramfs.cpio
-kernel=${OVC_VMLINUX:-}
-[[ -r $kernel ]] || kernel=/boot/vmlinuz-$(uname -r)
-sys=${OVC_SYSFS:-/sys/kernel/mm/ovc}
 rounds=${OVC_BOOT_ROUNDS:-1}
 knobs="run pages_to_scan sleep_millisecs zero_only"
 domain=4242
@@ -28,6 +23,7 @@ n=0 failed=0
 
 # shellcheck source=selftests/lib/nested.sh
 source "$(dirname "$0")/lib/nested.sh"
+nested_paths
 
 echo "TAP version 13"
 nested_need_kvm || exit 1

@@ -8,11 +8,8 @@
 set -u
 # shellcheck source=selftests/lib/nested.sh
 source "$(dirname "$0")/lib/nested.sh"
-mnt=${OVC_MNT:-/run/ovc}
-initrd=${OVC_BUILD:?}/guest/initramfs.cpio
-kernel=${OVC_VMLINUX:-}
-[[ -r $kernel ]] || kernel=/boot/vmlinuz-$(uname -r)
-resident=${OVC_SYSFS:-/sys/kernel/mm/ovc}/pages_resident
+nested_paths
+resident=$sys/pages_resident
 size_mb=256
 log=/tmp/nested-guest.log peakf=/tmp/nested-guest.peak
 n=0 failed=0 poller='' guest_ok=0

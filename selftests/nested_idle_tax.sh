@@ -40,12 +40,7 @@
 set -u
 # shellcheck source=selftests/lib/nested.sh
 source "$(dirname "$0")/lib/nested.sh"
-mnt=${OVC_MNT:-/run/ovc}
-repo=${OVC_REPO:-$(cd "$(dirname "$0")/.." && pwd)}
-initrd=${OVC_BUILD:?}/guest/initramfs.cpio
-kernel=${OVC_VMLINUX:-}
-[[ -r $kernel ]] || kernel=/boot/vmlinuz-$(uname -r)
-sys=${OVC_SYSFS:-/sys/kernel/mm/ovc}
+nested_paths
 ovcd=$repo/userspace-ctl/ovcd
 gtimeout=${OVC_GUEST_TIMEOUT:-480}
 runs=${OVC_IDLE_TAX_RUNS:-0 75}

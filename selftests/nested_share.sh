@@ -14,11 +14,7 @@
 set -u
 # shellcheck source=selftests/lib/nested.sh
 source "$(dirname "$0")/lib/nested.sh"
-mnt=${OVC_MNT:-/run/ovc}
-initrd=${OVC_BUILD:?}/guest/initramfs.cpio
-kernel=${OVC_VMLINUX:-}
-[[ -r $kernel ]] || kernel=/boot/vmlinuz-$(uname -r)
-sys=${OVC_SYSFS:-/sys/kernel/mm/ovc}
+nested_paths
 fill_mb=64 hold_s=40
 # Merged while running: at least a quarter of one guest's filled pages
 # (measured: about 39600 pages merge on an idle machine, 6900 under heavy load).

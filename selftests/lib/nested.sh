@@ -3,8 +3,22 @@
 # lib/nested.sh: sourced by the nested guest tests (selftests/nested_*.sh),
 # which run INSIDE the test VM: TAP results, ovc's sysfs values, saving and
 # restoring knobs, waiting for a counter, KVM, a VM's sharing domain.
-# The caller sets $sys (ovc's sysfs directory) and the counters n and
-# failed (both 0).
+# The caller calls nested_paths first and sets the counters n and failed
+# (both 0).
+
+# nested_paths: what every nested test needs to find, from the harness's
+# environment: mnt (ovcfs: OVC_MNT), repo (OVC_REPO), initrd (the guests'
+# initramfs under OVC_BUILD), kernel (OVC_VMLINUX, else the test VM's own)
+# and sys (ovc's sysfs directory: OVC_SYSFS).
+# shellcheck disable=SC2034 # set for the caller
+nested_paths() {
+	mnt=${OVC_MNT:-/run/ovc}
+	repo=${OVC_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+	initrd=${OVC_BUILD:?}/guest/initramfs.cpio
+	kernel=${OVC_VMLINUX:-}
+	[[ -r $kernel ]] || kernel=/boot/vmlinuz-$(uname -r)
+	sys=${OVC_SYSFS:-/sys/kernel/mm/ovc}
+}
 
 # nested_tap ok|"not ok" <description> [diagnostic...]: one TAP result,
 # numbered; each diagnostic becomes a "# " line.
