@@ -503,10 +503,11 @@ static int virt_hv_connect(struct ovcd_hv *hv)
 	uint64_t gen, v;
 	char why[512];
 
+	/* Take the wake before the check: one that comes after it stays. */
+	eventfd_read(h->wake_fd, &v);
 	pthread_mutex_lock(&virt.lock);
 	if (h->dom && h->gen == virt.gen && !h->stale && virt.conn) {
 		pthread_mutex_unlock(&virt.lock);
-		eventfd_read(h->wake_fd, &v);
 		return 0;
 	}
 	conn = virt.conn;
@@ -516,7 +517,6 @@ static int virt_hv_connect(struct ovcd_hv *hv)
 		virConnectRef(conn);
 	snprintf(why, sizeof(why), "%s", virt.why);
 	pthread_mutex_unlock(&virt.lock);
-	eventfd_read(h->wake_fd, &v);
 	virt_hv_disconnect(hv);
 	if (!conn)
 		return virt_fail(h, "%s", why);
