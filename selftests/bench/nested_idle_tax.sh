@@ -3,7 +3,8 @@
 # nested_idle_tax.sh: ESX's idle-tax experiment (Waldspurger, OSDI 2002,
 # figure 7) with two KVM guests on ovcfs, run INSIDE the test VM (as
 # selftests/nested_guest.sh), by bench/idle-tax only (OVC_BENCH): it is
-# not part of make check yet, as its rebalance-time check fails (README).
+# not part of make check yet, as its rebalance-time check fails
+# (docs/benchmarks.md).
 # Prints TAP.
 #
 # Two 384 MiB guests (same kernel and initramfs, prealloc=on: all their
