@@ -10,7 +10,8 @@
  *   hash_seed		seed of the page hash (root only, read-only)
  *   sample_period_ms, sample_pages			idle sampling knobs
  *   idle_tax_percent, host_budget_pages, ...		the rebalancer's
- *			knobs and state (balance.h), see README
+ *			knobs and state (balance.h), see
+ *			docs/ABI/sysfs-kernel-mm-ovc
  *   vms/<id>/		one directory per VM, see ovc_vm_attrs below
  *
  * Stores parse with kstrto*() and answer -EINVAL for garbage or a value

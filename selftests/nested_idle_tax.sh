@@ -3,7 +3,8 @@
 # nested_idle_tax.sh: ESX's idle-tax experiment (Waldspurger, OSDI 2002,
 # figure 7) with two KVM guests on ovcfs, run INSIDE the test VM (as
 # selftests/nested_guest.sh): in make check at taxes 0 and 75, and by
-# bench/idle-tax at the taxes it is given, with the timeline.
+# bench/idle-tax at the taxes it is given, with the timeline
+# (docs/benchmarks.md).
 # Prints TAP.
 #
 # Two 384 MiB guests (same kernel and initramfs, prealloc=on: all their
