@@ -32,6 +32,8 @@
 set -u
 # shellcheck source=selftests/lib/nested.sh
 source "$(dirname "$0")/lib/nested.sh"
+# shellcheck source=selftests/lib/poll.sh
+source "$(dirname "$0")/lib/poll.sh"
 nested_paths
 ovcd=$repo/userspace-ctl/ovcd ovcctl=$repo/userspace-ctl/ovcctl
 gtimeout=${OVC_GUEST_TIMEOUT:-150}
@@ -64,9 +66,7 @@ if [[ ! -r $sys/pages_resident ]]; then
 fi
 echo "1..16"
 mkdir -p "$tmp"
-rm -f "$tmp/nap"
-mkfifo "$tmp/nap"
-exec 8<>"$tmp/nap"
+poll_init "$tmp"
 
 cleanup() {
 	[[ -n $dpid ]] && kill "$dpid" 2>/dev/null
@@ -97,24 +97,8 @@ emit() { # one buffered result: number it and print it
 }
 show_log() { tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/^/#   /' | tail -n "$1"; }
 
-# The polling loops below fork nothing: a fork and exec costs tens of
-# milliseconds in the test VM under TCG.
-# rd <file>: REPLY = the number in a sysfs file (0 if unreadable).
-rd() { REPLY=0; read -r REPLY 2>/dev/null <"$1"; [[ $REPLY ]] || REPLY=0; }
-val() { rd "$1"; echo "$REPLY"; }
-le() { rd "$1"; ((REPLY <= $2)); }
-ge() { rd "$1"; ((REPLY >= $2)); }
-near() { rd "$1"; ((REPLY >= $2 - $3 && REPLY <= $2 + $3)); }
-# nap: sleep 0.1 s (read times out on a fifo nobody writes to).
-nap() { read -r -t 0.1 -u 8; }
-# elapsed <t0>: REPLY = seconds since t0 (an $EPOCHREALTIME), one decimal.
-elapsed() {
-	local d=$(((${EPOCHREALTIME/./} - ${1/./}) / 100000))
-	REPLY=$((d / 10)).$((d % 10))
-}
 # has <pattern>: the guest's log matches *<pattern>* (a glob).
 has() { has_in "$log" "$1"; }
-has_in() { local c; IFS= read -r -d '' c 2>/dev/null <"$1"; [[ $c == *$2* ]]; }
 marker() { tr -d '\r' <"$log" | grep -o "$1.*" | head -n1; }
 # marker_num <marker> [field]: the number after the guest's marker.
 marker_num() { marker "$1" | awk -v f="${2:-2}" '{ print $f + 0 }'; }
@@ -205,23 +189,6 @@ vm_dir() {
 	done
 	return 1
 }
-# wait_until <seconds> <command...>: poll every 0.1 s; prints the seconds
-# taken, or "timeout".
-wait_until() {
-	local t0=$EPOCHREALTIME end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		((SECONDS < end)) || { echo "timeout"; return 1; }
-		nap
-	done
-	elapsed "$t0"
-	echo "$REPLY"
-}
-settles() { # file value: the count returns to value within 5 s
-	for _ in {1..50}; do rd "$1"; ((REPLY == $2)) && return 0; nap; done
-	return 1
-}
-
 # run_attempts <name> <function>: runs it, once more when it reports an
 # infrastructure failure (return 2); the first attempt's results are then
 # shown as comments only.
