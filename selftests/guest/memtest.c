@@ -8,6 +8,9 @@
  *   ovc_seed=N   pattern seed (default 1): equal seeds give equal guests
  *   ovc_dup=N    repeat the pattern every N pages (default 0: all distinct)
  *   ovc_hold=S   keep the memory S seconds after filling (default 0)
+ *   ovc_until_go=1  keep it, re-verifying every second, until a line "go"
+ *                comes on the second serial port (ttyS1, as for ovc_mode
+ *                below), at most ovc_wait seconds (300): the migration test
  *   ovc_mode=M   balloon or fpr: a host-driven balloon scenario; active or
  *                idle: the idle-tax experiment's guests (below)
  * Markers: OVC-GUEST-BOOT, OVC-GUEST-HOLD <pages> (filled and verified,
@@ -448,6 +451,7 @@ int main(void)
 	uint64_t seed = env_ul("ovc_seed", 1);
 	size_t dup = env_ul("ovc_dup", 0);
 	unsigned long hold = env_ul("ovc_hold", 0);
+	int until_go = env_ul("ovc_until_go", 0) != 0, went = 0;
 	size_t pages, bad;
 	uint64_t *mem;
 
@@ -479,13 +483,26 @@ int main(void)
 	}
 	fill(mem, pages, seed, dup);
 	bad = verify(mem, pages, seed, dup);
+	if (until_go) {
+		hold = env_ul("ovc_wait", 300);
+		if (ctl_open())
+			bad = pages;
+	}
 	if (!bad && hold) {
 		printf("OVC-GUEST-HOLD %zu\n", pages);
 		fflush(stdout);
 	}
-	for (unsigned long s = 0; !bad && s < hold; s++) {
-		sleep(1);
+	for (unsigned long s = 0; !bad && s < hold && !went; s++) {
+		if (until_go)
+			went = ctl_go(1000);
+		else
+			sleep(1);
 		bad = verify(mem, pages, seed, dup);
+	}
+	if (until_go && !bad && !went) {
+		printf("OVC-GUEST-FAIL no 'go' within %lu s\n", hold);
+		finish();
+		return 1;
 	}
 	if (bad)
 		printf("OVC-GUEST-FAIL %zu of %zu pages bad\n", bad, pages);
