@@ -8,7 +8,7 @@ pkgs=(qemu-system-x86 qemu-utils busybox-static linux-image-amd64
       libjson-c-dev libsmartcols-dev libinih-dev kmod xz-utils gcc make
       libc6-dev python3 pkgconf python3-prometheus-client gnuplot-nox dkms
       debhelper dh-dkms libvirt-dev libvirt-daemon-driver-qemu
-      libvirt-clients)
+      libvirt-clients linux-perf)
 
 missing=()
 for p in "${pkgs[@]}"; do
