@@ -175,20 +175,6 @@ classify() {
 	has 'OVC-GUEST-BOOT' || return 2
 	return 1
 }
-# vm_dir <name-in-mount>: the VM's sysfs directory, once QEMU created it
-# (within 30 s: QEMU starts slowly under TCG).
-vm_dir() {
-	local d name
-	for _ in {1..300}; do
-		for d in "$sys"/vms/*/; do
-			name=''
-			read -r name 2>/dev/null <"$d/name"
-			[[ $name == "$1" ]] && { echo "${d%/}"; return 0; }
-		done
-		nap
-	done
-	return 1
-}
 # run_attempts <name> <function>: runs it, once more when it reports an
 # infrastructure failure (return 2); the first attempt's results are then
 # shown as comments only.
@@ -237,7 +223,7 @@ balloon_scenario() { # 12 results
 	# prealloc=on: every page is resident from the start, so whatever pages
 	# the guest's balloon picks, each one frees one on the host.
 	start_guest "$mnt/b1" "ovc_mode=balloon ovc_mb=0" "" ",prealloc=on"
-	if ! d=$(vm_dir /b1); then
+	if ! d=$(wait_vm_dir /b1); then
 		tap "not ok" "balloon: QEMU created $mnt/b1" "$(show_log 10)"
 		infra_or_fail
 		return $?
@@ -384,7 +370,7 @@ fpr_scenario() { # 4 results
 	rm -f "$mnt/f1"
 	base_res=$(val "$sys/pages_resident") base_bal=$(val "$sys/balloon_pages")
 	start_guest "$mnt/f1" "ovc_mode=fpr ovc_mb=$FPR_MB" ",free-page-reporting=on" ""
-	d=$(vm_dir /f1) && qemu_pid && wait_marker OVC-GUEST-BOOT "$gtimeout" && stamp boot
+	d=$(wait_vm_dir /f1) && qemu_pid && wait_marker OVC-GUEST-BOOT "$gtimeout" && stamp boot
 	if [[ -z $d ]] || ! wait_marker OVC-GUEST-FILLED "$gtimeout"; then
 		infra_or_fail
 		rc=$?

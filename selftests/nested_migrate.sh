@@ -80,19 +80,6 @@ qemu() {
 		-append "console=ttyS0 quiet panic=-1 ovc_mb=$FILL_MB ovc_dup=$DUP ovc_seed=5 ovc_until_go=1 ovc_wait=500" \
 		"$@" </dev/null >"$tmp/$name.log" 2>&1 &
 }
-# vm_dir <name-in-mount>: the VM's sysfs directory, once QEMU created it.
-vm_dir() {
-	local d name
-	for _ in {1..300}; do
-		for d in "$sys"/vms/*/; do
-			name=''
-			read -r name 2>/dev/null <"$d/name"
-			[[ $name == "$1" ]] && { echo "${d%/}"; return 0; }
-		done
-		nap
-	done
-	return 1
-}
 wait_log() { # <name> <marker> <seconds>
 	local end=$((SECONDS + $3))
 	until has_in "$tmp/$1.log" "$2"; do
@@ -156,7 +143,7 @@ fill=$((FILL_MB * 256))
 rm -f "$src" "$dst"
 qemu "$src" src
 spid=$!
-if sdir=$(vm_dir /mig-src) && wait_log src OVC-GUEST-HOLD "$gtimeout"; then
+if sdir=$(wait_vm_dir /mig-src) && wait_log src OVC-GUEST-HOLD "$gtimeout"; then
 	nested_tap ok "source: the guest filled and verified $FILL_MB MiB (a pattern of $DUP pages) on ${src}"
 else
 	nested_tap "not ok" "source: the guest booted and filled its memory" "$(show_log "$tmp/src.log" 20)"
@@ -187,7 +174,7 @@ fi
 # ------------------------------------------------------- the migration --
 qemu "$dst" dst -incoming "unix:$sock"
 dpid=$!
-if ! ddir=$(vm_dir /mig-dst); then
+if ! ddir=$(wait_vm_dir /mig-dst); then
 	nested_tap "not ok" "destination: QEMU created $dst" "$(show_log "$tmp/dst.log" 10)"
 	exit 1
 fi

@@ -42,3 +42,18 @@ settles() {
 	for _ in {1..50}; do rd "$1"; ((REPLY == $2)) && return 0; nap; done
 	return 1
 }
+# wait_vm_dir <name-in-mount>: ovc's sysfs directory of the VM whose file
+# has that name (vms/<id>/name), once QEMU created it (within 30 s: QEMU
+# starts slowly under TCG).  Needs $sys (nested_paths).
+wait_vm_dir() {
+	local d name
+	for _ in {1..300}; do
+		for d in "$sys"/vms/*/; do
+			name=''
+			read -r name 2>/dev/null <"$d/name"
+			[[ $name == "$1" ]] && { echo "${d%/}"; return 0; }
+		done
+		nap
+	done
+	return 1
+}
