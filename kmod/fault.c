@@ -150,6 +150,7 @@ static vm_fault_t ovc_fault_fault(struct vm_fault *vmf)
 	if (unlikely(PageHWPoison(page)))
 		return ovc_fault_poisoned(vm, vmf, page, frame);
 	ovc_sample_fault(vm, vmf->pgoff);	/* idle sampling: touched */
+	percpu_counter_inc(&vm->faults);
 	vmf->page = page;
 	return VM_FAULT_LOCKED;
 }

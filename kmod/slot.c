@@ -21,10 +21,14 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-/* Pages held by all VMs; slots ballooned in all VMs; COW breaks so far. */
+/*
+ * Pages held by all VMs; slots ballooned in all VMs; COW breaks and merges
+ * so far.
+ */
 atomic_long_t ovc_pages_resident = ATOMIC_LONG_INIT(0);
 atomic_long_t ovc_pages_ballooned = ATOMIC_LONG_INIT(0);
 atomic_long_t ovc_cow_breaks = ATOMIC_LONG_INIT(0);
+atomic_long_t ovc_merges = ATOMIC_LONG_INIT(0);
 
 /*
  * Per pass of ovc_slot_drop_range(), i.e. per vm->lock hold: slots whose
@@ -597,6 +601,8 @@ int ovc_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	ovc_slot_replace(vm, index, ovc_slot_mk_shared(frame));
 	ovc_slot_resident_add(vm, -1);
 	atomic_long_inc(ovc_slot_shared_counter(vm, frame));
+	atomic_long_inc(&vm->merges);
+	atomic_long_inc(&ovc_merges);
 	mutex_unlock(&vm->lock);
 	trace_ovc_merge(vm->id, index, frame->hash, frame->zero, insert);
 	return 0;

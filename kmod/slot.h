@@ -113,6 +113,7 @@ struct ovc_slot_limit {
 extern atomic_long_t ovc_pages_resident;
 extern atomic_long_t ovc_pages_ballooned;
 extern atomic_long_t ovc_cow_breaks;
+extern atomic_long_t ovc_merges;
 
 /* ovc_slot_get_page() flags */
 #define OVC_GET_EXTEND	0x1	/* may be past EOF: write() extending it */

@@ -213,6 +213,13 @@ static ssize_t cow_breaks_show(struct kobject *kobj,
 }
 OVC_ATTR_RO(cow_breaks);
 
+static ssize_t merges_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&ovc_merges));
+}
+OVC_ATTR_RO(merges);
+
 /*
  * Root only (mode 0400): whoever knows the seed can craft distinct pages
  * with one hash, which is what the tests need (a match must never merge
@@ -397,6 +404,7 @@ static struct attribute *ovc_attrs[] = {
 	&pages_scanned_attr.attr,
 	&full_scans_attr.attr,
 	&cow_breaks_attr.attr,
+	&merges_attr.attr,
 	&hint_stale_attr.attr,
 	&pages_pinned_attr.attr,
 	&chain_capped_attr.attr,
@@ -560,6 +568,15 @@ OVC_VM_ATTR_RO(_name)
 OVC_VM_LONG_ATTR_RO(shared_pages, shared);
 OVC_VM_LONG_ATTR_RO(zero_pages, zero);
 OVC_VM_LONG_ATTR_RO(cow_breaks, cow_breaks);
+OVC_VM_LONG_ATTR_RO(merges, merges);
+
+static ssize_t vm_faults_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  percpu_counter_sum(&kobj_to_vm(kobj)->faults));
+}
+OVC_VM_ATTR_RO(faults);
 
 /* Pages this VM would hold privately without sharing. */
 static ssize_t vm_saved_pages_show(struct kobject *kobj,
@@ -739,6 +756,8 @@ static struct attribute *ovc_vm_attrs[] = {
 	&vm_shared_pages_attr.attr,
 	&vm_zero_pages_attr.attr,
 	&vm_cow_breaks_attr.attr,
+	&vm_merges_attr.attr,
+	&vm_faults_attr.attr,
 	&vm_saved_pages_attr.attr,
 	&vm_share_domain_attr.attr,
 	/* idle sampling */

@@ -68,7 +68,10 @@ void ovc_vm_target_changed(struct ovc_vm *vm)
 /* The last reference to the VM's kobject is gone: the VM dies here. */
 static void ovc_vm_release(struct kobject *kobj)
 {
-	kfree(container_of(kobj, struct ovc_vm, kobj));
+	struct ovc_vm *vm = container_of(kobj, struct ovc_vm, kobj);
+
+	percpu_counter_destroy(&vm->faults);
+	kfree(vm);
 }
 
 /* sysfs.c adds the kobject and its files (ovc_sysfs_add_vm()). */
@@ -123,8 +126,13 @@ struct ovc_vm *ovc_vm_create(struct inode *inode,
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
+	if (percpu_counter_init(&vm->faults, 0, GFP_KERNEL)) {
+		kfree(vm);
+		return ERR_PTR(-ENOMEM);
+	}
 	vm->zero_frame = ovc_zero_alloc();
 	if (!vm->zero_frame) {
+		percpu_counter_destroy(&vm->faults);
 		kfree(vm);
 		return ERR_PTR(-ENOMEM);
 	}

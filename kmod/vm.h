@@ -99,6 +99,7 @@
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/percpu_counter.h>
 #include <linux/xarray.h>
 #include <linux/ovc.h>
 
@@ -155,6 +156,11 @@ struct ovc_vm_sample {
  * @shared:	slots on a non-zero shared frame
  * @zero:	slots on the zero frame
  * @cow_breaks:	copy-on-write breaks so far
+ * @merges:	slots the scanner pointed at a frame so far (one per
+ *		ovc:ovc_merge event)
+ * @faults:	page faults that mapped a page of the VM so far (->fault;
+ *		write faults on a mapped page are not counted): a per-CPU
+ *		counter, as every vCPU's first touch of a page comes here
  * @share_domain: pages are shared only within a domain (under
  *		ovc_scan_mutex for writers; default OVC_SHARE_DOMAIN_OWN:
  *		a domain of the VM's own, see ovc_vm_share_key())
@@ -202,6 +208,8 @@ struct ovc_vm {
 	atomic_long_t shared;
 	atomic_long_t zero;
 	atomic_long_t cow_breaks;
+	atomic_long_t merges;
+	struct percpu_counter faults;
 	u32 share_domain;
 	struct xarray rmap;
 	struct mem_cgroup *memcg;

@@ -48,6 +48,8 @@ static const struct {
 	{ "max_pages",      OVC_VM_MAX,      offsetof(struct ovc_vm_stat, max_pages) },
 	{ "target_pages",   OVC_VM_ALLOC,    offsetof(struct ovc_vm_stat, alloc_pages) },
 	{ "swapped_pages",  OVC_VM_SWAPPED,  offsetof(struct ovc_vm_stat, swapped_pages) },
+	{ "merges",         OVC_VM_MERGES,   offsetof(struct ovc_vm_stat, merges) },
+	{ "faults",         OVC_VM_FAULTS,   offsetof(struct ovc_vm_stat, faults) },
 };
 
 const char *ovc_sysfs_root(void)
@@ -452,6 +454,8 @@ int ovc_read_stat(int root, struct ovc_stat *st)
 		st->known |= OVC_STAT_BUDGET;
 	if (!ovc_read_u64(root, "free_pages", &st->free_pages))
 		st->known |= OVC_STAT_FREE;
+	if (!ovc_read_u64(root, "merges", &st->merges))
+		st->known |= OVC_STAT_MERGES;
 	return 0;
 }
 

@@ -36,6 +36,8 @@ enum {
 	OVC_VM_MAX		= 1 << 17,
 	OVC_VM_ALLOC		= 1 << 18,	/* target_pages */
 	OVC_VM_SWAPPED		= 1 << 19,	/* swapped_pages (reclaim, issue 10) */
+	OVC_VM_MERGES		= 1 << 20,	/* merges (counter) */
+	OVC_VM_FAULTS		= 1 << 21,	/* faults (counter) */
 };
 
 /* One VM as the module describes it; a field is valid if its bit is set. */
@@ -61,6 +63,8 @@ struct ovc_vm_stat {
 	uint64_t max_pages;		/* and the most it gets (effective value) */
 	uint64_t alloc_pages;		/* target_pages: the policy's allocation target */
 	uint64_t swapped_pages;		/* pages the host reclaimed to its swap store */
+	uint64_t merges;		/* pages the scanner merged, so far */
+	uint64_t faults;		/* page faults that mapped a page, so far */
 	unsigned int known;
 };
 
@@ -71,6 +75,7 @@ enum {
 	OVC_STAT_STATE		= 1 << 2,	/* state */
 	OVC_STAT_BUDGET		= 1 << 3,	/* host_budget_pages */
 	OVC_STAT_FREE		= 1 << 4,	/* free_pages */
+	OVC_STAT_MERGES		= 1 << 5,	/* merges */
 };
 
 /* The module-wide numbers at the sysfs root. */
@@ -82,6 +87,7 @@ struct ovc_stat {
 	uint64_t pages_sharing;		/* pages those frames save */
 	uint64_t pages_zero;		/* slots on the zero frame */
 	uint64_t cow_breaks;
+	uint64_t merges;		/* pages merged so far, all VMs */
 	char state[16];			/* the memory state: high, soft, hard or low */
 	uint64_t host_budget_pages;	/* the effective budget */
 	uint64_t free_pages;		/* free memory the state is computed from */

@@ -78,9 +78,9 @@ static const struct colinfo {
 	[COL_MAX]      = { "MAX",      5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "the most memory the policy gives the VM" },
 	[COL_MCTL]     = { "MCTL",     5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "BALLOONED, as esxtop calls it" },
 	[COL_SWAPPED]  = { "SWAPPED",  5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory in the host's swap store" },
-	[COL_MERGE_RATE] = { "MERGE/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: pages merged per second (estimated)" },
+	[COL_MERGE_RATE] = { "MERGE/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: pages merged per second (the merges counter; estimated on a module without it)" },
 	[COL_COW_RATE] = { "COW/s",    6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: copy-on-write breaks per second" },
-	[COL_FAULT_RATE] = { "FAULT/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: page faults per second (no counter yet: -)" },
+	[COL_FAULT_RATE] = { "FAULT/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: page faults per second that mapped a page of the VM" },
 };
 
 static const int default_columns[] = {
@@ -1188,7 +1188,7 @@ static void top_rates(const struct top_sample *prev, struct top_sample *cur)
 		struct vm_rates *r = &cur->rates[i];
 		double dt = prev ? cur->when - prev->when : 0;
 
-		r->merge = r->cow = r->fault = -1;	/* no fault counter in sysfs */
+		r->merge = r->cow = r->fault = -1;
 		/* both lists are sorted by id */
 		while (prev && j < prev->nr && prev->vms[j].id < v->id)
 			j++;
@@ -1199,10 +1199,17 @@ static void top_rates(const struct top_sample *prev, struct top_sample *cur)
 		if ((v->known & p->known & OVC_VM_COW) &&
 		    ovc_rate(p->cow_breaks, v->cow_breaks, dt, &r->cow))
 			r->cow = -1;
-		if ((v->known & p->known & merge_bits) == merge_bits &&
-		    ovc_merge_rate(vm_saved(p), vm_saved(v), p->cow_breaks, v->cow_breaks, dt,
-				   &r->merge))
-			r->merge = -1;
+		if (v->known & p->known & OVC_VM_MERGES) {
+			if (ovc_rate(p->merges, v->merges, dt, &r->merge))
+				r->merge = -1;
+		} else if ((v->known & p->known & merge_bits) == merge_bits &&
+			   ovc_merge_rate(vm_saved(p), vm_saved(v), p->cow_breaks, v->cow_breaks,
+					  dt, &r->merge)) {
+			r->merge = -1;	/* a module without the counter: estimated */
+		}
+		if ((v->known & p->known & OVC_VM_FAULTS) &&
+		    ovc_rate(p->faults, v->faults, dt, &r->fault))
+			r->fault = -1;
 	}
 }
 
@@ -1236,10 +1243,12 @@ static void top_summary(const struct ctl *ctl, const struct top_sample *prev,
 	format_pages(ctl, st->pages_shared + st->pages_sharing, b, sizeof(b));
 	format_pages(ctl, st->pages_zero, c, sizeof(c));
 	printf("\nResident %s, shared %s, zero %s", a, b, c);
-	if (sharing && !ovc_merge_rate(ps->pages_shared + ps->pages_sharing + ps->pages_zero,
-				       st->pages_shared + st->pages_sharing + st->pages_zero,
-				       ps->cow_breaks, st->cow_breaks, dt, &merge))
-		printf(", merges/s %.1f", merge);
+	if (ps && (st->known & ps->known & OVC_STAT_MERGES))
+		print_global_rate("merges/s", 1, ps->merges, st->merges, dt);
+	else if (sharing && !ovc_merge_rate(ps->pages_shared + ps->pages_sharing + ps->pages_zero,
+					    st->pages_shared + st->pages_sharing + st->pages_zero,
+					    ps->cow_breaks, st->cow_breaks, dt, &merge))
+		printf(", merges/s %.1f", merge);	/* estimated: no counter */
 	else
 		printf(", merges/s -");
 	print_global_rate("COW/s", sharing, sharing ? ps->cow_breaks : 0, st->cow_breaks, dt);
