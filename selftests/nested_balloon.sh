@@ -296,13 +296,14 @@ balloon_scenario() { # 12 results
 			"want '${d##*/} $((target * 4096)) $((actual * 4096)) ...'"
 	fi
 	# ovcctl top and metrics against the live module (issue 11): a row for
-	# the VM in each of 2 frames, the second with its COW/s; its resident pages.
+	# the VM in each of 2 frames, the second with its COW/s and FAULT/s; its
+	# resident pages.
 	rows=$("$ovcctl" -r -b top -n 2 -d 1 2>&1 | awk -v id="${d##*/}" '$1 == id')
 	if [[ $(wc -l <<<"$rows") == 2 ]] &&
-	   awk 'NR == 2 && !($3 > 0 && $11 ~ /^[0-9]+\.[0-9]$/) { exit 1 }' <<<"$rows"; then
+	   awk 'NR == 2 && !($3 > 0 && $11 ~ /^[0-9]+\.[0-9]$/ && $12 ~ /^[0-9]+\.[0-9]$/) { exit 1 }' <<<"$rows"; then
 		tap ok "ovcctl top -n 2 -d 1: VM ${d##*/} in both frames: ${rows##*$'\n'}"
 	else
-		tap "not ok" "ovcctl top -n 2 -d 1 shows the VM twice, resident > 0, a COW/s rate" "got: $rows"
+		tap "not ok" "ovcctl top -n 2 -d 1 shows the VM twice, resident > 0, COW/s and FAULT/s rates" "got: $rows"
 	fi
 	line=$("$ovcctl" metrics 2>&1 | grep "^ovc_vm_resident_pages{vm=\"${d##*/}\",")
 	if [[ ${line##* } =~ ^[1-9][0-9]*$ ]]; then
