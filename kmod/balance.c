@@ -7,8 +7,9 @@
  * targets (policy.c), publishes them as vms/<id>/target_pages, computes
  * the free memory and the memory state, and with policy_run=1 writes the
  * VMs' balloon targets (ovcd carries them to QEMU).  In the hard and low
- * states it logs what guest-independent reclaim would take (the reclaim
- * issue will take it); in the low state a fault that must allocate a page
+ * states, with policy_run=1, it stores the pages of each VM over its
+ * target into the compressed cache (reclaim.c), down to the target, at
+ * most OVC_RECLAIM_PER_PERIOD a rebalance; in the low state a fault that must allocate a page
  * for a VM above its target waits for the next rebalance, at most
  * OVC_LOW_WAIT_MS (ovc_balance_fault_wait()).
  *
@@ -31,6 +32,7 @@
 #include "balloon.h"
 #include "policy.h"
 #include "range.h"
+#include "reclaim.h"
 #include "slot.h"
 #include "trace.h"
 #include "vm.h"
@@ -245,7 +247,7 @@ static enum ovc_state ovc_balance_state(u64 budget)
 	return state;
 }
 
-/* Publish the targets, write the balloons (policy_run), log reclaim. */
+/* Publish the targets, write the balloons and reclaim (policy_run). */
 static void ovc_balance_apply(struct ovc_policy_vm *in,
 			      struct ovc_balance_vm *bv, unsigned int n,
 			      enum ovc_state state)
@@ -270,11 +272,13 @@ static void ovc_balance_apply(struct ovc_policy_vm *in,
 		trace_ovc_target(vm->id, target, balloon);
 		if ((state == OVC_STATE_HARD || state == OVC_STATE_LOW) &&
 		    bv[i].resident > target) {
-			pr_info_ratelimited("%s: vm %llu is %llu pages over its target: guest-independent reclaim would take them\n",
-					    ovc_policy_state_name(state),
-					    vm->id, bv[i].resident - target);
-			trace_ovc_reclaim(vm->id, bv[i].resident - target,
-					  state);
+			u64 over = bv[i].resident - target;
+
+			trace_ovc_reclaim(vm->id, over, state);
+			if (run)
+				ovc_reclaim_vm(vm, min_t(u64, over,
+							 OVC_RECLAIM_PER_PERIOD),
+					       false);
 		}
 	}
 }

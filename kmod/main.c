@@ -3,7 +3,8 @@
  * ovc - memory overcommit manager for KVM hosts.
  *
  * Module init and exit: the zero frame, sysfs, the scanner thread, the
- * rebalancer and sampler threads, then the filesystem.  The filesystem
+ * rebalancer and sampler threads, the compressed cache and the shrinker,
+ * then the filesystem.  The filesystem
  * type holds a module reference for every mounted ovcfs, so the module
  * cannot be unloaded while a VM's RAM exists.
  */
@@ -15,6 +16,7 @@
 
 #include "balance.h"
 #include "ovcfs.h"
+#include "reclaim.h"
 #include "sample.h"
 #include "scan.h"
 #include "share.h"
@@ -39,12 +41,17 @@ static int __init ovc_init(void)
 	err = ovc_sample_init();
 	if (err)
 		goto out_balance;
-	err = ovcfs_init();
+	err = ovc_reclaim_init();
 	if (err)
 		goto out_sample;
+	err = ovcfs_init();
+	if (err)
+		goto out_reclaim;
 	pr_info("loaded, API version %d\n", OVC_API_VERSION);
 	return 0;
 
+out_reclaim:
+	ovc_reclaim_exit();
 out_sample:
 	ovc_sample_exit();
 out_balance:
@@ -61,6 +68,7 @@ out_share:
 static void __exit ovc_exit(void)
 {
 	ovcfs_exit();
+	ovc_reclaim_exit();
 	ovc_sample_exit();
 	ovc_balance_exit();
 	ovc_scan_exit();

@@ -15,39 +15,6 @@
 #include "slot.h"
 #include "vm.h"
 
-/*
- * Lock @page, unmap it from slot @index of @vm and check that nothing but
- * the slot and the caller holds it: after the unmap a new mapping needs
- * the page lock, so the contents can only change through a GUP pin
- * (vhost, O_DIRECT, vfio) or a read()/write() in flight, which the
- * reference count shows.
- *
- * A page lost to a memory error is never read, nor merged.
- *
- * Return: 0 with @page locked, or with @page unlocked -EAGAIN (the slot
- * changed) or -EBUSY (pinned or in use, or poisoned).
- */
-static int ovc_merge_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page)
-{
-	lock_page(page);
-	if (xa_load(&vm->slots, index) != page) {
-		unlock_page(page);
-		return -EAGAIN;
-	}
-	if (unlikely(PageHWPoison(page))) {
-		unlock_page(page);
-		return -EBUSY;
-	}
-	unmap_mapping_pages(vm->inode->i_mapping, index, 1, false);
-	/* The slot's reference and the scanner's, nothing else. */
-	if (page_count(page) != 2 || page_mapped(page) ||
-	    folio_maybe_dma_pinned(page_folio(page))) {
-		unlock_page(page);
-		return -EBUSY;
-	}
-	return 0;
-}
-
 /**
  * ovc_merge_frame() - back a private page by an existing frame
  * @vm:		the VM
@@ -72,7 +39,7 @@ int ovc_merge_frame(struct ovc_vm *vm, pgoff_t index, struct page *page,
 			ovc_frame_poisoned(frame);
 		return -EAGAIN;
 	}
-	err = ovc_merge_isolate(vm, index, page);
+	err = ovc_slot_isolate(vm, index, page, false);
 	if (err)
 		return err;
 	err = -ESTALE;
@@ -127,10 +94,10 @@ int ovc_merge_pair(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		goto out_put;
 
 	/* Only the scanner holds two page locks: no ordering needed. */
-	err = ovc_merge_isolate(hvm, hint->index, hpage);
+	err = ovc_slot_isolate(hvm, hint->index, hpage, false);
 	if (err)
 		goto out_free;
-	err = ovc_merge_isolate(vm, index, page);
+	err = ovc_slot_isolate(vm, index, page, false);
 	if (err)
 		goto out_unlock_h;
 	err = -ESTALE;

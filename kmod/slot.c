@@ -16,6 +16,7 @@
 #include "range.h"
 #include "share.h"
 #include "slot.h"
+#include "store.h"
 #include "vm.h"
 
 #define CREATE_TRACE_POINTS
@@ -23,7 +24,7 @@
 
 /*
  * Pages held by all VMs; slots ballooned in all VMs; COW breaks and merges
- * so far.
+ * so far.  (The store's counters are in store.c.)
  */
 atomic_long_t ovc_pages_resident = ATOMIC_LONG_INIT(0);
 atomic_long_t ovc_pages_ballooned = ATOMIC_LONG_INIT(0);
@@ -144,6 +145,12 @@ struct ovc_slot_drop {
 	pgoff_t index;
 };
 
+/* Free the store's copy of an out slot that no longer records it. */
+static void ovc_slot_free_out(struct ovc_vm *vm, unsigned long handle)
+{
+	atomic_long_sub(ovc_store_free(handle), &vm->compressed_bytes);
+}
+
 /* Unmap and release one dropped slot; vm->lock is not held. */
 static void ovc_slot_release(struct ovc_vm *vm, struct ovc_slot_drop *d)
 {
@@ -151,6 +158,10 @@ static void ovc_slot_release(struct ovc_vm *vm, struct ovc_slot_drop *d)
 	struct ovc_frame *frame = ovc_slot_frame(d->entry);
 	struct page *page = ovc_slot_entry_page(d->entry);
 
+	if (!page) {	/* out: no page, nothing mapped */
+		ovc_slot_free_out(vm, ovc_slot_handle(d->entry));
+		return;
+	}
 	/* Wait for a racing fault that may have mapped it. */
 	lock_page(page);
 	if (frame || page_mapped(page))
@@ -170,7 +181,9 @@ static void ovc_slot_release(struct ovc_vm *vm, struct ovc_slot_drop *d)
  * @resident:	change of the VM's resident count
  * @shared:	change of the VM's shared or zero count (the frame's kind
  *		says which)
- * @release:	the old entry held memory: unmap it and drop the reference
+ * @out:	change of the VM's compressed count
+ * @release:	the old entry held memory or a stored copy: unmap it and
+ *		drop the reference, or free the copy
  */
 struct ovc_slot_step {
 	bool change;
@@ -178,13 +191,14 @@ struct ovc_slot_step {
 	int ballooned;
 	int resident;
 	int shared;
+	int out;
 	bool release;
 };
 
 /*
  * The transition of one slot holding @entry when a hole punch (@balloon)
  * or a truncate or teardown (!@balloon) drops it: a slot holding memory
- * becomes ballooned or is erased; a ballooned slot stays so on a punch
+ * or a stored copy (out) becomes ballooned or is erased; a ballooned slot stays so on a punch
  * and is erased otherwise.  A pure function (KUnit tests it).
  */
 static void ovc_slot_drop_step(const void *entry, bool balloon,
@@ -204,6 +218,9 @@ static void ovc_slot_drop_step(const void *entry, bool balloon,
 		break;
 	case OVC_SLOT_SHARED:
 		st->shared = -1;
+		break;
+	case OVC_SLOT_OUT:
+		st->out = -1;
 		break;
 	}
 	st->release = true;
@@ -259,6 +276,8 @@ void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 			if (st.shared)
 				atomic_long_add(st.shared,
 						ovc_slot_shared_counter(vm, frame));
+			if (st.out)
+				atomic_long_add(st.out, &vm->compressed);
 			if (!st.release)
 				continue;
 			batch[n].entry = entry;
@@ -314,6 +333,50 @@ repeat:
 	return page;
 }
 
+/*
+ * Read an out slot back in (swap-in): a new page, charged and placed as
+ * any (ovc_slot_alloc()), filled from the store under vm->lock, which
+ * keeps the copy from being freed meanwhile; the copy is freed once the
+ * slot holds the page.  One page at a time, no readahead: decompressing
+ * a neighbour costs what its own fault would, and a guest's neighbours
+ * need not be wanted (reclaim chose them at random).
+ * Return: the page, referenced; NULL if the slot is not out any more
+ * (the caller looks again); ERR_PTR(-ENOMEM), -ENOSPC or -EIO.
+ */
+static struct page *ovc_slot_load(struct ovc_vm *vm, pgoff_t index,
+				  struct vm_fault *vmf)
+{
+	struct page *new = ovc_slot_alloc(vm, vmf, false);
+	unsigned long handle;
+	int err;
+
+	if (IS_ERR(new))
+		return new;
+	new->index = index;
+	mutex_lock(&vm->lock);
+	handle = ovc_slot_handle(xa_load(&vm->slots, index));
+	if (!handle) {
+		mutex_unlock(&vm->lock);
+		put_page(new);
+		return NULL;
+	}
+	err = ovc_store_load(handle, new);
+	if (err) {
+		mutex_unlock(&vm->lock);
+		put_page(new);
+		return ERR_PTR(err);
+	}
+	ovc_slot_replace(vm, index, ovc_slot_mk_private(new));
+	atomic_long_dec(&vm->compressed);
+	ovc_slot_resident_add(vm, 1);
+	atomic_long_inc(&vm->swap_ins);
+	get_page(new);
+	mutex_unlock(&vm->lock);
+	ovc_slot_free_out(vm, handle);
+	trace_ovc_swap_in(vm->id, index);
+	return new;
+}
+
 /**
  * ovc_slot_get_page() - the page of a slot, allocated if empty
  * @vm:		the VM
@@ -335,7 +398,7 @@ repeat:
  * Return: the page with a reference the caller must put, NULL (only with
  * OVC_GET_NOALLOC), or ERR_PTR: -EFAULT if @index is past the end of the
  * file, -ENOMEM, -ENOSPC (size=), -EIO (a shared page lost to a memory
- * error, with OVC_GET_PRIVATE).
+ * error, with OVC_GET_PRIVATE; a stored copy that does not decompress).
  */
 struct page *ovc_slot_get_page(struct ovc_vm *vm, pgoff_t index,
 			       unsigned int flags, struct vm_fault *vmf)
@@ -355,6 +418,12 @@ again:
 		if (err)
 			return ERR_PTR(err);
 		goto again;
+	}
+	if (ovc_slot_kind(entry) == OVC_SLOT_OUT) {
+		page = ovc_slot_load(vm, index, vmf);
+		if (!page)
+			goto again;	/* the slot changed meanwhile */
+		return page;
 	}
 	if (flags & OVC_GET_NOALLOC)
 		return NULL;
@@ -381,7 +450,8 @@ again:
 		goto out_unlock;
 	}
 	entry = xa_load(&vm->slots, index);
-	if (ovc_slot_entry_page(entry)) {	/* a racing fault filled it */
+	if (ovc_slot_entry_page(entry) ||	/* a racing fault filled it */
+	    ovc_slot_kind(entry) == OVC_SLOT_OUT) {	/* or reclaim stored it */
 		mutex_unlock(&vm->lock);
 		if (new)
 			put_page(new);
@@ -605,6 +675,90 @@ int ovc_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	atomic_long_inc(&ovc_merges);
 	mutex_unlock(&vm->lock);
 	trace_ovc_merge(vm->id, index, frame->hash, frame->zero, insert);
+	return 0;
+}
+
+/**
+ * ovc_slot_isolate() - lock and unmap a private page for a slot change
+ * @vm:		the VM
+ * @index:	the slot
+ * @page:	its private page, referenced by the caller
+ * @nowait:	only trylock the page (reclaim: the shrinker may run with
+ *		any page lock held)
+ *
+ * On success @page is locked, unmapped from every mapping of the VM, not
+ * poisoned, and nothing but the slot and the caller holds it.  After the
+ * unmap a new mapping needs the page lock, so the contents can only change
+ * through a GUP pin (vhost, O_DIRECT, vfio) or a read()/write() in
+ * flight, which the reference count shows.  A page lost to a memory
+ * error is never read, nor merged or stored.
+ *
+ * Return: 0, -EAGAIN (the slot changed, or the page is locked and
+ * @nowait) or -EBUSY (pinned or in use, or poisoned).
+ */
+int ovc_slot_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		     bool nowait)
+{
+	if (nowait) {
+		if (!trylock_page(page))
+			return -EAGAIN;
+	} else {
+		lock_page(page);
+	}
+	if (xa_load(&vm->slots, index) != page) {
+		unlock_page(page);
+		return -EAGAIN;
+	}
+	if (unlikely(PageHWPoison(page))) {
+		unlock_page(page);
+		return -EBUSY;
+	}
+	unmap_mapping_pages(vm->inode->i_mapping, index, 1, false);
+	/* The slot's reference and the caller's, nothing else. */
+	if (page_count(page) != 2 || page_mapped(page) ||
+	    folio_maybe_dma_pinned(page_folio(page))) {
+		unlock_page(page);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/**
+ * ovc_slot_store() - point a private slot at its stored copy (swap-out)
+ * @vm:		the VM
+ * @index:	the slot
+ * @page:	its private page, isolated by the caller (ovc_slot_isolate())
+ * @handle:	the store's copy of @page
+ * @nowait:	only trylock vm->lock (the shrinker: an allocation under
+ *		vm->lock may be what reclaims)
+ *
+ * On success the slot's reference on @page is the caller's to put, and
+ * the slot owns @handle.
+ * Return: 0, or -EAGAIN if the slot no longer holds @page or vm->lock is
+ * taken and @nowait.
+ */
+int ovc_slot_store(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		   unsigned long handle, bool nowait)
+{
+	if (WARN_ON_ONCE(!handle || (handle & OVC_SLOT_TAG_SPECIAL)))
+		return -EINVAL;
+	if (nowait) {
+		if (!mutex_trylock(&vm->lock))
+			return -EAGAIN;
+	} else {
+		mutex_lock(&vm->lock);
+	}
+	if (xa_load(&vm->slots, index) != page) {
+		mutex_unlock(&vm->lock);
+		return -EAGAIN;
+	}
+	ovc_slot_replace(vm, index, ovc_slot_mk_out(handle));
+	ovc_slot_resident_add(vm, -1);
+	atomic_long_inc(&vm->compressed);
+	atomic_long_add(ovc_store_size(handle), &vm->compressed_bytes);
+	atomic_long_inc(&vm->swap_outs);
+	mutex_unlock(&vm->lock);
+	trace_ovc_swap_out(vm->id, index);
 	return 0;
 }
 

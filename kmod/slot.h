@@ -10,6 +10,9 @@
  *   tag 1: struct ovc_frame * a shared frame (content sharing, share.h)
  *   tag 3 (the value 3)     ballooned: released by a hole punch (balloon
  *                           inflation, free page reporting); reads as zero
+ *   tag 3, a handle         out: reclaimed without the guest, its bytes
+ *                           compressed in the store under this zsmalloc
+ *                           handle (store.h; handles are 8-byte aligned)
  *
  * Tag 2 is the xarray's internal-entry tag and is never used.  Per-slot
  * flags that change often (e.g. "sampled out") live in xarray marks, not in
@@ -29,6 +32,7 @@ enum ovc_slot_kind {
 	OVC_SLOT_PRIVATE,
 	OVC_SLOT_SHARED,
 	OVC_SLOT_BALLOONED,
+	OVC_SLOT_OUT,
 };
 
 /*
@@ -56,7 +60,8 @@ static inline enum ovc_slot_kind ovc_slot_kind(const void *entry)
 	case OVC_SLOT_TAG_SHARED:
 		return OVC_SLOT_SHARED;
 	default:
-		return OVC_SLOT_BALLOONED;
+		return xa_untag_pointer((void *)entry) ? OVC_SLOT_OUT :
+			OVC_SLOT_BALLOONED;
 	}
 }
 
@@ -73,6 +78,18 @@ static inline void *ovc_slot_mk_shared(struct ovc_frame *frame)
 static inline void *ovc_slot_mk_ballooned(void)
 {
 	return (void *)OVC_SLOT_TAG_SPECIAL;
+}
+
+static inline void *ovc_slot_mk_out(unsigned long handle)
+{
+	return xa_tag_pointer((void *)handle, OVC_SLOT_TAG_SPECIAL);
+}
+
+/* Return: the store handle of an out slot, or 0 for any other. */
+static inline unsigned long ovc_slot_handle(const void *entry)
+{
+	return ovc_slot_kind(entry) == OVC_SLOT_OUT ?
+		(unsigned long)xa_untag_pointer((void *)entry) : 0;
 }
 
 /* Return: the private page of a slot, or NULL if it holds none. */
@@ -133,6 +150,10 @@ int ovc_slot_unshare(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		     struct vm_fault *vmf);
 int ovc_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		      struct ovc_frame *frame, bool insert, u32 hash);
+int ovc_slot_store(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		   unsigned long handle, bool nowait);
+int ovc_slot_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page,
+		     bool nowait);
 void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 		       bool balloon);
 

@@ -12,6 +12,8 @@
  *   idle_tax_percent, host_budget_pages, ...		the rebalancer's
  *			knobs and state (balance.h), see
  *			docs/ABI/sysfs-kernel-mm-ovc
+ *   compress_max_percent, shrink, compressed_pages, ...	reclaim without
+ *			the guest: knobs and statistics (reclaim.h, store.h)
  *   vms/<id>/		one directory per VM, see ovc_vm_attrs below
  *
  * Stores parse with kstrto*() and answer -EINVAL for garbage or a value
@@ -25,10 +27,12 @@
 #include "balance.h"
 #include "balloon.h"
 #include "range.h"
+#include "reclaim.h"
 #include "sample.h"
 #include "scan.h"
 #include "share.h"
 #include "slot.h"
+#include "store.h"
 #include "sysfs.h"
 #include "vm.h"
 
@@ -388,6 +392,79 @@ OVC_ATTR_RW(_name)
 OVC_SAMPLE_KNOB(sample_period_ms, period_ms, ovc_sample_set_period);
 OVC_SAMPLE_KNOB(sample_pages, pages, ovc_sample_set_pages);
 
+static ssize_t compress_max_percent_show(struct kobject *kobj,
+					 struct kobj_attribute *attr,
+					 char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ovc_store_max_percent));
+}
+
+/* 0: store nothing more; at most 100 (of the host's RAM). */
+static ssize_t compress_max_percent_store(struct kobject *kobj,
+					  struct kobj_attribute *attr,
+					  const char *buf, size_t count)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(buf, 10, &v);
+	if (err)
+		return err;
+	if (v > 100)
+		return -EINVAL;
+	WRITE_ONCE(ovc_store_max_percent, v);
+	return count;
+}
+OVC_ATTR_RW(compress_max_percent);
+
+static ssize_t shrink_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(ovc_reclaim_shrink));
+}
+
+/* 0 or 1 only, as run; kstrtobool() would take "yes" and "n". */
+static ssize_t shrink_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(buf, 10, &v);
+	if (err)
+		return err;
+	if (v > 1)
+		return -EINVAL;
+	WRITE_ONCE(ovc_reclaim_shrink, v);
+	return count;
+}
+OVC_ATTR_RW(shrink);
+
+/* A compressed cache statistic. */
+#define OVC_STORE_STAT(_name, _field)					\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%ld\n",					\
+			  atomic_long_read(&ovc_store_stats._field));	\
+}									\
+OVC_ATTR_RO(_name)
+
+OVC_STORE_STAT(compressed_pages, pages);
+OVC_STORE_STAT(compressed_bytes, bytes);
+OVC_STORE_STAT(swap_outs, stores);
+OVC_STORE_STAT(swap_ins, loads);
+OVC_STORE_STAT(compress_rejects, rejects);
+OVC_STORE_STAT(store_errors, errors);
+
+static ssize_t compressed_pool_pages_show(struct kobject *kobj,
+					  struct kobj_attribute *attr,
+					  char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", ovc_store_pool_pages());
+}
+OVC_ATTR_RO(compressed_pool_pages);
+
 static struct attribute *ovc_attrs[] = {
 	&pages_resident_attr.attr,
 	&balloon_pages_attr.attr,
@@ -427,6 +504,16 @@ static struct attribute *ovc_attrs[] = {
 	&state_low_percent_attr.attr,
 	&low_waits_attr.attr,
 	&rebalances_attr.attr,
+	/* reclaim without the guest */
+	&compress_max_percent_attr.attr,
+	&shrink_attr.attr,
+	&compressed_pages_attr.attr,
+	&compressed_bytes_attr.attr,
+	&compressed_pool_pages_attr.attr,
+	&swap_outs_attr.attr,
+	&swap_ins_attr.attr,
+	&compress_rejects_attr.attr,
+	&store_errors_attr.attr,
 	NULL,
 };
 
@@ -569,6 +656,32 @@ OVC_VM_LONG_ATTR_RO(shared_pages, shared);
 OVC_VM_LONG_ATTR_RO(zero_pages, zero);
 OVC_VM_LONG_ATTR_RO(cow_breaks, cow_breaks);
 OVC_VM_LONG_ATTR_RO(merges, merges);
+OVC_VM_LONG_ATTR_RO(compressed_pages, compressed);
+OVC_VM_LONG_ATTR_RO(compressed_bytes, compressed_bytes);
+OVC_VM_LONG_ATTR_RO(swap_outs, swap_outs);
+OVC_VM_LONG_ATTR_RO(swap_ins, swap_ins);
+OVC_VM_LONG_ATTR_RO(store_errors, store_errors);
+
+/*
+ * Root only (mode 0200), as memory.reclaim: store this many of the VM's
+ * private pages now; -EAGAIN if fewer could be (pinned, incompressible,
+ * the store full).
+ */
+static ssize_t vm_reclaim_store(struct kobject *kobj,
+				struct kobj_attribute *attr,
+				const char *buf, size_t count)
+{
+	unsigned long pages;
+	int err;
+
+	err = kstrtoul(buf, 10, &pages);
+	if (err)
+		return err;
+	err = ovc_reclaim_request(kobj_to_vm(kobj), pages);
+	return err ? err : count;
+}
+static struct kobj_attribute vm_reclaim_attr =
+	__ATTR(reclaim, 0200, NULL, vm_reclaim_store);
 
 static ssize_t vm_faults_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
@@ -769,6 +882,13 @@ static struct attribute *ovc_vm_attrs[] = {
 	&vm_min_pages_attr.attr,
 	&vm_max_pages_attr.attr,
 	&vm_target_pages_attr.attr,
+	/* reclaim without the guest */
+	&vm_compressed_pages_attr.attr,
+	&vm_compressed_bytes_attr.attr,
+	&vm_swap_outs_attr.attr,
+	&vm_swap_ins_attr.attr,
+	&vm_store_errors_attr.attr,
+	&vm_reclaim_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(ovc_vm);

@@ -2,7 +2,8 @@
 /*
  * ovc tracepoints: events/ovc/ovc_merge and events/ovc/ovc_cow (sharing);
  * ovc_sample_period (idle sampling, sample.c); ovc_state, ovc_target and
- * ovc_reclaim (the rebalancer, balance.c).
+ * ovc_reclaim (the rebalancer, balance.c); ovc_swap_out and ovc_swap_in
+ * (a slot to and from the compressed cache, slot.c).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM ovc
@@ -145,6 +146,30 @@ TRACE_EVENT(ovc_sample_period,
 		  __entry->vm, __entry->sampled, __entry->touched,
 		  __entry->last, __entry->permille, __entry->active_pages,
 		  __entry->picked)
+);
+
+DECLARE_EVENT_CLASS(ovc_swap,
+	TP_PROTO(u64 vm, unsigned long index),
+	TP_ARGS(vm, index),
+	TP_STRUCT__entry(
+		__field(u64, vm)
+		__field(unsigned long, index)
+	),
+	TP_fast_assign(
+		__entry->vm = vm;
+		__entry->index = index;
+	),
+	TP_printk("vm=%llu index=%lu", __entry->vm, __entry->index)
+);
+
+DEFINE_EVENT(ovc_swap, ovc_swap_out,
+	TP_PROTO(u64 vm, unsigned long index),
+	TP_ARGS(vm, index)
+);
+
+DEFINE_EVENT(ovc_swap, ovc_swap_in,
+	TP_PROTO(u64 vm, unsigned long index),
+	TP_ARGS(vm, index)
 );
 
 #endif /* _OVC_TRACE_H */

@@ -189,7 +189,9 @@ void ovc_vm_destroy(struct ovc_vm *vm)
 	WARN_ON_ONCE(atomic_long_read(&vm->resident) ||
 		     atomic_long_read(&vm->ballooned) ||
 		     atomic_long_read(&vm->shared) ||
-		     atomic_long_read(&vm->zero));
+		     atomic_long_read(&vm->zero) ||
+		     atomic_long_read(&vm->compressed) ||
+		     atomic_long_read(&vm->compressed_bytes));
 	xa_destroy(&vm->slots);
 	ovc_zero_free(vm->zero_frame);
 	mem_cgroup_put(vm->memcg);

@@ -38,11 +38,12 @@
  *					 no page lock held; share.c)
  *         ovc_share_lock
  *       page lock			(fault, mkwrite, COW, write, zeroing,
- *					 slot release; never taken with
- *					 vm->lock held)
+ *					 slot release, reclaim; never taken
+ *					 with vm->lock held)
  *         vm->lock			(slot transitions)
  *           xa_lock(&vm->slots)	(inside the xarray API)
  *           ovc_share_lock		(spinlock: frame and hint table)
+ *           ovc_store_mutex		(the compressor: a swap-in; store.h)
  *         mapping->i_mmap_rwsem	(unmap_mapping_range)
  *
  *   ovc_balance_mutex			(a rebalance; balance.c)
@@ -62,6 +63,18 @@
  *					 page locked)
  *       mapping->i_mmap_rwsem	(unmap_mapping_pages)
  *
+ *   ovc_reclaim_mutex		(vms/<id>/reclaim, the shrinker; only
+ *					 tried in the shrinker, reclaim.c)
+ *     ovc_vms_lock			(held only to find one VM)
+ *     page lock			(storing a page; only tried in the
+ *					 shrinker)
+ *       ovc_store_mutex		(compressing it)
+ *       vm->lock			(the slot change; only tried in the
+ *					 shrinker)
+ *       mapping->i_mmap_rwsem	(unmap_mapping_pages)
+ *   The rebalancer stores pages too, under ovc_balance_mutex: the same
+ *   order from the page lock down.
+ *
  *   ovc_scan_mutex			(scanner work, rmap records, domains)
  *     ovc_zero_mutex			(a merge finding the zero frame
  *					 poisoned)
@@ -78,7 +91,9 @@
  *   core        vm.c (this object and its lifetime), scan.c, fault.c,
  *               file.c, balloon.c, sample.c, balance.c (the rebalancer)
  *   mechanisms  merge.c, slot.c + slot.h, share.c, range.c, policy.c
- *               (pure: the allocation policy)
+ *               (pure: the allocation policy), reclaim.c (choosing
+ *               pages to store, the shrinker), store.c (the compressed
+ *               cache)
  *
  * The core calls no interface and vm.c calls no other core file; the
  * scanner and sysfs hear of a VM's destruction and balloon target changes
@@ -158,6 +173,11 @@ struct ovc_vm_sample {
  * @cow_breaks:	copy-on-write breaks so far
  * @merges:	slots the scanner pointed at a frame so far (one per
  *		ovc:ovc_merge event)
+ * @compressed: out slots: their pages are in the compressed cache
+ * @compressed_bytes: the compressed bytes of those pages
+ * @swap_outs:	pages stored so far (reclaim without the guest)
+ * @swap_ins:	stored pages read back so far
+ * @store_errors: stores refused because the store was full so far
  * @faults:	page faults that mapped a page of the VM so far (->fault;
  *		write faults on a mapped page are not counted): a per-CPU
  *		counter, as every vCPU's first touch of a page comes here
@@ -209,6 +229,11 @@ struct ovc_vm {
 	atomic_long_t zero;
 	atomic_long_t cow_breaks;
 	atomic_long_t merges;
+	atomic_long_t compressed;
+	atomic_long_t compressed_bytes;
+	atomic_long_t swap_outs;
+	atomic_long_t swap_ins;
+	atomic_long_t store_errors;
 	struct percpu_counter faults;
 	u32 share_domain;
 	struct xarray rmap;

@@ -7,7 +7,10 @@
  * target the rebalancer changes.
  *
  * No sampler runs here: active_pages stays "unknown" (all active), so the
- * idle tax does not matter.  Every global knob is saved in the setup and
+ * idle tax does not matter.  Nor does reclaim without the guest, which the
+ * hard and low states start (ovcfs_reclaim_test has it): the compressed
+ * cache is closed (compress_max_percent=0), so resident pages change only
+ * by the tests' own faults.  Every global knob is saved in the setup and
  * restored in the teardown (host_budget_pages back to 0, automatic: a read
  * shows only the effective budget).
  */
@@ -31,6 +34,7 @@ static const char *const knobs[] = {
 FIXTURE(policy) {
 	struct ovc_vmfile a, b;
 	char saved[NKNOBS][32];
+	char compress_max[32];
 	int rebalances_fd;
 };
 
@@ -181,6 +185,11 @@ FIXTURE_SETUP(policy)
 		if (!self->saved[i][0])
 			OVC_SETUP_FAIL("%s/%s absent", OVC_SYSFS_ROOT, knobs[i]);
 	}
+	get_str("compress_max_percent", self->compress_max,
+		sizeof(self->compress_max));
+	if (!self->compress_max[0])
+		OVC_SETUP_FAIL("%s/compress_max_percent absent", OVC_SYSFS_ROOT);
+	ASSERT_EQ(0, ovc_sysfs_write("compress_max_percent", "0"));
 	self->rebalances_fd = ovc_sysfs_open("rebalances");
 	ASSERT_LE(0, self->rebalances_fd);
 	rebalances_fd = self->rebalances_fd;
@@ -220,6 +229,9 @@ FIXTURE_TEARDOWN(policy)
 		EXPECT_EQ(0, ovc_sysfs_write(knobs[i], self->saved[i]))
 			TH_LOG("%s=%s", knobs[i], self->saved[i]);
 	restore_thresholds(_metadata, self);
+	if (self->compress_max[0])
+		EXPECT_EQ(0, ovc_sysfs_write("compress_max_percent",
+					     self->compress_max));
 	/* b's teardown finds a still there, with the pages a test gave it */
 	if (self->a.resident_fd >= 0 && ovc_resident(&self->a) >= 0)
 		self->b.cnt.pages0 += ovc_resident(&self->a) - TOUCHED;

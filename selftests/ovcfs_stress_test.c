@@ -18,6 +18,10 @@
  *
  * Variants: "mmap" writes through the mapping only; "mixed" also uses
  * write() for a quarter of the updates and punches holes.
+ *
+ * All along, a storer process takes the VMs' private pages into the
+ * compressed cache as fast as it can (vms/<id>/reclaim), so that faults
+ * read pages back in while the scanner merges and writers COW and punch.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -65,6 +69,8 @@ FIXTURE(stress) {
 	struct ovc_share sh;
 	struct shared *shm;
 	pid_t pid[NPROC];
+	pid_t storer;
+	long long compressed0;
 };
 
 FIXTURE_VARIANT(stress) {
@@ -80,6 +86,7 @@ FIXTURE_SETUP(stress)
 
 	for (i = 0; i < NPROC; i++)
 		self->pid[i] = -1;
+	self->storer = -1;
 	self->shm = MAP_FAILED;
 	OVC_SHARE_SETUP_REQUIRE();
 	ASSERT_TRUE(ovc_is_ovcfs(ovc_mnt()));
@@ -92,6 +99,8 @@ FIXTURE_SETUP(stress)
 		 ovc_mnt(), getpid(), _metadata->name);
 	ASSERT_EQ(0, mkdir(self->dir, 0700)) TH_LOG("%s: %m", self->dir);
 	ASSERT_EQ(0, ovc_share_fast());
+	self->compressed0 = ovc_sysfs_value("compressed_pages");
+	ASSERT_LE(0, self->compressed0);
 }
 
 FIXTURE_TEARDOWN(stress)
@@ -104,6 +113,10 @@ FIXTURE_TEARDOWN(stress)
 			waitpid(self->pid[i], NULL, 0);
 		}
 	}
+	if (self->storer > 0) {
+		kill(self->storer, SIGKILL);
+		waitpid(self->storer, NULL, 0);
+	}
 	EXPECT_EQ(0, ovc_share_restore(&self->sh));
 	for (i = 0; i < OVC_NR_KNOBS; i++)
 		EXPECT_EQ(self->sh.knob0[i], ovc_knob(i))
@@ -111,6 +124,8 @@ FIXTURE_TEARDOWN(stress)
 	EXPECT_EQ(0, ovc_rm_rf(self->dir)) TH_LOG("rm %s: %m", self->dir);
 	EXPECT_EQ(self->cnt.nr_vms0, ovc_nr_vms(&self->cnt));
 	EXPECT_EQ(self->cnt.pages0, ovc_pages(&self->cnt));
+	EXPECT_EQ(self->compressed0, ovc_sysfs_value("compressed_pages"))
+		TH_LOG("compressed_pages not back after the test");
 	for (i = OVC_ST_SHARED; i <= OVC_ST_UNSHARED; i++)
 		EXPECT_EQ(0LL, ovc_stat(&self->sh, i))
 			TH_LOG("%s not 0 after the test", ovc_stat_names[i]);
@@ -340,6 +355,42 @@ static int writer_main(struct writer *w, unsigned long min_ops,
 	return w->r->errors ? 1 : 0;
 }
 
+/* --- the storer process ---------------------------------------------- */
+
+/*
+ * Until told to stop: store 64 private pages of each VM in turn (EAGAIN:
+ * fewer were there to take).  Return: 0, or 1 if a write failed otherwise.
+ */
+static int storer_main(const unsigned long long *ids, struct shared *shm)
+{
+	char rel[64];
+	int p, err;
+
+	while (!shm->stop) {
+		for (p = 0; p < NPROC; p++) {
+			snprintf(rel, sizeof(rel), "vms/%llu/reclaim", ids[p]);
+			err = ovc_sysfs_write(rel, "64");
+			if (err && err != EAGAIN) {
+				fprintf(stderr, "# storer: %s: %s\n", rel,
+					strerror(err));
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Sum of vms/<id>/@name over the test's VMs. */
+static long long vms_stat(const unsigned long long *ids, const char *name)
+{
+	long long sum = 0;
+	int p;
+
+	for (p = 0; p < NPROC; p++)
+		sum += ovc_sysfs_value("vms/%llu/%s", ids[p], name);
+	return sum;
+}
+
 /* --- the test ----------------------------------------------------------- */
 
 TEST_F_TIMEOUT(stress, integrity, 240)
@@ -355,6 +406,8 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 	const char *env_s = getenv("OVC_STRESS_SECONDS");
 	double secs = STRESS_SECONDS, t0, t1, t2, t3;
 	int fds[NPROC], p, running, errors = 0;
+	unsigned long long ids[NPROC];
+	struct ovc_vm_info info;
 	char path[PATH_MAX];
 
 	if (env && *env)
@@ -371,6 +424,8 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 		ASSERT_EQ(0, ftruncate(fds[p], PAGES * OVC_PG));
 		/* Replicas are other VMs: one domain for all. */
 		ASSERT_EQ(0, ovc_set_domain(fds[p], 1));
+		ASSERT_EQ(0, ovc_vm_info(fds[p], &info));
+		ids[p] = info.id;
 	}
 	/*
 	 * No sleep between passes, and passes as long as a few rounds: the
@@ -407,6 +462,11 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 		}
 	}
 
+	self->storer = fork();
+	ASSERT_LE(0, self->storer);
+	if (self->storer == 0)
+		_exit(storer_main(ids, self->shm));
+
 	/* Watch the sharing while they write. */
 	do {
 		running = 0;
@@ -434,6 +494,9 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 		usleep(5000);
 	} while (running);
 	t1 = ovc_now();
+	self->shm->stop = 1;	/* the storer too */
+	ASSERT_EQ(0, ovc_wait_child(self->storer)) TH_LOG("the storer failed");
+	self->storer = -1;
 
 	/* Unmerge everything under them, then they check once more. */
 	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 2));
@@ -463,6 +526,9 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 		close(fds[p]);
 	t3 = ovc_now();
 
+	ksft_print_msg("stress.%s: %lld pages stored, %lld read back\n",
+		       variant->use_write ? "mixed" : "mmap",
+		       vms_stat(ids, "swap_outs"), vms_stat(ids, "swap_ins"));
 	ksft_print_msg("stress.%s: %lu ops in %.1f s (unmerge %.1f s, last check %.1f s): %lu page writes (%lu by write(), %lu clears), %lu punches, %lu page checks; merged at most %lld slots (pages_sharing %lld, pages_zero %lld), %lld cow breaks, %lld full scans, %lld pinned, %lld stale hints\n",
 		       variant->use_write ? "mixed" : "mmap", all_ops, t1 - t0,
 		       t2 - t1, t3 - t2,
@@ -478,6 +544,9 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 	ASSERT_LT(0, max_sharing);
 	ASSERT_LT(0, max_zero);
 	ASSERT_LT(0, ovc_stat(&self->sh, OVC_ST_COW_BREAKS) - cow0);
+	/* ... and storing: pages went out and came back in. */
+	ASSERT_LT(0, vms_stat(ids, "swap_outs"));
+	ASSERT_LT(0, vms_stat(ids, "swap_ins"));
 }
 
 TEST_HARNESS_MAIN

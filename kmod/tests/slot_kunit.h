@@ -2,7 +2,8 @@
 /*
  * KUnit tests of the slot encoding (kmod/slot.h): every kind of entry is
  * built, decoded and stored in a real xarray, with real pages from
- * alloc_pages(), fake but aligned frame pointers and the ballooned marker;
+ * alloc_pages(), fake but aligned frame pointers, the ballooned marker and
+ * store handles (8-byte aligned, as zsmalloc's);
  * and the transition of one slot of each kind when a hole punch or a
  * truncate drops it (ovc_slot_drop_step()).
  *
@@ -29,6 +30,8 @@ enum slot_src {
 	SRC_FRAME_OBJ,	/* a real kmalloc()ed object of @val bytes */
 	SRC_FRAME_FAKE,	/* the address @val, never dereferenced */
 	SRC_BALLOON,	/* the ballooned marker */
+	SRC_OUT_OBJ,	/* a real kmalloc()ed 8-byte object as a store handle */
+	SRC_OUT_FAKE,	/* the handle @val, never dereferenced */
 };
 
 struct slot_case {
@@ -58,6 +61,10 @@ static const struct slot_case slot_cases[] = {
 	{ "shared: fake frame at the highest aligned address",
 	  SRC_FRAME_FAKE, 0, 0, ULONG_MAX & ~3UL, OVC_SLOT_SHARED },
 	{ "ballooned", SRC_BALLOON, 0, 0, 0, OVC_SLOT_BALLOONED },
+	{ "out: a kmalloc'ed handle", SRC_OUT_OBJ, 0, 0, 8, OVC_SLOT_OUT },
+	{ "out: handle 8", SRC_OUT_FAKE, 0, 0, 8, OVC_SLOT_OUT },
+	{ "out: the highest 8-byte aligned handle", SRC_OUT_FAKE, 0, 0,
+	  ULONG_MAX & ~7UL, OVC_SLOT_OUT },
 };
 
 static void slot_case_desc(const struct slot_case *c, char *desc)
@@ -94,8 +101,18 @@ static void slot_check_decode(struct kunit *test, const struct slot_case *c,
 		KUNIT_EXPECT_NOT_NULL(test, entry);
 		KUNIT_EXPECT_NULL(test, ovc_slot_page(entry));
 		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
+		KUNIT_EXPECT_EQ(test, ovc_slot_handle(entry), 0UL);
+		break;
+	case OVC_SLOT_OUT:
+		KUNIT_EXPECT_EQ(test, ovc_slot_handle(entry),
+				(unsigned long)ptr);
+		KUNIT_EXPECT_NULL(test, ovc_slot_page(entry));
+		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
+		KUNIT_EXPECT_FALSE(test, xa_is_internal(entry));
 		break;
 	}
+	if (c->kind != OVC_SLOT_OUT)
+		KUNIT_EXPECT_EQ(test, ovc_slot_handle(entry), 0UL);
 }
 
 /*
@@ -132,6 +149,15 @@ static void slot_round_trip_test(struct kunit *test)
 		break;
 	case SRC_BALLOON:
 		entry = ovc_slot_mk_ballooned();
+		break;
+	case SRC_OUT_OBJ:
+		ptr = kunit_kmalloc(test, c->val, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ptr);
+		entry = ovc_slot_mk_out((unsigned long)ptr);
+		break;
+	case SRC_OUT_FAKE:
+		ptr = (void *)c->val;
+		entry = ovc_slot_mk_out(c->val);
 		break;
 	}
 
@@ -191,7 +217,8 @@ static void slot_ballooned_marker_test(struct kunit *test)
 
 /* ---- ovc_slot_drop_step(): punch and truncate, one slot ---- */
 
-enum drop_src { DROP_EMPTY, DROP_PRIVATE, DROP_SHARED, DROP_BALLOONED };
+enum drop_src { DROP_EMPTY, DROP_PRIVATE, DROP_SHARED, DROP_BALLOONED,
+		DROP_OUT };
 
 struct drop_case {
 	const char *name;
@@ -201,6 +228,7 @@ struct drop_case {
 	enum ovc_slot_kind next;
 	int ballooned, resident, shared;
 	bool release;
+	int out;
 };
 
 static const struct drop_case drop_cases[] = {
@@ -220,6 +248,10 @@ static const struct drop_case drop_cases[] = {
 	  true, false, OVC_SLOT_BALLOONED, 0, 0, 0, false },
 	{ "truncate: ballooned is erased and uncounted", DROP_BALLOONED, false,
 	  true, OVC_SLOT_EMPTY, -1, 0, 0, false },
+	{ "punch: out becomes ballooned, its copy freed", DROP_OUT, true,
+	  true, OVC_SLOT_BALLOONED, 1, 0, 0, true, -1 },
+	{ "truncate: out is erased, its copy freed", DROP_OUT, false, true,
+	  OVC_SLOT_EMPTY, 0, 0, 0, true, -1 },
 };
 
 static void drop_case_desc(const struct drop_case *c, char *desc)
@@ -253,6 +285,9 @@ static void slot_drop_step_test(struct kunit *test)
 	case DROP_BALLOONED:
 		entry = ovc_slot_mk_ballooned();
 		break;
+	case DROP_OUT:
+		entry = ovc_slot_mk_out(0x1000);
+		break;
 	}
 
 	memset(&st, 0x5a, sizeof(st));
@@ -263,12 +298,16 @@ static void slot_drop_step_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.ballooned, c->ballooned);
 	KUNIT_EXPECT_EQ(test, st.resident, c->resident);
 	KUNIT_EXPECT_EQ(test, st.shared, c->shared);
+	KUNIT_EXPECT_EQ(test, st.out, c->out);
 	KUNIT_EXPECT_EQ(test, st.release, c->release);
 	/* Whatever the row, the slot holds no memory afterwards. */
 	KUNIT_EXPECT_NULL(test, ovc_slot_page(st.change ? st.next : entry));
 	KUNIT_EXPECT_NULL(test, ovc_slot_frame(st.change ? st.next : entry));
+	KUNIT_EXPECT_EQ(test, ovc_slot_handle(st.change ? st.next : entry),
+			0UL);
 	/* Memory is released exactly when a counter of memory drops. */
-	KUNIT_EXPECT_EQ(test, st.release, st.resident + st.shared == -1);
+	KUNIT_EXPECT_EQ(test, st.release,
+			st.resident + st.shared + st.out == -1);
 
 	if (page)
 		__free_page(page);

@@ -27,6 +27,7 @@ why=()
 fail() { why+=("$*"); echo "demo: FAIL: $*"; }
 
 loaded=0 ovcfs=0
+modprobe -qa zsmalloc lz4	# ovc.ko needs them (runner.sh says why)
 if insmod "$ko"; then loaded=1; else fail "insmod $ko failed"; fi
 mkdir -p $mnt
 if ((loaded)) && mount -t ovcfs ovc $mnt; then

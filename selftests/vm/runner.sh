@@ -19,6 +19,11 @@ kmsg() { echo "ovc-vm: $*" >/dev/kmsg; }
 
 echo "# ovc-vm: kernel $(uname -r), $(nproc) cpus"
 loaded=0 mounted=0
+# ovc.ko needs zsmalloc and the lz4 compressor (the compressed cache):
+# modprobe ovc would load zsmalloc, and the crypto API asks for lz4 through
+# the kernel's modprobe helper, which runs in the initramfs here, outside
+# the 9p root's /lib/modules.
+modprobe -qa zsmalloc lz4
 if [[ -f $OVC_KO ]] && insmod "$OVC_KO"; then loaded=1; fi
 tap $((!loaded)) "insmod $OVC_KO"
 mkdir -p "$OVC_MNT"

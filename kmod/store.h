@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ovc compressed cache (store.c): where a reclaimed guest page goes.
+ *
+ * DOC: Compressed cache
+ *
+ * As ESX's memory compression and Linux's zswap: a page taken from a VM
+ * without the guest's help (reclaim.c) is compressed with LZ4 (the
+ * kernel's crypto API, "lz4") and kept in a zsmalloc pool when the result
+ * is at most half a page; the slot then records the zsmalloc handle (slot
+ * state "out", slot.h).  A page that does not compress that well is not
+ * stored (-E2BIG, counted in compress_rejects): it stays resident.  The
+ * pool may hold at most compress_max_percent of the host's RAM; past it a
+ * store fails with -ENOSPC (counted in store_errors, one rate-limited log
+ * line), and the page stays resident.  Nothing is ever dropped.
+ *
+ * An object is the compressed length (a u16) followed by the LZ4 stream.
+ *
+ * Locking: ovc_store_mutex (store.c) protects the one compressor and its
+ * buffer; it is a leaf: nothing is taken inside it but zsmalloc's own
+ * locks, and no allocation under it may enter direct reclaim, so the
+ * shrinker may take it.
+ */
+#ifndef _OVC_STORE_H
+#define _OVC_STORE_H
+
+#include <linux/atomic.h>
+#include <linux/mm_types.h>
+#include <linux/types.h>
+
+/**
+ * struct ovc_store_stats - the compressed cache's global counters
+ * @pages:	pages held compressed
+ * @bytes:	their compressed bytes (without zsmalloc's overhead)
+ * @stores:	pages stored so far (swap-outs)
+ * @loads:	pages read back so far (swap-ins)
+ * @rejects:	pages that did not compress to half a page
+ * @errors:	stores refused because the cache was full or an allocation
+ *		failed
+ */
+struct ovc_store_stats {
+	atomic_long_t pages;
+	atomic_long_t bytes;
+	atomic_long_t stores;
+	atomic_long_t loads;
+	atomic_long_t rejects;
+	atomic_long_t errors;
+};
+
+extern struct ovc_store_stats ovc_store_stats;
+
+/* At most this percentage of the host's RAM is compressed cache. */
+extern unsigned int ovc_store_max_percent;
+
+int ovc_store_room(void);
+int ovc_store_page(struct page *page, unsigned long *handle);
+int ovc_store_load(unsigned long handle, struct page *page);
+unsigned int ovc_store_size(unsigned long handle);
+unsigned int ovc_store_free(unsigned long handle);
+unsigned long ovc_store_pool_pages(void);
+
+int ovc_store_init(void);
+void ovc_store_exit(void);
+
+#endif /* _OVC_STORE_H */

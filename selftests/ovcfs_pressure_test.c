@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host memory pressure gives ovc memory back (issue 10): a VM file holds
+ * 60 % of the test VM's RAM, then an anonymous process asks for 50 %.
+ * The test VM has no swap, so only ovc's shrinker can make room, by
+ * storing the VM's pages in the compressed cache.  Before it, both were
+ * OOM-killed.  The hog must complete, the VM file must verify afterwards,
+ * and /proc/vmstat's oom_kill must not move.
+ *
+ * The VM's pages compress (a 64-byte pattern, then a byte repeated), as
+ * an idle guest's mostly do; pages that do not compress need the swap
+ * store, which ovc does not have yet.
+ */
+#define _GNU_SOURCE
+#include <sys/wait.h>
+#include "ovc_test_util.h"
+
+#define HEAD	64
+
+static void fill_page(char *pg, size_t index)
+{
+	ovc_fill(pg, HEAD, index * OVC_PG, 21);
+	memset(pg + HEAD, (int)(index & 0xff) | 1, OVC_PG - HEAD);
+}
+
+static bool page_ok(const char *pg, size_t index)
+{
+	const char c = (char)((index & 0xff) | 1);
+	size_t j;
+
+	if (ovc_check(pg, HEAD, index * OVC_PG, 21) != -1)
+		return false;
+	for (j = HEAD; j < OVC_PG; j++)
+		if (pg[j] != c)
+			return false;
+	return true;
+}
+
+/* A /proc/meminfo or /proc/vmstat value (@key ends with its separator). */
+static long long proc_value(const char *file, const char *key)
+{
+	char line[256];
+	long long v = -1;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key))) {
+			v = atoll(line + strlen(key));
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+OVC_VMFILE_FIXTURE();
+
+TEST_F(vmfile, anonymous_hog_completes)
+{
+	struct ovc_vmfile *f = &self->f;
+	long long total_kb = proc_value("/proc/meminfo", "MemTotal:");
+	long long ooms = proc_value("/proc/vmstat", "oom_kill ");
+	size_t vm_pages, hog_bytes, i, bad = 0;
+	char shrink[8] = "";
+	int fd, status;
+	pid_t pid;
+
+	ASSERT_LT(0, total_kb);
+	ASSERT_LE(0, ooms);
+	fd = ovc_sysfs_open("shrink");
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, ovc_sysfs_str(fd, shrink, sizeof(shrink)));
+	close(fd);
+	ASSERT_STREQ("1", shrink) TH_LOG("the shrinker is off by default");
+	vm_pages = total_kb / 4 * 60 / 100;
+	hog_bytes = total_kb * 1024 / 2;
+	ovc_vmfile_map(_metadata, f, vm_pages * OVC_PG);
+	for (i = 0; i < vm_pages; i++)
+		fill_page(f->map + i * OVC_PG, i);
+	TH_LOG("VM file %zu MiB resident, hog %zu MiB, MemTotal %lld MiB",
+	       (size_t)ovc_resident(f) / 256, hog_bytes >> 20, total_kb >> 10);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char *hog = mmap(NULL, hog_bytes, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		size_t off;
+
+		if (hog == MAP_FAILED)
+			_exit(2);
+		for (off = 0; off < hog_bytes; off += OVC_PG)
+			hog[off] = (char)(off >> 12) | 1;
+		for (off = 0; off < hog_bytes; off += OVC_PG)
+			if (hog[off] != ((char)(off >> 12) | 1))
+				_exit(3);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the hog %s %d", WIFEXITED(status) ? "exited" :
+		       "was killed by signal",
+		       WIFEXITED(status) ? WEXITSTATUS(status) :
+		       WTERMSIG(status));
+	EXPECT_EQ(ooms, proc_value("/proc/vmstat", "oom_kill "))
+		TH_LOG("the OOM killer ran");
+	TH_LOG("after the hog: %lld pages resident, %lld compressed",
+	       ovc_resident(f),
+	       ovc_sysfs_value("vms/%llu/compressed_pages", f->id));
+	EXPECT_LT(0, ovc_sysfs_value("vms/%llu/swap_outs", f->id));
+
+	for (i = 0; i < vm_pages; i++)
+		if (!page_ok(f->map + i * OVC_PG, i) && !bad++)
+			TH_LOG("page %zu differs", i);
+	EXPECT_EQ(0UL, bad) TH_LOG("%zu pages differ", bad);
+}
+
+TEST_HARNESS_MAIN
