@@ -1178,7 +1178,8 @@ static int cmd_metrics(struct ctl *ctl, int argc, char **argv)
 /* top's columns: esxtop's memory screen, virt-top's rates. */
 static const int top_columns[] = {
 	COL_ID, COL_NAME, COL_RESIDENT, COL_SHARED, COL_ZERO, COL_MCTL, COL_SWAPPED,
-	COL_ACTIVE, COL_TARGET, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE,
+	COL_ZIP, COL_ACTIVE, COL_TARGET, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE,
+	COL_SWPIN_RATE,
 };
 
 /* One sample of the module: the global numbers and every VM. */
@@ -1258,7 +1259,7 @@ static void top_rates(const struct top_sample *prev, struct top_sample *cur)
 		struct vm_rates *r = &cur->rates[i];
 		double dt = prev ? cur->when - prev->when : 0;
 
-		r->merge = r->cow = r->fault = -1;
+		r->merge = r->cow = r->fault = r->swap_in = -1;
 		/* both lists are sorted by id */
 		while (prev && j < prev->nr && prev->vms[j].id < v->id)
 			j++;
@@ -1280,6 +1281,9 @@ static void top_rates(const struct top_sample *prev, struct top_sample *cur)
 		if ((v->known & p->known & OVC_VM_FAULTS) &&
 		    ovc_rate(p->faults, v->faults, dt, &r->fault))
 			r->fault = -1;
+		if ((v->known & p->known & OVC_VM_SWAP_INS) &&
+		    ovc_rate(p->swap_ins, v->swap_ins, dt, &r->swap_in))
+			r->swap_in = -1;
 	}
 }
 
@@ -1326,13 +1330,29 @@ static void top_summary(const struct ctl *ctl, const struct top_sample *prev,
 			  prev ? prev->scanned : 0, cur->scanned, dt);
 	print_global_rate("low-state waits/s", prev && prev->have_low_waits &&
 			  cur->have_low_waits, prev ? prev->low_waits : 0, cur->low_waits, dt);
+	/* The compressed cache (issue 10): a third line on a module with it. */
+	if (st->known & OVC_STAT_COMPRESSED) {
+		format_pages(ctl, st->compressed_pages, a, sizeof(a));
+		printf("\nCompressed %s", a);
+		if (st->known & OVC_STAT_POOL) {
+			format_pages(ctl, st->compressed_pool_pages, b, sizeof(b));
+			printf(" in a %s pool", b);
+		}
+		print_global_rate("swap-outs/s", ps && (ps->known & st->known & OVC_STAT_SWAP_OUTS),
+				  ps ? ps->swap_outs : 0, st->swap_outs, dt);
+		print_global_rate("swap-ins/s", ps && (ps->known & st->known & OVC_STAT_SWAP_INS),
+				  ps ? ps->swap_ins : 0, st->swap_ins, dt);
+		if (st->known & OVC_STAT_STORE_ERRORS)
+			printf(", store errors %" PRIu64, st->store_errors);
+	}
 	printf("\n\n");
 }
 
 /* --record: a CSV header, then one row per VM per sample. */
 static const char *const record_header =
 	"time,id,name,resident_bytes,shared_bytes,zero_bytes,ballooned_bytes,swapped_bytes,"
-	"active_percent,target_bytes,merges_per_s,cow_per_s,faults_per_s";
+	"active_percent,target_bytes,merges_per_s,cow_per_s,faults_per_s,"
+	"compressed_bytes,swap_ins,swap_ins_per_s";	/* new columns go last */
 
 static void record_bytes(FILE *f, const struct ovc_vm_stat *vm, unsigned int bit, uint64_t pages)
 {
@@ -1374,6 +1394,15 @@ static void top_record(FILE *f, const struct top_sample *s)
 		record_rate(f, s->rates[i].merge);
 		record_rate(f, s->rates[i].cow);
 		record_rate(f, s->rates[i].fault);
+		if (vm->known & OVC_VM_COMPRESSED_BYTES)	/* already bytes */
+			fprintf(f, ",%" PRIu64, vm->compressed_bytes);
+		else
+			fputc(',', f);
+		if (vm->known & OVC_VM_SWAP_INS)		/* the counter */
+			fprintf(f, ",%" PRIu64, vm->swap_ins);
+		else
+			fputc(',', f);
+		record_rate(f, s->rates[i].swap_in);
 		fputc('\n', f);
 	}
 	if (fflush(f) || ferror(f))

@@ -425,12 +425,12 @@ fails "metrics with an argument" "ovcctl: metrics: unexpected argument 'x'" "$OV
 "$OVCCTL" top -n 2 -d 0.1 >"$tmp/top" 2>"$tmp/err"; rc=$?
 ok "top -n 2 -d 0.1 exits 0 (not a terminal)" test $rc -eq 0 -a ! -s "$tmp/err"
 ok "... two frames, each with the summary and the header" \
-	test "$(grep -c '^ovcctl top - ' "$tmp/top"),$(grep -cE '^ +ID +NAME +RESIDENT +SHARED +ZERO +MCTL +SWAPPED +ACTIVE% +TARGET +MERGE/s +COW/s +FAULT/s$' "$tmp/top")" = 2,2
+	test "$(grep -c '^ovcctl top - ' "$tmp/top"),$(grep -cE '^ +ID +NAME +RESIDENT +SHARED +ZERO +MCTL +SWAPPED +ZIP +ACTIVE% +TARGET +MERGE/s +COW/s +FAULT/s +SWPIN/s$' "$tmp/top")" = 2,2
 ok "... plain text: no terminal control codes" bash -c "! grep -q $'\033' '$tmp/top'"
 ok "... a row per VM per frame, ids in order" \
 	test "$(awk '$1 ~ /^[0-9]+$/ { print $1 }' "$tmp/top" | paste -sd,)" = "1,2,3,10,1,2,3,10"
 ok "... the first frame has no rates, missing files show -" \
-	grep -qE '^ +10 /guests/big +0B +- +- +- +- +- +28KiB +- +- +-$' <(sed -n '/^ovcctl top/,/^$/!p' "$tmp/top" | head -n 5)
+	grep -qE '^ +10 /guests/big +0B +- +- +- +- +- +- +28KiB +- +- +- +-$' <(sed -n '/^ovcctl top/,/^$/!p' "$tmp/top" | head -n 5)
 (for _ in $(seq 100); do
 	[ "$(wc -l 2>/dev/null <"$tmp/rec.csv")" -ge 5 ] && break
 	sleep 0.05
@@ -441,14 +441,14 @@ echo 47 >"$vm10/merges"; echo 53 >"$vm10/faults"; echo 140 >"$root/merges") &
 wait
 ok "top --record exits 0" test $rc -eq 0 -a ! -s "$tmp/err"
 ok "--record: the header" test "$(head -n1 "$tmp/rec.csv")" = \
-	"time,id,name,resident_bytes,shared_bytes,zero_bytes,ballooned_bytes,swapped_bytes,active_percent,target_bytes,merges_per_s,cow_per_s,faults_per_s"
+	"time,id,name,resident_bytes,shared_bytes,zero_bytes,ballooned_bytes,swapped_bytes,active_percent,target_bytes,merges_per_s,cow_per_s,faults_per_s,compressed_bytes,swap_ins,swap_ins_per_s"
 ok "--record: one row per VM per sample" test "$(wc -l <"$tmp/rec.csv")" -eq $((1 + 2 * 4))
 ok "--record: a name with a quote and a comma quoted per RFC 4180" \
 	grep -qF ',3,"/we""ird\vm, x",4096,,,,,,,,,' "$tmp/rec.csv"
-ok "--record: CSV readers get 13 fields a row and the name back" python3 -c '
+ok "--record: CSV readers get 16 fields a row and the name back" python3 -c '
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
-assert all(len(r) == 13 for r in rows), rows
+assert all(len(r) == 16 for r in rows), rows
 assert [r[2] for r in rows[1:5]] == ["/vm1", "/vm2 (deleted)", "/we\"ird\\vm, x", "/guests/big"], rows' "$tmp/rec.csv"
 rate() {	# rate SAMPLE ID FIELD: that field of VM ID's row in sample SAMPLE (1, 2)
 	awk -F, -v s="$1" -v id="$2" -v f="$3" 'NR > 1 && $2 == id && ++k == s { print $f }' "$tmp/rec.csv"
@@ -466,7 +466,7 @@ ok "top: the summary's merges/s from the root's merges counter (+40; the estimat
 	grep -qE ', merges/s (3[6-9]|40)\.[0-9], COW/s' "$tmp/top"
 ok "--record: a VM without the counters has no rates" test "$(rate 2 2 11),$(rate 2 2 12)" = ","
 ok "top: the same rates in the table (and COW/s of the summary, global)" \
-	bash -c "grep -qE '^ +1 /vm1 .* (29|30)\.[0-9] +(9\.9|10\.0) +-$' '$tmp/top' && grep -qE ', COW/s (9\.9|10\.0),' '$tmp/top'"
+	bash -c "grep -qE '^ +1 /vm1 .* (29|30)\.[0-9] +(9\.9|10\.0) +- +-$' '$tmp/top' && grep -qE ', COW/s (9\.9|10\.0),' '$tmp/top'"
 if command -v gnuplot >/dev/null; then
 	ok "bench/plot turns the recording into a PNG" bash -c \
 		"'$here/../bench/plot' '$tmp/rec.csv' >/dev/null && test \"\$(head -c 8 '$tmp/rec.png' | od -An -tx1 | tr -d ' ')\" = 89504e470d0a1a0a"
