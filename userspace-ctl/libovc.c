@@ -265,6 +265,10 @@ const struct ovc_knob ovc_knobs[] = {
 	  "private pages the scanner looks at per pass" },
 	{ "sleep_millisecs", "sleep_millisecs", OVC_KNOB_NUMBER, 0, 60000, 0,
 	  "the scanner's pause between passes" },
+	{ "compress_max", "compress_max_percent", OVC_KNOB_NUMBER, 0, 100, 0,
+	  "the compressed cache's bound, percent of host RAM; 0 stores nothing more" },
+	{ "shrink", "shrink", OVC_KNOB_SWITCH, 0, 1, 0,
+	  "on: the kernel's memory-pressure shrinker stores VM pages compressed" },
 };
 
 const size_t ovc_nr_knobs = sizeof(ovc_knobs) / sizeof(ovc_knobs[0]);

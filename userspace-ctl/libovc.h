@@ -202,7 +202,7 @@ struct ovc_knob {
 	const char *help;	/* one line, for listings */
 };
 
-#define OVC_NR_KNOBS 15
+#define OVC_NR_KNOBS 17
 extern const struct ovc_knob ovc_knobs[OVC_NR_KNOBS];
 extern const size_t ovc_nr_knobs;	/* OVC_NR_KNOBS */
 
