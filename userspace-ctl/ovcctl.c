@@ -633,17 +633,17 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-/* SIZE as a number of pages; exits on a bad one. */
-static uint64_t parse_balloon_size(const char *arg)
+/* SIZE of command @cmd (balloon, reclaim) as a number of pages; exits on a bad one. */
+static uint64_t parse_pages_size(const char *cmd, const char *arg)
 {
 	uint64_t bytes;
 
 	if (ovc_parse_size(arg, page_size, &bytes))
-		errx(EXIT_FAILURE, "balloon: SIZE: '%s' is not a size (bytes, or a number "
-		     "with K, M, G, T or p)", arg);
+		errx(EXIT_FAILURE, "%s: SIZE: '%s' is not a size (bytes, or a number "
+		     "with K, M, G, T or p)", cmd, arg);
 	if (bytes % page_size)
-		errx(EXIT_FAILURE, "balloon: SIZE %s is not a multiple of the page size (%ld)",
-		     arg, page_size);
+		errx(EXIT_FAILURE, "%s: SIZE %s is not a multiple of the page size (%ld)",
+		     cmd, arg, page_size);
 	return bytes / page_size;
 }
 
@@ -722,7 +722,7 @@ static int cmd_balloon(struct ctl *ctl, int argc, char **argv)
 	(void)ctl;
 	if (argc != 3)
 		errx(EXIT_FAILURE, "balloon: expected VM and SIZE, e.g. 'balloon 1 512M'");
-	pages = parse_balloon_size(argv[2]);
+	pages = parse_pages_size("balloon", argv[2]);
 	errno = 0;
 	id = strtoull(argv[1], &end, 10);
 	if (isdigit((unsigned char)*argv[1]) && !*end && !errno)
@@ -969,6 +969,38 @@ static int cmd_set(struct ctl *ctl, int argc, char **argv)
 	if (ovc_vm_policy_write(dir, &pol, &vm, &file, print_write))
 		err(EXIT_FAILURE, "set: cannot write %s/vms/%" PRIu64 "/%s", ovc_sysfs_root(),
 		    vm.id, file);
+	ovc_vm_stat_clear(&vm);
+	close(dir);
+	close(root);
+	return EXIT_SUCCESS;
+}
+
+/*
+ * reclaim VM SIZE: store that much of the VM's private memory in the
+ * compressed cache now (vms/<id>/reclaim, like cgroup v2's memory.reclaim).
+ */
+static int cmd_reclaim(struct ctl *ctl, int argc, char **argv)
+{
+	struct ovc_vm_stat vm;
+	uint64_t pages;
+	int root, dir;
+
+	(void)ctl;
+	if (argc != 3)
+		errx(EXIT_FAILURE, "reclaim: expected VM and SIZE, e.g. 'reclaim 1 256M' or "
+		     "'reclaim 1 1000p'");
+	pages = parse_pages_size("reclaim", argv[2]);
+	root = open_vm("reclaim", argv[1], &vm, &dir);
+	if (ovc_write_u64(dir, "reclaim", pages)) {
+		if (errno == ENOENT)
+			errx(EXIT_FAILURE, "reclaim: %s/vms/%" PRIu64 " has no reclaim (a module "
+			     "without the compressed cache)", ovc_sysfs_root(), vm.id);
+		if (errno == EAGAIN)
+			errx(EXIT_FAILURE, "reclaim: VM %" PRIu64 ": fewer than %" PRIu64 " pages "
+			     "could be stored compressed (%s)", vm.id, pages, argv[2]);
+		err(EXIT_FAILURE, "reclaim: cannot write %s/vms/%" PRIu64 "/reclaim",
+		    ovc_sysfs_root(), vm.id);
+	}
 	ovc_vm_stat_clear(&vm);
 	close(dir);
 	close(root);
@@ -1540,6 +1572,8 @@ static const struct command commands[] = {
 	  "set a VM's sharing group (0..4294967294) or own; alone: print it", 0 },
 	{ "set",     cmd_set,     "VM KEY=VALUE...",
 	  "set a VM's shares=N, min=SIZE, max=SIZE|size for the memory policy", 0 },
+	{ "reclaim", cmd_reclaim, "VM SIZE",
+	  "store that much of a VM's memory compressed now (VM: id or ovcfs file)", 0 },
 	{ "tune",    cmd_tune,    "[KEY=VALUE...]",
 	  "set the module's policy knobs; alone: list them", 0 },
 	{ "top",     cmd_top,     "[-d SEC] [-n N]",
