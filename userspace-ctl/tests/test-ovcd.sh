@@ -55,7 +55,7 @@ vm_conf() {	# vm_conf NAME FILE SOCKET [EXTRA LINE]
 	printf '[vm %s]\nfile = %s\nqmp = %s\n%s\n' "$1" "$tmp/$2" "$tmp/$3.qmp" "${4:-}"
 }
 
-echo "1..167"
+echo "1..168"
 
 # --- configuration errors: exit 2, "ovcd: FILE:LINE: FIELD: PROBLEM" ---------
 conf_err "unknown key: its line and name" "4: frob: unknown key in [vm a] (expected file, backend, qmp, domain, balloon_qom_path, shares, min, max or share_group)" <<EOF
@@ -174,6 +174,10 @@ ok "ovcctl balloon ID SIZE writes the target in pages" \
 	bash -c "'$OVCCTL' balloon 3 64M && grep -qx $(((64 << 20) / pg)) '$OVC_SYSFS/vms/3/balloon_target_pages'"
 ok "ovcctl balloon FILE Np goes through the (emulated) ioctl" \
 	bash -c "'$OVCCTL' balloon '$tmp/vm-good' 100p && grep -qx 100 '$OVC_SYSFS/vms/3/balloon_target_pages'"
+: >"$OVC_SYSFS/vms/3/reclaim"
+ok "ovcctl reclaim FILE SIZE: the VM's id from the (emulated) OVC_IOC_VM_INFO, vms/ID/reclaim written" \
+	bash -c "'$OVCCTL' reclaim '$tmp/vm-good' 8M && grep -qx $(((8 << 20) / pg)) '$OVC_SYSFS/vms/3/reclaim'"
+rm "$OVC_SYSFS/vms/3/reclaim"
 "$OVCCTL" balloon 3 1G >/dev/null 2>"$tmp/err"
 ok "ovcctl balloon refuses more than the VM's memory" \
 	grep -qF "ovcctl: balloon: SIZE 1G is more than VM 3's memory (256MiB)" <(test $? -eq 1 && cat "$tmp/err")
