@@ -236,12 +236,17 @@ static void vm_key(struct parser *p, const char *name, const char *val)
 	}
 }
 
-/* The module's knobs that [global] may set (not the state thresholds). */
+/*
+ * The module's knobs that [global] may set: not the state thresholds, nor
+ * (yet) the compressed cache's compress_max and shrink, which only ovcctl
+ * tune sets for now (their bits, 8 << index, would also run into G_URI).
+ */
 static const struct ovc_knob *global_knob(const char *name)
 {
 	const struct ovc_knob *k = ovc_knob_find(name);
 
-	return k && strncmp(k->key, "state_", 6) ? k : NULL;
+	return k && strncmp(k->key, "state_", 6) && strcmp(k->key, "compress_max") &&
+	       strcmp(k->key, "shrink") ? k : NULL;
 }
 
 /* [global]'s own keys; the knobs' bits follow (8 << knob index). */

@@ -50,6 +50,26 @@ static const struct {
 	{ "swapped_pages",  OVC_VM_SWAPPED,  offsetof(struct ovc_vm_stat, swapped_pages) },
 	{ "merges",         OVC_VM_MERGES,   offsetof(struct ovc_vm_stat, merges) },
 	{ "faults",         OVC_VM_FAULTS,   offsetof(struct ovc_vm_stat, faults) },
+	{ "compressed_pages", OVC_VM_COMPRESSED, offsetof(struct ovc_vm_stat, compressed_pages) },
+	{ "compressed_bytes", OVC_VM_COMPRESSED_BYTES, offsetof(struct ovc_vm_stat, compressed_bytes) },
+	{ "swap_outs",      OVC_VM_SWAP_OUTS, offsetof(struct ovc_vm_stat, swap_outs) },
+	{ "swap_ins",       OVC_VM_SWAP_INS, offsetof(struct ovc_vm_stat, swap_ins) },
+	{ "store_errors",   OVC_VM_STORE_ERRORS, offsetof(struct ovc_vm_stat, store_errors) },
+};
+
+/* The optional global files that are one number each, read the same way. */
+static const struct {
+	const char *file;
+	unsigned int bit;
+	size_t offset;
+} stat_numbers[] = {
+	{ "compressed_pages", OVC_STAT_COMPRESSED, offsetof(struct ovc_stat, compressed_pages) },
+	{ "compressed_bytes", OVC_STAT_COMPRESSED_BYTES, offsetof(struct ovc_stat, compressed_bytes) },
+	{ "compressed_pool_pages", OVC_STAT_POOL, offsetof(struct ovc_stat, compressed_pool_pages) },
+	{ "swap_outs",      OVC_STAT_SWAP_OUTS, offsetof(struct ovc_stat, swap_outs) },
+	{ "swap_ins",       OVC_STAT_SWAP_INS, offsetof(struct ovc_stat, swap_ins) },
+	{ "compress_rejects", OVC_STAT_REJECTS, offsetof(struct ovc_stat, compress_rejects) },
+	{ "store_errors",   OVC_STAT_STORE_ERRORS, offsetof(struct ovc_stat, store_errors) },
 };
 
 const char *ovc_sysfs_root(void)
@@ -245,6 +265,10 @@ const struct ovc_knob ovc_knobs[] = {
 	  "private pages the scanner looks at per pass" },
 	{ "sleep_millisecs", "sleep_millisecs", OVC_KNOB_NUMBER, 0, 60000, 0,
 	  "the scanner's pause between passes" },
+	{ "compress_max", "compress_max_percent", OVC_KNOB_NUMBER, 0, 100, 0,
+	  "the compressed cache's bound, percent of host RAM; 0 stores nothing more" },
+	{ "shrink", "shrink", OVC_KNOB_SWITCH, 0, 1, 0,
+	  "on: the kernel's memory-pressure shrinker stores VM pages compressed" },
 };
 
 const size_t ovc_nr_knobs = sizeof(ovc_knobs) / sizeof(ovc_knobs[0]);
@@ -437,6 +461,8 @@ void ovc_format_share_domain(uint64_t domain, char *buf, size_t len)
 
 int ovc_read_stat(int root, struct ovc_stat *st)
 {
+	size_t i;
+
 	memset(st, 0, sizeof(*st));
 	if (ovc_read_u64(root, "pages_resident", &st->pages_resident) ||
 	    ovc_read_u64(root, "nr_vms", &st->nr_vms))
@@ -456,6 +482,12 @@ int ovc_read_stat(int root, struct ovc_stat *st)
 		st->known |= OVC_STAT_FREE;
 	if (!ovc_read_u64(root, "merges", &st->merges))
 		st->known |= OVC_STAT_MERGES;
+	for (i = 0; i < sizeof(stat_numbers) / sizeof(stat_numbers[0]); i++) {
+		uint64_t *field = (uint64_t *)((char *)st + stat_numbers[i].offset);
+
+		if (!ovc_read_u64(root, stat_numbers[i].file, field))
+			st->known |= stat_numbers[i].bit;
+	}
 	return 0;
 }
 

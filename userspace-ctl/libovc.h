@@ -38,6 +38,12 @@ enum {
 	OVC_VM_SWAPPED		= 1 << 19,	/* swapped_pages (reclaim, issue 10) */
 	OVC_VM_MERGES		= 1 << 20,	/* merges (counter) */
 	OVC_VM_FAULTS		= 1 << 21,	/* faults (counter) */
+	/* the compressed cache (reclaim without the guest, issue 10) */
+	OVC_VM_COMPRESSED	= 1 << 22,	/* compressed_pages */
+	OVC_VM_COMPRESSED_BYTES	= 1 << 23,	/* compressed_bytes */
+	OVC_VM_SWAP_OUTS	= 1 << 24,	/* swap_outs (counter) */
+	OVC_VM_SWAP_INS		= 1 << 25,	/* swap_ins (counter) */
+	OVC_VM_STORE_ERRORS	= 1 << 26,	/* store_errors (counter) */
 };
 
 /* One VM as the module describes it; a field is valid if its bit is set. */
@@ -65,6 +71,11 @@ struct ovc_vm_stat {
 	uint64_t swapped_pages;		/* pages the host reclaimed to its swap store */
 	uint64_t merges;		/* pages the scanner merged, so far */
 	uint64_t faults;		/* page faults that mapped a page, so far */
+	uint64_t compressed_pages;	/* pages held in the compressed cache */
+	uint64_t compressed_bytes;	/* their compressed size, bytes */
+	uint64_t swap_outs;		/* pages stored compressed, so far */
+	uint64_t swap_ins;		/* pages read back from the cache, so far */
+	uint64_t store_errors;		/* stores refused (cache full, no memory), so far */
 	unsigned int known;
 };
 
@@ -76,6 +87,14 @@ enum {
 	OVC_STAT_BUDGET		= 1 << 3,	/* host_budget_pages */
 	OVC_STAT_FREE		= 1 << 4,	/* free_pages */
 	OVC_STAT_MERGES		= 1 << 5,	/* merges */
+	/* the compressed cache (issue 10), one bit per file */
+	OVC_STAT_COMPRESSED	= 1 << 6,	/* compressed_pages */
+	OVC_STAT_COMPRESSED_BYTES = 1 << 7,	/* compressed_bytes */
+	OVC_STAT_POOL		= 1 << 8,	/* compressed_pool_pages */
+	OVC_STAT_SWAP_OUTS	= 1 << 9,	/* swap_outs */
+	OVC_STAT_SWAP_INS	= 1 << 10,	/* swap_ins */
+	OVC_STAT_REJECTS	= 1 << 11,	/* compress_rejects */
+	OVC_STAT_STORE_ERRORS	= 1 << 12,	/* store_errors */
 };
 
 /* The module-wide numbers at the sysfs root. */
@@ -91,6 +110,13 @@ struct ovc_stat {
 	char state[16];			/* the memory state: high, soft, hard or low */
 	uint64_t host_budget_pages;	/* the effective budget */
 	uint64_t free_pages;		/* free memory the state is computed from */
+	uint64_t compressed_pages;	/* pages held in the compressed cache */
+	uint64_t compressed_bytes;	/* their compressed bytes, without allocator overhead */
+	uint64_t compressed_pool_pages;	/* pages the zsmalloc pool uses, overhead included */
+	uint64_t swap_outs;		/* pages stored so far */
+	uint64_t swap_ins;		/* pages read back so far */
+	uint64_t compress_rejects;	/* pages that did not compress to half a page */
+	uint64_t store_errors;		/* stores refused: cache full or no memory */
 	unsigned int known;
 };
 
@@ -176,7 +202,7 @@ struct ovc_knob {
 	const char *help;	/* one line, for listings */
 };
 
-#define OVC_NR_KNOBS 15
+#define OVC_NR_KNOBS 17
 extern const struct ovc_knob ovc_knobs[OVC_NR_KNOBS];
 extern const size_t ovc_nr_knobs;	/* OVC_NR_KNOBS */
 

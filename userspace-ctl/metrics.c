@@ -29,51 +29,64 @@ static const struct metric {
 	const char *name;	/* metric name, after ovc_ */
 	enum metric_type type;
 	const char *help;
+	const char *unit;	/* OpenMetrics # UNIT, for a name ending in _<unit> */
 } global_metrics[] = {
-	{ "pages_resident",	"resident_pages",	GAUGE,	"Guest memory pages the module holds" },
-	{ "nr_vms",		"vms",			GAUGE,	"VMs (files on ovcfs)" },
-	{ "balloon_pages",	"balloon_pages",	GAUGE,	"Pages released by the guests' balloons" },
-	{ "pages_shared",	"shared_frames",	GAUGE,	"Shared frames in use" },
-	{ "pages_sharing",	"sharing_pages",	GAUGE,	"Pages saved by sharing" },
-	{ "pages_zero",		"zero_pages",		GAUGE,	"Guest pages on the zero frame" },
-	{ "pages_unshared",	"unshared_pages",	GAUGE,	"Scanned pages with no match yet" },
-	{ "pages_volatile",	"volatile_pages",	GAUGE,	"Pages changed since their previous scan, last full scan" },
-	{ "pages_scanned",	"scanned_pages",	COUNTER, "Private pages the scanner looked at" },
-	{ "full_scans",		"full_scans",		COUNTER, "Scanner rounds over all VMs" },
-	{ "cow_breaks",		"cow_breaks",		COUNTER, "Copy-on-write breaks of shared pages" },
-	{ "merges",		"merges",		COUNTER, "Guest pages the scanner merged into a shared or the zero frame" },
-	{ "hint_stale",		"hint_stale",		COUNTER, "Hints found no longer matching their page" },
-	{ "pages_pinned",	"pinned_skips",		COUNTER, "Merges skipped because the page was pinned or in use" },
-	{ "chain_capped",	"chain_capped",		COUNTER, "Times a share table bucket chain was full" },
-	{ "run",		"scanner_run",		GAUGE,	"Scanner setting: 0 stopped, 1 running, 2 unmerging" },
-	{ "policy_run",		"policy_run",		GAUGE,	"1 if the memory policy writes balloon targets" },
-	{ "host_budget_pages",	"host_budget_pages",	GAUGE,	"Effective memory budget of the VMs, pages" },
-	{ "host_reserve_pages",	"host_reserve_pages",	GAUGE,	"Memory kept for the host, pages" },
-	{ "free_pages",		"free_pages",		GAUGE,	"Free memory the state is computed from, pages" },
-	{ "low_waits",		"low_waits",		COUNTER, "Faults that waited in the low state" },
-	{ "rebalances",		"rebalances",		COUNTER, "Rebalances of the VMs' targets" },
+	{ "pages_resident",	"resident_pages",	GAUGE,	"Guest memory pages the module holds", NULL },
+	{ "nr_vms",		"vms",			GAUGE,	"VMs (files on ovcfs)", NULL },
+	{ "balloon_pages",	"balloon_pages",	GAUGE,	"Pages released by the guests' balloons", NULL },
+	{ "pages_shared",	"shared_frames",	GAUGE,	"Shared frames in use", NULL },
+	{ "pages_sharing",	"sharing_pages",	GAUGE,	"Pages saved by sharing", NULL },
+	{ "pages_zero",		"zero_pages",		GAUGE,	"Guest pages on the zero frame", NULL },
+	{ "pages_unshared",	"unshared_pages",	GAUGE,	"Scanned pages with no match yet", NULL },
+	{ "pages_volatile",	"volatile_pages",	GAUGE,	"Pages changed since their previous scan, last full scan", NULL },
+	{ "pages_scanned",	"scanned_pages",	COUNTER, "Private pages the scanner looked at", NULL },
+	{ "full_scans",		"full_scans",		COUNTER, "Scanner rounds over all VMs", NULL },
+	{ "cow_breaks",		"cow_breaks",		COUNTER, "Copy-on-write breaks of shared pages", NULL },
+	{ "merges",		"merges",		COUNTER, "Guest pages the scanner merged into a shared or the zero frame", NULL },
+	{ "hint_stale",		"hint_stale",		COUNTER, "Hints found no longer matching their page", NULL },
+	{ "pages_pinned",	"pinned_skips",		COUNTER, "Merges skipped because the page was pinned or in use", NULL },
+	{ "chain_capped",	"chain_capped",		COUNTER, "Times a share table bucket chain was full", NULL },
+	{ "run",		"scanner_run",		GAUGE,	"Scanner setting: 0 stopped, 1 running, 2 unmerging", NULL },
+	{ "policy_run",		"policy_run",		GAUGE,	"1 if the memory policy writes balloon targets", NULL },
+	{ "host_budget_pages",	"host_budget_pages",	GAUGE,	"Effective memory budget of the VMs, pages", NULL },
+	{ "host_reserve_pages",	"host_reserve_pages",	GAUGE,	"Memory kept for the host, pages", NULL },
+	{ "free_pages",		"free_pages",		GAUGE,	"Free memory the state is computed from, pages", NULL },
+	{ "low_waits",		"low_waits",		COUNTER, "Faults that waited in the low state", NULL },
+	{ "rebalances",		"rebalances",		COUNTER, "Rebalances of the VMs' targets", NULL },
+	{ "compressed_pages",	"compressed_pages",	GAUGE,	"Guest pages held in the compressed cache", NULL },
+	{ "compressed_bytes",	"compressed_bytes",	GAUGE,	"Compressed size of those pages, without allocator overhead", "bytes" },
+	{ "compressed_pool_pages", "compressed_pool_pages", GAUGE, "Pages the compressed cache's pool uses, overhead included", NULL },
+	{ "swap_outs",		"swap_outs",		COUNTER, "Guest pages stored in the compressed cache", NULL },
+	{ "swap_ins",		"swap_ins",		COUNTER, "Guest pages read back from the compressed cache", NULL },
+	{ "compress_rejects",	"compress_rejects",	COUNTER, "Pages that did not compress to half a page", NULL },
+	{ "store_errors",	"store_errors",		COUNTER, "Stores refused, the cache full or an allocation failed", NULL },
 }, vm_metrics[] = {
-	{ "size_pages",		"vm_size_pages",	GAUGE,	"Guest memory size, pages" },
-	{ "resident_pages",	"vm_resident_pages",	GAUGE,	"Guest memory pages the module holds for the VM" },
-	{ "shared_pages",	"vm_shared_pages",	GAUGE,	"Guest pages on a shared frame" },
-	{ "zero_pages",		"vm_zero_pages",	GAUGE,	"Guest pages on the zero frame" },
-	{ "saved_pages",	"vm_saved_pages",	GAUGE,	"Pages the VM would hold privately without sharing" },
-	{ "cow_breaks",		"vm_cow_breaks",	COUNTER, "Copy-on-write breaks in the VM" },
-	{ "merges",		"vm_merges",		COUNTER, "Guest pages of the VM the scanner merged" },
-	{ "faults",		"vm_faults",		COUNTER, "Page faults that mapped a page of the VM" },
-	{ "balloon_pages",	"vm_balloon_pages",	GAUGE,	"Pages the guest's balloon released to the host" },
-	{ "balloon_target_pages", "vm_balloon_target_pages", GAUGE, "Balloon size the host asks for, pages" },
-	{ "balloon_actual_pages", "vm_balloon_actual_pages", GAUGE, "Balloon size QEMU last reported, pages" },
-	{ "guest_free_pages",	"vm_guest_free_pages",	GAUGE,	"Free memory the guest last reported, pages" },
-	{ "guest_total_pages",	"vm_guest_total_pages",	GAUGE,	"Total memory the guest last reported, pages" },
-	{ "swapped_pages",	"vm_swapped_pages",	GAUGE,	"Guest pages in the host's swap store" },
-	{ "active_permille",	"vm_active_permille",	GAUGE,	"Estimated active part of the VM's memory, per mille" },
-	{ "active_pages",	"vm_active_pages",	GAUGE,	"Estimated active pages of the VM" },
-	{ "sample_periods",	"vm_sample_periods",	COUNTER, "Idle sampling periods ended for the VM" },
-	{ "shares",		"vm_shares",		GAUGE,	"The VM's shares for the memory policy" },
-	{ "min_pages",		"vm_min_pages",		GAUGE,	"The policy's reservation for the VM, pages" },
-	{ "max_pages",		"vm_max_pages",		GAUGE,	"The most memory the policy gives the VM, pages" },
-	{ "target_pages",	"vm_target_pages",	GAUGE,	"The policy's allocation target for the VM, pages" },
+	{ "size_pages",		"vm_size_pages",	GAUGE,	"Guest memory size, pages", NULL },
+	{ "resident_pages",	"vm_resident_pages",	GAUGE,	"Guest memory pages the module holds for the VM", NULL },
+	{ "shared_pages",	"vm_shared_pages",	GAUGE,	"Guest pages on a shared frame", NULL },
+	{ "zero_pages",		"vm_zero_pages",	GAUGE,	"Guest pages on the zero frame", NULL },
+	{ "saved_pages",	"vm_saved_pages",	GAUGE,	"Pages the VM would hold privately without sharing", NULL },
+	{ "cow_breaks",		"vm_cow_breaks",	COUNTER, "Copy-on-write breaks in the VM", NULL },
+	{ "merges",		"vm_merges",		COUNTER, "Guest pages of the VM the scanner merged", NULL },
+	{ "faults",		"vm_faults",		COUNTER, "Page faults that mapped a page of the VM", NULL },
+	{ "balloon_pages",	"vm_balloon_pages",	GAUGE,	"Pages the guest's balloon released to the host", NULL },
+	{ "balloon_target_pages", "vm_balloon_target_pages", GAUGE, "Balloon size the host asks for, pages", NULL },
+	{ "balloon_actual_pages", "vm_balloon_actual_pages", GAUGE, "Balloon size QEMU last reported, pages", NULL },
+	{ "guest_free_pages",	"vm_guest_free_pages",	GAUGE,	"Free memory the guest last reported, pages", NULL },
+	{ "guest_total_pages",	"vm_guest_total_pages",	GAUGE,	"Total memory the guest last reported, pages", NULL },
+	{ "swapped_pages",	"vm_swapped_pages",	GAUGE,	"Guest pages in the host's swap store", NULL },
+	{ "active_permille",	"vm_active_permille",	GAUGE,	"Estimated active part of the VM's memory, per mille", NULL },
+	{ "active_pages",	"vm_active_pages",	GAUGE,	"Estimated active pages of the VM", NULL },
+	{ "sample_periods",	"vm_sample_periods",	COUNTER, "Idle sampling periods ended for the VM", NULL },
+	{ "shares",		"vm_shares",		GAUGE,	"The VM's shares for the memory policy", NULL },
+	{ "min_pages",		"vm_min_pages",		GAUGE,	"The policy's reservation for the VM, pages", NULL },
+	{ "max_pages",		"vm_max_pages",		GAUGE,	"The most memory the policy gives the VM, pages", NULL },
+	{ "target_pages",	"vm_target_pages",	GAUGE,	"The policy's allocation target for the VM, pages", NULL },
+	{ "compressed_pages",	"vm_compressed_pages",	GAUGE,	"Guest pages of the VM held in the compressed cache", NULL },
+	{ "compressed_bytes",	"vm_compressed_bytes",	GAUGE,	"Compressed size of those pages, without allocator overhead", "bytes" },
+	{ "swap_outs",		"vm_swap_outs",		COUNTER, "Guest pages of the VM stored in the compressed cache", NULL },
+	{ "swap_ins",		"vm_swap_ins",		COUNTER, "Guest pages of the VM read back from the compressed cache", NULL },
+	{ "store_errors",	"vm_store_errors",	COUNTER, "Stores of the VM's pages refused, the cache full or an allocation failed", NULL },
 };
 
 /* The memory states, as the state file names them. */
@@ -114,6 +127,8 @@ static void write_family(FILE *out, const struct metric *m, unsigned int flags)
 
 	fprintf(out, "# TYPE ovc_%s%s %s\n", m->name, suffix, type);
 	fprintf(out, "# HELP ovc_%s%s %s.\n", m->name, suffix, m->help);
+	if (m->unit && !(flags & OVC_METRICS_PROMETHEUS))
+		fprintf(out, "# UNIT ovc_%s %s\n", m->name, m->unit);
 }
 
 static void write_sample(FILE *out, const struct metric *m, const char *labels,
@@ -138,10 +153,10 @@ static int read_metric(int dir, const char *file, uint64_t *v, int *failed)
 static void write_globals(FILE *out, int root, unsigned int flags, int *failed)
 {
 	static const struct metric state = {
-		"state", "state", GAUGE, "1 for the memory state the host is in"
+		"state", "state", GAUGE, "1 for the memory state the host is in", NULL
 	};
 	static const struct metric page_size = {
-		NULL, "page_size_bytes", GAUGE, "Page size, the unit of the _pages metrics"
+		NULL, "page_size_bytes", GAUGE, "Page size, the unit of the _pages metrics", "bytes"
 	};
 	char buf[16];
 	uint64_t v;
@@ -162,8 +177,6 @@ static void write_globals(FILE *out, int root, unsigned int flags, int *failed)
 		*failed = errno;
 	}
 	write_family(out, &page_size, flags);
-	if (!(flags & OVC_METRICS_PROMETHEUS))
-		fprintf(out, "# UNIT ovc_page_size_bytes bytes\n");
 	write_sample(out, &page_size, NULL, sysconf(_SC_PAGESIZE));
 }
 

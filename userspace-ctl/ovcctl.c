@@ -43,7 +43,9 @@ enum { COL_ID, COL_NAME, COL_UID, COL_USER, COL_PID, COL_COMMAND,
        COL_SIZE, COL_RESIDENT, COL_TARGET, COL_ACTUAL, COL_BALLOONED,
        COL_GUEST_FREE, COL_SHARED, COL_ZERO, COL_COW, COL_SHARE_GROUP,
        COL_ACTIVE, COL_SHARES, COL_ALLOC, COL_MIN, COL_MAX,
-       COL_MCTL, COL_SWAPPED, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE };
+       COL_MCTL, COL_SWAPPED, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE,
+       COL_ZIP, COL_ZIP_BYTES, COL_SWAP_OUTS, COL_SWAP_INS, COL_STORE_ERRORS,
+       COL_SWPIN_RATE };
 
 /* Exit status of set and tune for a value refused before anything is written. */
 #define EXIT_BADVALUE 2
@@ -81,12 +83,18 @@ static const struct colinfo {
 	[COL_MERGE_RATE] = { "MERGE/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: pages merged per second (the merges counter; estimated on a module without it)" },
 	[COL_COW_RATE] = { "COW/s",    6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: copy-on-write breaks per second" },
 	[COL_FAULT_RATE] = { "FAULT/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: page faults per second that mapped a page of the VM" },
+	[COL_ZIP]      = { "ZIP",      5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory held in the compressed cache (esxtop's ZIP)" },
+	[COL_ZIP_BYTES] = { "ZIP-BYTES", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "what ZIP takes compressed (without allocator overhead)" },
+	[COL_SWAP_OUTS] = { "SWAP-OUTS", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "pages stored in the compressed cache so far" },
+	[COL_SWAP_INS] = { "SWAP-INS", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "pages read back from the compressed cache so far" },
+	[COL_STORE_ERRORS] = { "STORE-ERRORS", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "stores refused (cache full or no memory) so far" },
+	[COL_SWPIN_RATE] = { "SWPIN/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: pages read back from the compressed cache per second (swap_ins)" },
 };
 
 static const int default_columns[] = {
 	COL_ID, COL_NAME, COL_UID, COL_PID, COL_SIZE, COL_RESIDENT,
 	COL_ACTIVE, COL_SHARES, COL_ALLOC, COL_TARGET, COL_ACTUAL, COL_BALLOONED, COL_GUEST_FREE, COL_SHARED,
-	COL_ZERO, COL_SHARE_GROUP,
+	COL_ZERO, COL_ZIP, COL_SHARE_GROUP,
 };
 
 struct ctl {
@@ -98,11 +106,12 @@ struct ctl {
 
 /* A number printed above the table, or as a key of the JSON object. */
 struct summary {
-	const char *key;	/* JSON key */
+	const char *key;	/* JSON key, NULL: text only */
 	const char *label;	/* text label, NULL: JSON only */
 	uint64_t value;
 	int pages;		/* value counts pages: also print its size */
 	const char *str;	/* not NULL: the value is this string instead */
+	int bytes;		/* value counts bytes: "bytes", and the size */
 };
 
 struct command {
@@ -115,7 +124,7 @@ struct command {
 
 /* What ovcctl top computed for one VM between two samples; < 0: none. */
 struct vm_rates {
-	double merge, cow, fault;
+	double merge, cow, fault, swap_in;
 };
 
 static long page_size;
@@ -194,14 +203,17 @@ static void size_to_human(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%.1f%s", v, units[u]);
 }
 
-static void format_pages(const struct ctl *ctl, uint64_t pages, char *buf, size_t len)
+static void format_bytes(const struct ctl *ctl, uint64_t bytes, char *buf, size_t len)
 {
-	uint64_t bytes = pages * (uint64_t)page_size;
-
 	if (ctl->bytes)
 		snprintf(buf, len, "%" PRIu64, bytes);
 	else
 		size_to_human(bytes, buf, len);
+}
+
+static void format_pages(const struct ctl *ctl, uint64_t pages, char *buf, size_t len)
+{
+	format_bytes(ctl, pages * (uint64_t)page_size, buf, len);
 }
 
 static void read_comm(uint64_t pid, char *buf, size_t len)
@@ -336,6 +348,29 @@ static void format_cell(const struct ctl *ctl, const struct ovc_vm_stat *vm,
 	case COL_FAULT_RATE:
 		format_rate(r, r ? r->fault : -1, buf, len);
 		break;
+	case COL_ZIP:
+		if (vm->known & OVC_VM_COMPRESSED)
+			format_pages(ctl, vm->compressed_pages, buf, len);
+		break;
+	case COL_ZIP_BYTES:
+		if (vm->known & OVC_VM_COMPRESSED_BYTES)
+			format_bytes(ctl, vm->compressed_bytes, buf, len);
+		break;
+	case COL_SWAP_OUTS:
+		if (vm->known & OVC_VM_SWAP_OUTS)
+			snprintf(buf, len, "%" PRIu64, vm->swap_outs);
+		break;
+	case COL_SWAP_INS:
+		if (vm->known & OVC_VM_SWAP_INS)
+			snprintf(buf, len, "%" PRIu64, vm->swap_ins);
+		break;
+	case COL_STORE_ERRORS:
+		if (vm->known & OVC_VM_STORE_ERRORS)
+			snprintf(buf, len, "%" PRIu64, vm->store_errors);
+		break;
+	case COL_SWPIN_RATE:
+		format_rate(r, r ? r->swap_in : -1, buf, len);
+		break;
 	}
 	/* The policy's columns say "-" (JSON: null) on a module without them. */
 	if (!*buf && (col >= COL_ACTIVE || ctl->dashes) && !ctl->json)
@@ -395,9 +430,10 @@ static void print_json(struct libscols_table *tb, const struct summary *sum, siz
 		errx(EXIT_FAILURE, "libsmartcols produced unexpected JSON");
 	root = json_object_new_object();
 	for (i = 0; i < nsum; i++)
-		json_object_object_add(root, sum[i].key, sum[i].str ?
-				       json_object_new_string(sum[i].str) :
-				       json_object_new_uint64(sum[i].value));
+		if (sum[i].key)
+			json_object_object_add(root, sum[i].key, sum[i].str ?
+					       json_object_new_string(sum[i].str) :
+					       json_object_new_uint64(sum[i].value));
 	json_object_object_add(root, "vms", json_object_get(vms));
 	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 					    JSON_C_TO_STRING_SPACED |
@@ -433,6 +469,10 @@ static void print_text(const struct ctl *ctl, struct libscols_table *tb,
 		else if (sum[i].pages)
 			printf(" pages (%.1f MiB)",
 			       (double)sum[i].value * page_size / (1 << 20));
+		else if (sum[i].bytes && ctl->bytes)
+			printf(" bytes");
+		else if (sum[i].bytes)
+			printf(" bytes (%.1f MiB)", (double)sum[i].value / (1 << 20));
 		putchar('\n');
 	}
 	if (!scols_table_is_empty(tb)) {
@@ -480,35 +520,65 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 		ovc_vm_stat_clear(&vm);
 	}
 
-	struct summary sum[13] = {
-		{ "pages_resident", "Resident", st.pages_resident, 1, NULL },
-		{ "nr_vms", "VMs", st.nr_vms, 0, NULL },
-		{ "page_size", NULL, page_size, 0, NULL },
+	struct summary sum[24] = {
+		{ "pages_resident", "Resident", st.pages_resident, 1, NULL, 0 },
+		{ "nr_vms", "VMs", st.nr_vms, 0, NULL, 0 },
+		{ "page_size", NULL, page_size, 0, NULL, 0 },
 	};
+	char ratio[32];
 	size_t nsum = 3;
 
 	/* Optional numbers: shown when this module has them. */
 	if (st.known & OVC_STAT_BALLOON)
 		sum[nsum++] = (struct summary){ "balloon_pages", "Ballooned",
-						st.balloon_pages, 1, NULL };
+						st.balloon_pages, 1, NULL, 0 };
 	if (st.known & OVC_STAT_SHARING) {
 		sum[nsum++] = (struct summary){ "pages_shared", "Shared frames",
-						st.pages_shared, 1, NULL };
+						st.pages_shared, 1, NULL, 0 };
 		sum[nsum++] = (struct summary){ "pages_sharing", "Saved by sharing",
-						st.pages_sharing, 1, NULL };
+						st.pages_sharing, 1, NULL, 0 };
 		sum[nsum++] = (struct summary){ "pages_zero", "Zero pages",
-						st.pages_zero, 1, NULL };
+						st.pages_zero, 1, NULL, 0 };
 		sum[nsum++] = (struct summary){ "cow_breaks", "COW breaks",
-						st.cow_breaks, 0, NULL };
+						st.cow_breaks, 0, NULL, 0 };
 	}
 	if (st.known & OVC_STAT_STATE)
-		sum[nsum++] = (struct summary){ "state", "Host state", 0, 0, st.state };
+		sum[nsum++] = (struct summary){ "state", "Host state", 0, 0, st.state, 0 };
 	if (st.known & OVC_STAT_BUDGET)
 		sum[nsum++] = (struct summary){ "host_budget_pages", "Host budget",
-						st.host_budget_pages, 1, NULL };
+						st.host_budget_pages, 1, NULL, 0 };
 	if (st.known & OVC_STAT_FREE)
 		sum[nsum++] = (struct summary){ "free_pages", "Host free",
-						st.free_pages, 1, NULL };
+						st.free_pages, 1, NULL, 0 };
+	/* The compressed cache (issue 10); its counters in JSON only. */
+	if (st.known & OVC_STAT_COMPRESSED)
+		sum[nsum++] = (struct summary){ "compressed_pages", "Compressed",
+						st.compressed_pages, 1, NULL, 0 };
+	if (st.known & OVC_STAT_COMPRESSED_BYTES)
+		sum[nsum++] = (struct summary){ "compressed_bytes", "Compressed bytes",
+						st.compressed_bytes, 0, NULL, 1 };
+	if ((st.known & OVC_STAT_COMPRESSED) && (st.known & OVC_STAT_COMPRESSED_BYTES)) {
+		/* as zram's: the original size over the compressed size */
+		if (st.compressed_bytes)
+			snprintf(ratio, sizeof(ratio), "%.2f", (double)st.compressed_pages *
+				 page_size / st.compressed_bytes);
+		else
+			snprintf(ratio, sizeof(ratio), "-");
+		sum[nsum++] = (struct summary){ NULL, "Compression ratio", 0, 0, ratio, 0 };
+	}
+	if (st.known & OVC_STAT_POOL)
+		sum[nsum++] = (struct summary){ "compressed_pool_pages", "Compressed pool",
+						st.compressed_pool_pages, 1, NULL, 0 };
+	if (st.known & OVC_STAT_STORE_ERRORS)
+		sum[nsum++] = (struct summary){ "store_errors", "Store errors",
+						st.store_errors, 0, NULL, 0 };
+	if (st.known & OVC_STAT_SWAP_OUTS)
+		sum[nsum++] = (struct summary){ "swap_outs", NULL, st.swap_outs, 0, NULL, 0 };
+	if (st.known & OVC_STAT_SWAP_INS)
+		sum[nsum++] = (struct summary){ "swap_ins", NULL, st.swap_ins, 0, NULL, 0 };
+	if (st.known & OVC_STAT_REJECTS)
+		sum[nsum++] = (struct summary){ "compress_rejects", NULL, st.compress_rejects,
+						0, NULL, 0 };
 	print_report(ctl, tb, sum, nsum);
 
 	scols_unref_table(tb);
@@ -555,7 +625,7 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 	}
 	if (!scols_table_is_empty(tb)) {
 		const struct summary sum[] = {
-			{ "api_version", "API version", api, 0, NULL },
+			{ "api_version", "API version", api, 0, NULL, 0 },
 		};
 		print_report(ctl, tb, sum, ARRAY_SIZE(sum));
 	}
@@ -563,17 +633,17 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-/* SIZE as a number of pages; exits on a bad one. */
-static uint64_t parse_balloon_size(const char *arg)
+/* SIZE of command @cmd (balloon, reclaim) as a number of pages; exits on a bad one. */
+static uint64_t parse_pages_size(const char *cmd, const char *arg)
 {
 	uint64_t bytes;
 
 	if (ovc_parse_size(arg, page_size, &bytes))
-		errx(EXIT_FAILURE, "balloon: SIZE: '%s' is not a size (bytes, or a number "
-		     "with K, M, G, T or p)", arg);
+		errx(EXIT_FAILURE, "%s: SIZE: '%s' is not a size (bytes, or a number "
+		     "with K, M, G, T or p)", cmd, arg);
 	if (bytes % page_size)
-		errx(EXIT_FAILURE, "balloon: SIZE %s is not a multiple of the page size (%ld)",
-		     arg, page_size);
+		errx(EXIT_FAILURE, "%s: SIZE %s is not a multiple of the page size (%ld)",
+		     cmd, arg, page_size);
 	return bytes / page_size;
 }
 
@@ -652,7 +722,7 @@ static int cmd_balloon(struct ctl *ctl, int argc, char **argv)
 	(void)ctl;
 	if (argc != 3)
 		errx(EXIT_FAILURE, "balloon: expected VM and SIZE, e.g. 'balloon 1 512M'");
-	pages = parse_balloon_size(argv[2]);
+	pages = parse_pages_size("balloon", argv[2]);
 	errno = 0;
 	id = strtoull(argv[1], &end, 10);
 	if (isdigit((unsigned char)*argv[1]) && !*end && !errno)
@@ -905,6 +975,38 @@ static int cmd_set(struct ctl *ctl, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/*
+ * reclaim VM SIZE: store that much of the VM's private memory in the
+ * compressed cache now (vms/<id>/reclaim, like cgroup v2's memory.reclaim).
+ */
+static int cmd_reclaim(struct ctl *ctl, int argc, char **argv)
+{
+	struct ovc_vm_stat vm;
+	uint64_t pages;
+	int root, dir;
+
+	(void)ctl;
+	if (argc != 3)
+		errx(EXIT_FAILURE, "reclaim: expected VM and SIZE, e.g. 'reclaim 1 256M' or "
+		     "'reclaim 1 1000p'");
+	pages = parse_pages_size("reclaim", argv[2]);
+	root = open_vm("reclaim", argv[1], &vm, &dir);
+	if (ovc_write_u64(dir, "reclaim", pages)) {
+		if (errno == ENOENT)
+			errx(EXIT_FAILURE, "reclaim: %s/vms/%" PRIu64 " has no reclaim (a module "
+			     "without the compressed cache)", ovc_sysfs_root(), vm.id);
+		if (errno == EAGAIN)
+			errx(EXIT_FAILURE, "reclaim: VM %" PRIu64 ": fewer than %" PRIu64 " pages "
+			     "could be stored compressed (%s)", vm.id, pages, argv[2]);
+		err(EXIT_FAILURE, "reclaim: cannot write %s/vms/%" PRIu64 "/reclaim",
+		    ovc_sysfs_root(), vm.id);
+	}
+	ovc_vm_stat_clear(&vm);
+	close(dir);
+	close(root);
+	return EXIT_SUCCESS;
+}
+
 /* A knob's value as tune prints it: sizes as sizes, the switch as on/off. */
 static void format_knob(const struct ctl *ctl, const struct ovc_knob *k, uint64_t v,
 			char *buf, size_t len)
@@ -1108,7 +1210,8 @@ static int cmd_metrics(struct ctl *ctl, int argc, char **argv)
 /* top's columns: esxtop's memory screen, virt-top's rates. */
 static const int top_columns[] = {
 	COL_ID, COL_NAME, COL_RESIDENT, COL_SHARED, COL_ZERO, COL_MCTL, COL_SWAPPED,
-	COL_ACTIVE, COL_TARGET, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE,
+	COL_ZIP, COL_ACTIVE, COL_TARGET, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE,
+	COL_SWPIN_RATE,
 };
 
 /* One sample of the module: the global numbers and every VM. */
@@ -1188,7 +1291,7 @@ static void top_rates(const struct top_sample *prev, struct top_sample *cur)
 		struct vm_rates *r = &cur->rates[i];
 		double dt = prev ? cur->when - prev->when : 0;
 
-		r->merge = r->cow = r->fault = -1;
+		r->merge = r->cow = r->fault = r->swap_in = -1;
 		/* both lists are sorted by id */
 		while (prev && j < prev->nr && prev->vms[j].id < v->id)
 			j++;
@@ -1210,6 +1313,9 @@ static void top_rates(const struct top_sample *prev, struct top_sample *cur)
 		if ((v->known & p->known & OVC_VM_FAULTS) &&
 		    ovc_rate(p->faults, v->faults, dt, &r->fault))
 			r->fault = -1;
+		if ((v->known & p->known & OVC_VM_SWAP_INS) &&
+		    ovc_rate(p->swap_ins, v->swap_ins, dt, &r->swap_in))
+			r->swap_in = -1;
 	}
 }
 
@@ -1256,13 +1362,29 @@ static void top_summary(const struct ctl *ctl, const struct top_sample *prev,
 			  prev ? prev->scanned : 0, cur->scanned, dt);
 	print_global_rate("low-state waits/s", prev && prev->have_low_waits &&
 			  cur->have_low_waits, prev ? prev->low_waits : 0, cur->low_waits, dt);
+	/* The compressed cache (issue 10): a third line on a module with it. */
+	if (st->known & OVC_STAT_COMPRESSED) {
+		format_pages(ctl, st->compressed_pages, a, sizeof(a));
+		printf("\nCompressed %s", a);
+		if (st->known & OVC_STAT_POOL) {
+			format_pages(ctl, st->compressed_pool_pages, b, sizeof(b));
+			printf(" in a %s pool", b);
+		}
+		print_global_rate("swap-outs/s", ps && (ps->known & st->known & OVC_STAT_SWAP_OUTS),
+				  ps ? ps->swap_outs : 0, st->swap_outs, dt);
+		print_global_rate("swap-ins/s", ps && (ps->known & st->known & OVC_STAT_SWAP_INS),
+				  ps ? ps->swap_ins : 0, st->swap_ins, dt);
+		if (st->known & OVC_STAT_STORE_ERRORS)
+			printf(", store errors %" PRIu64, st->store_errors);
+	}
 	printf("\n\n");
 }
 
 /* --record: a CSV header, then one row per VM per sample. */
 static const char *const record_header =
 	"time,id,name,resident_bytes,shared_bytes,zero_bytes,ballooned_bytes,swapped_bytes,"
-	"active_percent,target_bytes,merges_per_s,cow_per_s,faults_per_s";
+	"active_percent,target_bytes,merges_per_s,cow_per_s,faults_per_s,"
+	"compressed_bytes,swap_ins,swap_ins_per_s";	/* new columns go last */
 
 static void record_bytes(FILE *f, const struct ovc_vm_stat *vm, unsigned int bit, uint64_t pages)
 {
@@ -1304,6 +1426,15 @@ static void top_record(FILE *f, const struct top_sample *s)
 		record_rate(f, s->rates[i].merge);
 		record_rate(f, s->rates[i].cow);
 		record_rate(f, s->rates[i].fault);
+		if (vm->known & OVC_VM_COMPRESSED_BYTES)	/* already bytes */
+			fprintf(f, ",%" PRIu64, vm->compressed_bytes);
+		else
+			fputc(',', f);
+		if (vm->known & OVC_VM_SWAP_INS)		/* the counter */
+			fprintf(f, ",%" PRIu64, vm->swap_ins);
+		else
+			fputc(',', f);
+		record_rate(f, s->rates[i].swap_in);
 		fputc('\n', f);
 	}
 	if (fflush(f) || ferror(f))
@@ -1441,6 +1572,8 @@ static const struct command commands[] = {
 	  "set a VM's sharing group (0..4294967294) or own; alone: print it", 0 },
 	{ "set",     cmd_set,     "VM KEY=VALUE...",
 	  "set a VM's shares=N, min=SIZE, max=SIZE|size for the memory policy", 0 },
+	{ "reclaim", cmd_reclaim, "VM SIZE",
+	  "store that much of a VM's memory compressed now (VM: id or ovcfs file)", 0 },
 	{ "tune",    cmd_tune,    "[KEY=VALUE...]",
 	  "set the module's policy knobs; alone: list them", 0 },
 	{ "top",     cmd_top,     "[-d SEC] [-n N]",

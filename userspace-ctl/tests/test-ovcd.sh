@@ -55,7 +55,7 @@ vm_conf() {	# vm_conf NAME FILE SOCKET [EXTRA LINE]
 	printf '[vm %s]\nfile = %s\nqmp = %s\n%s\n' "$1" "$tmp/$2" "$tmp/$3.qmp" "${4:-}"
 }
 
-echo "1..165"
+echo "1..168"
 
 # --- configuration errors: exit 2, "ovcd: FILE:LINE: FIELD: PROBLEM" ---------
 conf_err "unknown key: its line and name" "4: frob: unknown key in [vm a] (expected file, backend, qmp, domain, balloon_qom_path, shares, min, max or share_group)" <<EOF
@@ -174,6 +174,10 @@ ok "ovcctl balloon ID SIZE writes the target in pages" \
 	bash -c "'$OVCCTL' balloon 3 64M && grep -qx $(((64 << 20) / pg)) '$OVC_SYSFS/vms/3/balloon_target_pages'"
 ok "ovcctl balloon FILE Np goes through the (emulated) ioctl" \
 	bash -c "'$OVCCTL' balloon '$tmp/vm-good' 100p && grep -qx 100 '$OVC_SYSFS/vms/3/balloon_target_pages'"
+: >"$OVC_SYSFS/vms/3/reclaim"
+ok "ovcctl reclaim FILE SIZE: the VM's id from the (emulated) OVC_IOC_VM_INFO, vms/ID/reclaim written" \
+	bash -c "'$OVCCTL' reclaim '$tmp/vm-good' 8M && grep -qx $(((8 << 20) / pg)) '$OVC_SYSFS/vms/3/reclaim'"
+rm "$OVC_SYSFS/vms/3/reclaim"
 "$OVCCTL" balloon 3 1G >/dev/null 2>"$tmp/err"
 ok "ovcctl balloon refuses more than the VM's memory" \
 	grep -qF "ovcctl: balloon: SIZE 1G is more than VM 3's memory (256MiB)" <(test $? -eq 1 && cat "$tmp/err")
@@ -188,8 +192,8 @@ ok "ovcctl status shows the balloon target and guest free memory" \
 	grep -qE " $((100 * pg)) +0 +0 +$((1234 * pg))\$" \
 	<("$OVCCTL" status --bytes -o ID,TARGET,ACTUAL,BALLOONED,GUEST-FREE)
 echo 5 >"$OVC_SYSFS/vms/3/shared_pages"; echo 6 >"$OVC_SYSFS/vms/3/zero_pages"
-ok "ovcctl status shows SHARED and ZERO by default" \
-	grep -qE "^ +3 .* $((5 * pg)) +$((6 * pg)) +own\$" <("$OVCCTL" status --bytes)
+ok "ovcctl status shows SHARED and ZERO by default (then ZIP, - without the compressed cache)" \
+	grep -qE "^ +3 .* $((5 * pg)) +$((6 * pg)) +- +own\$" <("$OVCCTL" status --bytes)
 rm "$OVC_SYSFS/vms/3/shared_pages" "$OVC_SYSFS/vms/3/zero_pages"
 ok "ovcctl share-group FILE GROUP goes through the (emulated) ioctl" \
 	bash -c "'$OVCCTL' share-group '$tmp/vm-good' 42 && grep -qx 42 '$OVC_SYSFS/vms/3/share_domain'"
@@ -426,6 +430,11 @@ EOT
 conf_err "[global] state_high is not ovcd's (ovcctl tune sets the thresholds)" \
 	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, libvirt_uri, libvirt_discover, libvirt_memory_backing_dir, policy, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, scan, pages_to_scan or sleep_millisecs)" \
 	< <(printf '[global]\nstate_high = 5\n')
+for key in compress_max shrink; do
+	conf_err "[global] $key is not ovcd's yet (ovcctl tune sets the compressed cache's knobs)" \
+		"2: $key: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, libvirt_uri, libvirt_discover, libvirt_memory_backing_dir, policy, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, scan, pages_to_scan or sleep_millisecs)" \
+		< <(printf '[global]\n%s = 1\n' "$key")
+done
 conf_err "[global] a knob given twice" "3: idle_tax: given twice in [global]" \
 	< <(printf '[global]\nidle_tax = 5\nidle_tax = 6\n')
 conf_err "[vm] shares = 0: out of range" "4: shares: 0 is out of range (1..1000000)" < <(group_conf "shares = 0")
