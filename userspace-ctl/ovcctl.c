@@ -1210,8 +1210,8 @@ static int cmd_metrics(struct ctl *ctl, int argc, char **argv)
 /* top's columns: esxtop's memory screen, virt-top's rates. */
 static const int top_columns[] = {
 	COL_ID, COL_NAME, COL_RESIDENT, COL_SHARED, COL_ZERO, COL_MCTL, COL_SWAPPED,
-	COL_ZIP, COL_ACTIVE, COL_TARGET, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE,
-	COL_SWPIN_RATE,
+	COL_ACTIVE, COL_TARGET, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE,
+	COL_ZIP, COL_SWPIN_RATE,	/* new ones last: scripts read -r's fields by position */
 };
 
 /* One sample of the module: the global numbers and every VM. */
