@@ -43,7 +43,10 @@
  *   qemuGetMemoryBackingDomainPath(): the domain's directory is
  *     "<memoryBackingDir>/<virDomainDefGetShortName(def)>", the short
  *     name being "<id>-<name>" with the name cut to 20 characters
- *     (VIR_DOMAIN_SHORT_NAME_MAX, src/conf/domain_conf.c); an embedded
+ *     (VIR_DOMAIN_SHORT_NAME_MAX, src/conf/domain_conf.c) by mbstowcs(),
+ *     so as libvirtd's locale says: 20 bytes in the C locale (through a
+ *     UTF-8 character); ovcd does not redo the cut but takes the entry
+ *     named "<id>-..." (domain_dir()); an embedded
  *     driver (a root=) whose memoryBackingDir is outside its root puts
  *     "<hash>-" in front: not handled here;
  *   qemuGetMemoryBackingPath(): each memory backend's file is
@@ -52,7 +55,7 @@
  *     NUMA cell, or the memory device's alias (src/qemu/qemu_command.c).
  * So with memory_backing_dir = /run/ovc (ovcfs mounted there), domain 3
  * "web" has its RAM at /run/ovc/libvirt/qemu/3-web/pc.ram.  ovcd looks
- * in that directory for the one file that is on ovcfs (ovc_file_open:
+ * in /run/ovc/libvirt/qemu/3-* for the one file that is on ovcfs (ovc_file_open:
  * OVC_IOC_VM_INFO answers), whatever its name, and serves it; a domain
  * with several (NUMA cells, DIMMs) is logged and not served, as ovcd
  * gives one balloon target per ovcfs file.
@@ -86,7 +89,6 @@
 #define TICK_MS		200
 #define BACKOFF_MIN_MS	500
 #define BACKOFF_MAX_MS	30000
-#define SHORT_NAME_MAX	20	/* libvirt's VIR_DOMAIN_SHORT_NAME_MAX */
 
 /* One VM's state: the domain it is served through. */
 struct virt_hv {
@@ -143,21 +145,46 @@ static void init_once(void)
 		abort();	/* out of memory at the start */
 }
 
-int virt_domain_dir(const char *backing_dir, int id, const char *name, char *buf,
-		    size_t len)
+/*
+ * The directory of the running domain @id (@name) under @backing_dir:
+ * the entry of <backing_dir>/libvirt/qemu named "<id>-...", into @dir.
+ * libvirt's cut of the name (20 characters, or 20 bytes: it depends on
+ * libvirtd's locale) is not recomputed; an entry left over from another
+ * domain with that id (a libvirtd that crashed) is told apart by its
+ * name, a prefix of @name.  Return: 1, 0 if none, -1 if that leaves
+ * several.
+ */
+static int domain_dir(const char *backing_dir, int id, const char *name, char *dir,
+		      size_t len)
 {
-	size_t bytes = 0, chars = 0;
-	int n;
+	char qemu[PATH_MAX], prefix[16], any[NAME_MAX + 1], named[NAME_MAX + 1];
+	const char *rest, *pick;
+	int n_any = 0, n_named = 0;
+	struct dirent *de;
+	size_t plen;
+	DIR *d;
 
-	/* SHORT_NAME_MAX characters: UTF-8 continuation bytes do not count */
-	while (name[bytes] && chars < SHORT_NAME_MAX) {
-		bytes++;
-		while (((unsigned char)name[bytes] & 0xc0) == 0x80)
-			bytes++;
-		chars++;
+	plen = snprintf(prefix, sizeof(prefix), "%d-", id);
+	snprintf(qemu, sizeof(qemu), "%s/libvirt/qemu", backing_dir);
+	d = opendir(qemu);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, plen))
+			continue;
+		rest = de->d_name + plen;
+		if (!n_any++)
+			snprintf(any, sizeof(any), "%s", de->d_name);
+		if (*rest && !strncmp(rest, name, strlen(rest)) && !n_named++)
+			snprintf(named, sizeof(named), "%s", de->d_name);
 	}
-	n = snprintf(buf, len, "%s/libvirt/qemu/%d-%.*s", backing_dir, id, (int)bytes, name);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
+	closedir(d);
+	if (!n_any)
+		return 0;
+	pick = n_any == 1 ? any : n_named == 1 ? named : NULL;
+	if (!pick)
+		return -1;
+	return snprintf(dir, len, "%s/%s", qemu, pick) < (int)len ? 1 : 0;
 }
 
 /* Wake the VMs served through @domain (all of them if NULL). */
@@ -301,7 +328,7 @@ static void discover(void)
 	char dir[PATH_MAX], file[PATH_MAX];
 	virDomainPtr *doms;
 	const char *name;
-	int i, n;
+	int i, id, n;
 
 	n = virConnectListAllDomains(virt.conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 	if (n < 0) {
@@ -312,8 +339,9 @@ static void discover(void)
 	virt.scan++;
 	for (i = 0; i < n; i++) {
 		name = virDomainGetName(doms[i]);
-		if (name && !virt_domain_dir(virt.conf->libvirt_dir, virDomainGetID(doms[i]),
-					     name, dir, sizeof(dir))) {
+		id = virDomainGetID(doms[i]);
+		switch (name ? domain_dir(virt.conf->libvirt_dir, id, name, dir, sizeof(dir)) : 0) {
+		case 1:
 			switch (find_ram_file(dir, file, sizeof(file))) {
 			case 1:
 				virt.hooks->found(name, file, virt.scan);
@@ -324,6 +352,12 @@ static void discover(void)
 						dir);
 				break;
 			}
+			break;
+		case -1:
+			virt.hooks->log(LOG_WARNING, name, "libvirt: several directories "
+					"%s/libvirt/qemu/%d-*: not served", virt.conf->libvirt_dir,
+					id);
+			break;
 		}
 		virDomainFree(doms[i]);
 	}

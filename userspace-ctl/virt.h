@@ -42,12 +42,4 @@ int virt_start(const struct ovcd_conf *conf, int stop_fd, const struct virt_hook
 /* Stop the event thread (after @stop_fd became readable) and close the connection. */
 void virt_stop(void);
 
-/*
- * The directory libvirt's QEMU driver makes for a running domain's
- * memory files, into @buf (see the path rule in virt.c).  Return: 0, or
- * -1 if it does not fit.
- */
-int virt_domain_dir(const char *backing_dir, int id, const char *name, char *buf,
-		    size_t len);
-
 #endif /* OVCD_VIRT_H */

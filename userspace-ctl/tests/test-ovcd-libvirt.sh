@@ -43,7 +43,7 @@ is() {		# is FILE VALUE: the fake module's FILE under vms/ holds VALUE
 	test "$(cat "$OVC_SYSFS/vms/$1")" = "$2" || { echo "vms/$1: $(cat "$OVC_SYSFS/vms/$1"), expected $2"; return 1; }
 }
 
-echo "1..39"
+echo "1..46"
 
 # --- configuration -----------------------------------------------------------
 conf_err "backend = neither qmp nor libvirt" "3: backend: 'xen' is neither qmp nor libvirt" <<EOF
@@ -218,6 +218,45 @@ ok "... the failure logged once, not once per retry" count "$tmp/r.err" "ovcd: l
 kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
 daemon_pid=
 ok "... SIGTERM: exit 0" test $rc -eq 0
+
+# --- discovery: the directory by the domain's id, whatever its name ---------
+# libvirt names it <id>-<name cut to 20 characters>, the cut depending on
+# libvirtd's locale (mbstowcs): in the C locale a non-ASCII name is cut at 20
+# bytes, through a character.  ovcd matches the "<id>-" prefix alone.
+long=a-very-long-domain-name-beyond-twenty
+uni=$(printf 'd\303\266m\303\244in-\303\261\303\244m\303\251-\303\274n\303\257c\303\266d\303\251-x')
+uni2=$(printf '\303\251t\303\251-\303\274n\303\257c\303\266d\303\251-\303\261\303\244m\303\251-long')
+names_xml=$tmp/names.xml
+{ echo '<node>'
+  for d in "$long" "$uni" "$uni2"; do
+	printf "<domain type='test'><name>%s</name><memory unit='KiB'>4194304</memory>" "$d"
+	printf "<currentMemory unit='KiB'>2097152</currentMemory><vcpu>1</vcpu><os><type>hvm</type></os>"
+	printf "<devices><memballoon model='virtio'/></devices></domain>\n"
+  done
+  echo '</node>'; } >"$names_xml"
+dir_long=names/libvirt/qemu/1-${long:0:20}
+dir_uni=names/libvirt/qemu/2-$(printf '%s' "$uni" | head -c 20)	# 20 bytes: the C locale's cut
+dir_uni2=names/libvirt/qemu/3-$(LC_ALL=C.UTF-8 bash -c 'printf "%s" "${1:0:20}"' _ "$uni2")	# 20 characters
+mkvm 11 "$dir_long/pc.ram" $size $((100 * mib))
+mkvm 12 "$dir_uni/pc.ram" $size $((200 * mib))
+mkvm 13 "$dir_uni2/pc.ram" $size $((300 * mib))
+mkdir -p "$tmp/names/libvirt/qemu/11-other"	# another domain's id that starts alike
+{ printf '[global]\nlibvirt_uri = test://%s\nlibvirt_discover = on\n' "$names_xml"
+  printf 'libvirt_memory_backing_dir = %s\npoll_interval_ms = 200\nstats_interval_s = 1\n' "$tmp/names"; } >"$tmp/n.conf"
+"$OVCD" -f -c "$tmp/n.conf" 2>"$tmp/n.err" &
+daemon_pid=$!
+ok "discovery: a name longer than 20 characters, found by its id's directory" wait_for 5 grep -qxF \
+	"ovcd: $long: found: libvirt domain $long, RAM $tmp/$dir_long/pc.ram" "$tmp/n.err"
+ok "... and served" wait_for 5 is 11/balloon_actual_pages $((100 * mib))
+ok "discovery: a non-ASCII name cut at 20 bytes (libvirtd in the C locale)" wait_for 5 grep -qxF \
+	"ovcd: $uni: found: libvirt domain $uni, RAM $tmp/$dir_uni/pc.ram" "$tmp/n.err"
+ok "... and served" wait_for 5 is 12/balloon_actual_pages $((200 * mib))
+ok "discovery: a non-ASCII name cut at 20 characters (a UTF-8 locale)" wait_for 5 grep -qxF \
+	"ovcd: $uni2: found: libvirt domain $uni2, RAM $tmp/$dir_uni2/pc.ram" "$tmp/n.err"
+ok "... and served" wait_for 5 is 13/balloon_actual_pages $((300 * mib))
+kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
+daemon_pid=
+ok "... no error, SIGTERM: exit 0" bash -c "test $rc -eq 0 && ! grep -v -e ': found: ' -e ': serving: ' -e 'libvirt: connected to' -e 'no keepalive' -e 'ovcd: stopped' -e 'policy_run = 1' '$tmp/n.err'"
 
 ok "the installed ovcd holds no libvirt test client" bash -c \
 	"test -x '$here/ovcd' && nm '$here/ovcd' >'$tmp/nm' && ! grep -q fake_ '$tmp/nm' && ! grep -qa OVCD_FAKE_LIBVIRT '$here/ovcd'"
