@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +66,7 @@
 
 struct vm {
 	const struct ovcd_vm_conf *conf;
+	const char *file;	/* its ovcfs file in this pass: conf's or the backend's */
 	pthread_t thread;
 	struct ovcd_hv *hv;	/* the backend's state */
 	bool connected;		/* ops->connect() succeeded since the last disconnect */
@@ -203,7 +205,7 @@ static void apply_share_group(struct vm *vm, struct ovc_file *f,
 	ovc_format_share_domain(info->share_domain, was, sizeof(was));
 	if (ovc_file_set_share_domain(f, vm->conf->share_group)) {
 		snprintf(msg, sizeof(msg), "share_group: OVC_IOC_SET_SHARE_DOMAIN (%s) on %s "
-			 "failed: %m", want, vm->conf->file);
+			 "failed: %m", want, vm->file);
 		logmsg(LOG_ERR, vm->conf->name, "%s", msg);
 		vm->group_failed = true;
 		return;
@@ -335,10 +337,42 @@ static int apply_knobs(const struct ovcd_conf *conf, const struct ovcd_conf *old
 	return rc;
 }
 
+/* Do @a and @b name one file?  As strings if either cannot be stat'ed. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) || stat(b, &sb))
+		return !strcmp(a, b);
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * The VM's file for this pass, into vm->file: the configuration's, or
+ * the one the backend found (libvirt: the running domain's, anew at each
+ * start), which must then be the same.
+ */
+static int find_file(struct vm *vm)
+{
+	const char *hv_file = vm->hv->ops->file ? vm->hv->ops->file(vm->hv) : NULL;
+
+	vm->file = vm->conf->file ? vm->conf->file : hv_file;
+	if (!vm->file)	/* cannot happen: connect() failed then */
+		return vm_fail(vm, "file: not known");
+	if (vm->conf->file && hv_file && !same_file(vm->conf->file, hv_file)) {
+		char how[600];
+
+		vm->hv->ops->describe(vm->hv, how, sizeof(how));
+		return vm_fail(vm, "file: %s is not the RAM of %s, which is %s",
+			       vm->conf->file, how, hv_file);
+	}
+	return 0;
+}
+
 /* Open the VM's file, learn its id and size; @f stays open on success. */
 static int open_file(struct vm *vm, struct ovc_file *f)
 {
-	const char *path = vm->conf->file;
+	const char *path = vm->file;
 	struct ovc_vm_info info;
 
 	if (ovc_file_open(f, path, O_RDWR)) {
@@ -434,7 +468,7 @@ static int report(struct vm *vm, struct ovc_file *f)
 	rep.guest_total_pages = to_pages(total_b);
 	if (ovc_file_report(f, &rep))
 		return vm_fail(vm, "file: OVC_IOC_GUEST_REPORT on %s failed: %m",
-			       vm->conf->file);
+			       vm->file);
 	logmsg(LOG_DEBUG, vm->conf->name, "balloon %" PRIu64 " pages, guest free %" PRId64
 	       " of %" PRId64 " pages (-1: not reported)", (uint64_t)rep.balloon_actual_pages,
 	       (int64_t)rep.guest_free_pages, (int64_t)rep.guest_total_pages);
@@ -448,7 +482,11 @@ static int vm_pass(struct vm *vm)
 	struct ovc_file f;
 	int rc;
 
-	if (open_file(vm, &f))
+	/* a backend that finds the file: connect first, to learn it */
+	if (vm->hv->ops->file && connect_hv(vm))
+		return -1;
+	vm->file = vm->conf->file;
+	if ((vm->hv->ops->file && find_file(vm)) || open_file(vm, &f))
 		return -1;
 	if (!vm->size_pages) {	/* not sized yet: QEMU is starting */
 		ovc_file_close(&f);
@@ -605,6 +643,12 @@ static int run_once(void)
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* Equal strings, or both NULL. */
+static bool same_str(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
 static bool same_policy(const struct ovc_vm_policy *a, const struct ovc_vm_policy *b)
 {
 	return a->set == b->set &&
@@ -627,13 +671,13 @@ static void keep_share_group(struct vm *vm, const struct vm *old, size_t nr_old)
 
 		if (strcmp(oc->name, vm->conf->name))
 			continue;
-		if (!strcmp(oc->file, vm->conf->file) &&
+		if (same_str(oc->file, vm->conf->file) &&
 		    oc->share_group == vm->conf->share_group &&
 		    old[i].group_done && !old[i].group_failed) {
 			vm->group_done = true;
 			vm->group_id = old[i].group_id;
 		}
-		if (!strcmp(oc->file, vm->conf->file) &&
+		if (same_str(oc->file, vm->conf->file) &&
 		    same_policy(&oc->policy, &vm->conf->policy) &&
 		    old[i].policy_done && !old[i].policy_failed) {
 			vm->policy_done = true;
@@ -661,8 +705,10 @@ static void drop_vm(struct vm *vm, const char *why)
 
 /*
  * virt_hooks.found: a running domain with its RAM on ovcfs.  Served by a
- * thread of its own like a configured VM (no policy, its own sharing
- * domain), unless a [vm NAME] section names the domain or the file.
+ * thread of its own like a configured VM with domain = and no file (no
+ * policy, its own sharing domain): it follows the domain through a
+ * restart that the scans did not see.  Not if a [vm NAME] section names
+ * the domain or the file.
  */
 static void found_vm(const char *domain, const char *file, uint64_t scan)
 {
@@ -671,24 +717,17 @@ static void found_vm(const char *domain, const char *file, uint64_t scan)
 	int e;
 
 	for (i = 0; i < g.conf.nr_vms; i++)
-		if ((g.conf.vms[i].domain && !strcmp(g.conf.vms[i].domain, domain)) ||
-		    !strcmp(g.conf.vms[i].file, file))
+		if (same_str(g.conf.vms[i].domain, domain) || same_str(g.conf.vms[i].file, file))
 			return;
 	for (p = &g.found; *p; p = &(*p)->next) {
-		if (strcmp((*p)->conf->domain, domain))
-			continue;
-		if (!strcmp((*p)->conf->file, file)) {
+		if (!strcmp((*p)->conf->domain, domain)) {
 			(*p)->seen = scan;
 			return;
 		}
-		vm = *p;	/* restarted: a new id, a new file */
-		*p = vm->next;
-		drop_vm(vm, "its RAM moved (restarted)");
-		break;
 	}
 	vm = calloc(1, sizeof(*vm));
 	if (!vm || !(vm->own_conf.name = strdup(domain)) ||
-	    !(vm->own_conf.domain = strdup(domain)) || !(vm->own_conf.file = strdup(file))) {
+	    !(vm->own_conf.domain = strdup(domain))) {
 		logmsg(LOG_ERR, domain, "found: out of memory");
 		goto fail;
 	}

@@ -94,6 +94,8 @@
 struct virt_hv {
 	struct ovcd_hv hv;
 	const char *domain;		/* conf->domain */
+	const char *conf_file;		/* conf->file, or NULL */
+	char file[PATH_MAX];		/* its RAM file as found by connect(), or "" */
 	virDomainPtr dom;		/* while connected */
 	uint64_t gen;			/* virt.gen dom was looked up on */
 	int id;				/* the domain's id then */
@@ -484,6 +486,7 @@ static struct ovcd_hv *virt_hv_create(const struct ovcd_vm_conf *conf,
 		return NULL;
 	h->hv.ops = &ovcd_virt_ops;
 	h->domain = conf->domain;
+	h->conf_file = conf->file;
 	h->cancel_fd = env->cancel_fd;
 	h->stats_interval_s = env->stats_interval_s;
 	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -528,6 +531,39 @@ static void virt_hv_destroy(struct ovcd_hv *hv)
 	free(h);
 }
 
+/*
+ * The domain's RAM file, in its directory for this start (id), into
+ * h->file ("" if not found).  Without a file in the configuration, not
+ * finding it fails (-1, h->hv.err); with one, ovcd (ovcd.c) compares
+ * the two when it is found, and else serves the configured file.
+ */
+static int find_domain_ram(struct virt_hv *h)
+{
+	const char *base = virt.conf->libvirt_dir;
+	char dir[PATH_MAX];
+	int rc;
+
+	h->file[0] = '\0';
+	rc = domain_dir(base, h->id, h->domain, dir, sizeof(dir));
+	if (rc < 0) {
+		if (!h->conf_file)
+			return virt_fail(h, "domain %s (id %d): several directories %s/libvirt/"
+					 "qemu/%d-*: give file =", h->domain, h->id, base, h->id);
+		return 0;
+	}
+	rc = rc ? find_ram_file(dir, h->file, sizeof(h->file)) : 0;
+	if (rc < 0) {
+		h->file[0] = '\0';
+		if (!h->conf_file)
+			return virt_fail(h, "domain %s (id %d): several files on %s in %s (NUMA "
+					 "cells?): give file =", h->domain, h->id, OVCFS_NAME, dir);
+	} else if (!rc && !h->conf_file) {
+		return virt_fail(h, "domain %s (id %d): no file on %s in %s/libvirt/qemu/%d-*",
+				 h->domain, h->id, OVCFS_NAME, base, h->id);
+	}
+	return 0;
+}
+
 /* Look the domain up on the current connection unless done already. */
 static int virt_hv_connect(struct ovcd_hv *hv)
 {
@@ -566,8 +602,10 @@ static int virt_hv_connect(struct ovcd_hv *hv)
 	if (virDomainSetMemoryStatsPeriod(dom, h->stats_interval_s, VIR_DOMAIN_AFFECT_LIVE) < 0)
 		return virt_fail(h, "virDomainSetMemoryStatsPeriod on %s: %s", h->domain,
 				 last_error());
-	h->gen = gen;
 	h->id = virDomainGetID(dom);
+	if (find_domain_ram(h))
+		return -1;
+	h->gen = gen;
 	return 1;
 }
 
@@ -629,6 +667,13 @@ static bool virt_hv_cancelled(struct ovcd_hv *hv)
 	return pfd.fd >= 0 && poll(&pfd, 1, 0) == 1;
 }
 
+static const char *virt_hv_file(struct ovcd_hv *hv)
+{
+	struct virt_hv *h = to_virt(hv);
+
+	return h->file[0] ? h->file : NULL;
+}
+
 static void virt_hv_describe(struct ovcd_hv *hv, char *buf, size_t len)
 {
 	struct virt_hv *h = to_virt(hv);
@@ -648,4 +693,5 @@ const struct ovcd_backend_ops ovcd_virt_ops = {
 	.poll_fd	= virt_hv_poll_fd,
 	.cancelled	= virt_hv_cancelled,
 	.describe	= virt_hv_describe,
+	.file		= virt_hv_file,
 };

@@ -28,7 +28,7 @@ cleanup() {
 	wait 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
+trap cleanup EXIT; [ -n "${KEEP:-}" ] && trap "echo kept $tmp" EXIT
 export OVC_SYSFS=$tmp/sys OVC_FAKE_IOCTL=1 LC_ALL=C
 pg=$(getconf PAGESIZE)
 n=0 failed=0
@@ -43,7 +43,7 @@ is() {		# is FILE VALUE: the fake module's FILE under vms/ holds VALUE
 	test "$(cat "$OVC_SYSFS/vms/$1")" = "$2" || { echo "vms/$1: $(cat "$OVC_SYSFS/vms/$1"), expected $2"; return 1; }
 }
 
-echo "1..46"
+echo "1..61"
 
 # --- configuration -----------------------------------------------------------
 conf_err "backend = neither qmp nor libvirt" "3: backend: 'xen' is neither qmp nor libvirt" <<EOF
@@ -100,6 +100,12 @@ libvirt_memory_backing_dir = run/ovc
 EOF
 printf '[global]\nlibvirt_uri = qemu:///system\nlibvirt_discover = off\n[vm a]\nfile = /run/ovc/a\ndomain = a\n' >"$tmp/ok.conf"
 ok "domain = alone means backend = libvirt: --check passes" "$OVCD" --check -c "$tmp/ok.conf"
+printf '[vm a]\ndomain = a\n' >"$tmp/ok.conf"
+ok "domain = without file =: --check passes (ovcd finds the file)" "$OVCD" --check -c "$tmp/ok.conf"
+conf_err "backend = qmp still needs file =" "1: file: missing in [vm a]" <<EOF
+[vm a]
+qmp = /run/a.qmp
+EOF
 
 # --- ovcd --once on a configured domain -------------------------------------
 mkdir -p "$OVC_SYSFS/vms"
@@ -122,6 +128,27 @@ sed -i 's/^domain = test$/domain = nosuch/' "$tmp/once.conf"
 "$OVCD" -c "$tmp/once.conf" --once 2>"$tmp/once.err"
 ok "an unknown domain: --once exits 1, one line naming it" \
 	grep -qxF "ovcd: t: libvirt: domain nosuch: Domain not found" <(test $? -eq 1 && cat "$tmp/once.err")
+# domain = alone: the file found in the domain's directory, by its id
+printf '[global]\nlibvirt_uri = test:///default\nlibvirt_memory_backing_dir = %s\n[vm t]\ndomain = test\n' \
+	"$tmp/ovc" >"$tmp/dom.conf"
+echo $((700 * mib)) >"$OVC_SYSFS/vms/5/balloon_target_pages"
+"$OVCD" -v -c "$tmp/dom.conf" --once 2>"$tmp/once.err"
+ok "domain = without file =: --once finds domain 1's RAM in 1-test/ and serves it" \
+	bash -c "test $? -eq 0 && grep -qxF 'ovcd: t: balloon target $((700 * mib)) pages: balloon value=$((1348 << 20))' '$tmp/once.err'"
+ok "... its report goes to that file's VM" is 5/balloon_actual_pages $((700 * mib))
+mkvm 9 ovc/elsewhere/pc.ram $size 0
+printf 'file = %s\n' "$tmp/ovc/elsewhere/pc.ram" >>"$tmp/dom.conf"
+"$OVCD" -c "$tmp/dom.conf" --once 2>"$tmp/once.err"
+ok "file = that is not the domain's RAM: --once exits 1, one line naming the field" \
+	grep -qxF "ovcd: t: file: $tmp/ovc/elsewhere/pc.ram is not the RAM of libvirt domain test (id 1) on test:///default, which is $tmp/$ram1" \
+	<(test $? -eq 1 && cat "$tmp/once.err")
+printf '[global]\nlibvirt_uri = test:///default\nlibvirt_memory_backing_dir = %s\n[vm t]\ndomain = test\n' \
+	"$tmp/nowhere" >"$tmp/dom.conf"
+"$OVCD" -c "$tmp/dom.conf" --once 2>"$tmp/once.err"
+ok "domain = alone, no directory for it: --once exits 1, one line saying where it looked" \
+	grep -qxF "ovcd: t: libvirt: domain test (id 1): no file on ovcfs in $tmp/nowhere/libvirt/qemu/1-*" \
+	<(test $? -eq 1 && cat "$tmp/once.err")
+echo $((1024 * mib)) >"$OVC_SYSFS/vms/5/balloon_target_pages"
 if command -v valgrind >/dev/null; then
 	once_conf test:///default >"$tmp/once.conf"
 	ok "--once with libvirt is valgrind-clean" valgrind -q --leak-check=full \
@@ -217,6 +244,32 @@ ok "... and serves the VM" wait_for 5 is 5/balloon_actual_pages $((768 * mib))
 ok "... the failure logged once, not once per retry" count "$tmp/r.err" "ovcd: libvirt: cannot connect" 1
 kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
 daemon_pid=
+ok "... SIGTERM: exit 0" test $rc -eq 0
+
+# --- a [vm] section with domain = alone follows the domain's restarts ---------
+mkvm 6 $ram2 $size $((400 * mib))
+for v in 5 6; do echo 1000 >"$OVC_SYSFS/vms/$v/shares"; echo 0 >"$OVC_SYSFS/vms/$v/min_pages"; echo $size >"$OVC_SYSFS/vms/$v/max_pages"; done
+mkfifo "$tmp/ctl2"
+{ printf '[global]\nlibvirt_uri = test:///default\nlibvirt_memory_backing_dir = %s\n' "$tmp/ovc"
+  printf 'poll_interval_ms = 200\nstats_interval_s = 1\n[vm t]\ndomain = test\nshares = 1500\n'; } >"$tmp/f.conf"
+echo $((300 * mib)) >"$OVC_SYSFS/vms/5/balloon_target_pages"
+OVCD_FAKE_LIBVIRT=$tmp/ctl2 "$OVCD" -f -c "$tmp/f.conf" 2>"$tmp/f.err" &
+daemon_pid=$!
+exec 7<>"$tmp/ctl2"
+ok "domain = alone, the daemon: served as domain 1, its file found" wait_for 5 grep -qxF \
+	"ovcd: t: serving: libvirt domain test (id 1) on test:///default" "$tmp/f.err"
+ok "... given its target" wait_for 5 is 5/balloon_actual_pages $((300 * mib))
+echo "destroy test" >&7
+echo "start test" >&7
+# one line or the other, as the pass that met the stopped domain failed or not
+ok "restarted as domain 2: the section follows it to 2-test/pc.ram, VM 6" wait_for 10 grep -qxF \
+	-e "ovcd: t: serving: libvirt domain test (id 2) on test:///default (recovered)" \
+	-e "ovcd: t: file: $tmp/$ram2 is now VM 6 (was 5)" "$tmp/f.err"
+ok "... gives VM 6 its target" wait_for 5 is 6/balloon_actual_pages $((400 * mib))
+ok "... and its shares (a new VM id)" is 6/shares 1500
+kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
+daemon_pid=
+exec 7>&-
 ok "... SIGTERM: exit 0" test $rc -eq 0
 
 # --- discovery: the directory by the domain's id, whatever its name ---------
