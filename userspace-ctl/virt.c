@@ -15,7 +15,8 @@
  *   virConnectDomainEventRegisterAny(VIR_DOMAIN_EVENT_ID_LIFECYCLE): a
  *     domain started or stopped: the VMs served through it are woken
  *     (their poll fd), and with libvirt_discover the running domains are
- *     scanned again.
+ *     scanned again (a listing that fails: again after 0.5 s doubling to
+ *     30 s, logged once).
  *
  * The callbacks only take note; the thread acts once the loop iteration
  * has returned, never from inside libvirt.  Each VM's thread (ovcd.c)
@@ -124,6 +125,7 @@ static struct {
 	atomic_bool lost, rescan, stopping;
 	uint64_t scan;
 	char logged[512];		/* the connection failure last logged */
+	char list_logged[512];		/* the listing failure last logged */
 } virt = { .lock = PTHREAD_MUTEX_INITIALIZER, .stop_fd = -1, .lifecycle_id = -1 };
 
 static const char *last_error(void)
@@ -324,8 +326,11 @@ static int find_ram_file(const char *dir, char *file, size_t len)
 	return found > 1 ? -1 : found;
 }
 
-/* libvirt_discover: the running domains with their RAM on ovcfs. */
-static void discover(void)
+/*
+ * libvirt_discover: the running domains with their RAM on ovcfs.
+ * Return: 0, or -1 if they could not be listed (logged once).
+ */
+static int discover(void)
 {
 	char dir[PATH_MAX], file[PATH_MAX];
 	virDomainPtr *doms;
@@ -334,10 +339,16 @@ static void discover(void)
 
 	n = virConnectListAllDomains(virt.conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 	if (n < 0) {
-		virt.hooks->log(LOG_ERR, NULL, "libvirt: cannot list the domains of %s: %s",
-				virt.conf->libvirt_uri, last_error());
-		return;
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "cannot list the domains of %s: %s",
+			 virt.conf->libvirt_uri, last_error());
+		if (strcmp(msg, virt.list_logged))
+			virt.hooks->log(LOG_ERR, NULL, "libvirt: %s; retrying", msg);
+		snprintf(virt.list_logged, sizeof(virt.list_logged), "%s", msg);
+		return -1;
 	}
+	virt.list_logged[0] = '\0';
 	virt.scan++;
 	for (i = 0; i < n; i++) {
 		name = virDomainGetName(doms[i]);
@@ -365,6 +376,7 @@ static void discover(void)
 	}
 	free(doms);
 	virt.hooks->sweep(virt.scan);
+	return 0;
 }
 
 static void tick(int timer, void *opaque)
@@ -390,12 +402,25 @@ static int64_t now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+static int next_backoff(int ms)
+{
+	return ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms * 2;
+}
+
+/*
+ * The connection and the listing of the domains are each retried after
+ * a failure: after 0.5 s, then doubling up to 30 s (the first connection
+ * was tried by virt_start(): the next after 0.5 s, then 1 s, ...).
+ */
 static void *virt_thread(void *arg)
 {
-	int timer, watch, backoff = BACKOFF_MIN_MS;
-	int64_t retry_at = now_ms() + backoff;
+	int timer, watch, backoff = BACKOFF_MIN_MS, list_backoff = BACKOFF_MIN_MS;
+	int64_t retry_at = now_ms() + backoff, list_at = 0;
+	uint64_t list_gen = 0;
 
 	(void)arg;
+	if (!virt.conn)
+		backoff = next_backoff(backoff);
 	timer = virEventAddTimeout(TICK_MS, tick, NULL, NULL);
 	watch = virEventAddHandle(virt.stop_fd, VIR_EVENT_HANDLE_READABLE, stop_watch, NULL,
 				  NULL);
@@ -411,12 +436,23 @@ static void *virt_thread(void *arg)
 				backoff = BACKOFF_MIN_MS;
 			} else {
 				retry_at = now_ms() + backoff;
-				backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+				backoff = next_backoff(backoff);
 			}
 		}
-		if (virt.conn && virt.rescan && virt.hooks->found) {
+		if (list_gen != virt.gen) {	/* a new connection: list at once */
+			list_gen = virt.gen;
+			list_at = 0;
+			list_backoff = BACKOFF_MIN_MS;
+		}
+		if (virt.conn && virt.rescan && virt.hooks->found && now_ms() >= list_at) {
 			virt.rescan = false;
-			discover();
+			if (!discover()) {
+				list_backoff = BACKOFF_MIN_MS;
+			} else {
+				virt.rescan = true;
+				list_at = now_ms() + list_backoff;
+				list_backoff = next_backoff(list_backoff);
+			}
 		}
 		if (virEventRunDefaultImpl() < 0)
 			break;
@@ -439,6 +475,7 @@ int virt_start(const struct ovcd_conf *conf, int stop_fd, const struct virt_hook
 	virt.stop_fd = stop_fd;
 	virt.stopping = false;
 	virt.logged[0] = '\0';
+	virt.list_logged[0] = '\0';
 	virt_open();
 	e = pthread_create(&virt.thread, NULL, virt_thread, NULL);
 	if (e) {

@@ -43,7 +43,21 @@ is() {		# is FILE VALUE: the fake module's FILE under vms/ holds VALUE
 	test "$(cat "$OVC_SYSFS/vms/$1")" = "$2" || { echo "vms/$1: $(cat "$OVC_SYSFS/vms/$1"), expected $2"; return 1; }
 }
 
-echo "1..61"
+# gaps FILE FIXED-STRING MS...: the lines of FILE with FIXED-STRING end in
+# "at T ms"; the first len(MS...)+1 of them are MS... apart, each within
+# -20 % / +50 % (a loop woken every 200 ms)
+gaps() {
+	local file=$1 what=$2; shift 2
+	grep -F -- "$what" "$file" | sed -n 's/.* at \([0-9]*\) ms$/\1/p' | head -n $(($# + 1)) >"$tmp/gaps"
+	awk -v want="$*" 'BEGIN { n = split(want, w, " ") }
+		{ t[NR] = $1 }
+		END { if (NR < n + 1) { print NR " lines, expected " n + 1; exit 1 }
+		      for (i = 1; i <= n; i++) { g = t[i + 1] - t[i]
+			if (g < w[i] * 0.8 || g > w[i] * 1.5) { print "gap " i ": " g " ms, expected " w[i]; bad = 1 } }
+		      exit bad }' "$tmp/gaps"
+}
+
+echo "1..75"
 
 # --- configuration -----------------------------------------------------------
 conf_err "backend = neither qmp nor libvirt" "3: backend: 'xen' is neither qmp nor libvirt" <<EOF
@@ -219,11 +233,13 @@ xml=$tmp/custom.xml
 rm -rf "$OVC_SYSFS/vms/6"
 { printf '[global]\nlibvirt_uri = test://%s\npoll_interval_ms = 200\n' "$xml"
   printf '[vm c]\ndomain = cust\nfile = %s\n' "$tmp/$ram1"; } >"$tmp/r.conf"
-"$OVCD" -f -c "$tmp/r.conf" 2>"$tmp/r.err" &
+OVCD_FAKE_LIBVIRT_TRACE=1 "$OVCD" -f -c "$tmp/r.conf" 2>"$tmp/r.err" &
 daemon_pid=$!
 ok "no libvirt: one line for the connection" wait_for 5 count "$tmp/r.err" \
 	"ovcd: libvirt: cannot connect to test://$xml: XML error: failed to parse xml document '$xml'" 1
 ok "... one for the VM" wait_for 5 count "$tmp/r.err" "ovcd: c: libvirt: cannot connect to test://$xml" 1
+ok "... retried at once, then after 0.5 s, 1 s, 2 s (backoff doubling)" \
+	wait_for 6 gaps "$tmp/r.err" "fake-libvirt: virConnectOpen test://$xml at" 500 1000 2000
 cat >"$xml.new" <<EOF
 <node>
   <domain type='test'>
@@ -246,6 +262,51 @@ kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
 daemon_pid=
 ok "... SIGTERM: exit 0" test $rc -eq 0
 
+# --- a failed listing of the domains is retried ------------------------------
+OVCD_FAKE_LIBVIRT_FAIL_LIST=3 OVCD_FAKE_LIBVIRT_TRACE=1 "$OVCD" -f -c "$tmp/d.conf" 2>"$tmp/l.err" &
+daemon_pid=$!
+ok "virConnectListAllDomains fails 3 times: retried until discovery finds the domain" wait_for 10 grep -qxF \
+	"ovcd: test: found: libvirt domain test, RAM $tmp/$ram1" "$tmp/l.err"
+ok "... after 0.5 s, 1 s, 2 s (backoff doubling)" gaps "$tmp/l.err" "fake-libvirt: virConnectListAllDomains" 500 1000 2000
+ok "... the failure logged once" count "$tmp/l.err" "ovcd: libvirt: cannot list the domains of test:///default: " 1
+kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
+daemon_pid=
+ok "... SIGTERM: exit 0" test $rc -eq 0
+
+# --- a hung domain: its libvirt call blocks ----------------------------------
+mkfifo "$tmp/ctl3"
+mkvm 6 $ram2 $size $((64 * mib))
+echo $((32 * mib)) >"$OVC_SYSFS/vms/5/balloon_target_pages"
+OVCD_FAKE_LIBVIRT=$tmp/ctl3 "$OVCD" -f -c "$tmp/d.conf" 2>"$tmp/h.err" &
+daemon_pid=$!
+exec 7<>"$tmp/ctl3"
+wait_for 5 grep -qF "ovcd: test: serving: libvirt domain test (id 1)" "$tmp/h.err"
+echo "hang test" >&7
+ok "a hung domain: ovcd's virDomainMemoryStats blocks" wait_for 5 grep -qxF "fake-libvirt: test (id 1) hangs" "$tmp/h.err"
+echo "destroy test" >&7
+ok "... destroyed: dropped at once, the event thread does not wait for the stuck VM thread" \
+	wait_for 3 grep -qxF "ovcd: test: dropped: libvirt domain no longer running" "$tmp/h.err"
+echo "start test" >&7
+ok "... started again (id 2): found and served while the old thread is stuck" \
+	wait_for 5 is 6/balloon_actual_pages $((64 * mib))
+kill -HUP $daemon_pid
+ok "SIGHUP with a thread stuck in libvirt: ovcd re-executes itself within 3 s (one line) and serves again" \
+	wait_for 8 bash -c "grep -q 'ovcd: reload: .*re-executing' '$tmp/h.err' &&
+		test \$(grep -c 'ovcd: test: found: libvirt domain test, RAM $tmp/$ram1' '$tmp/h.err') -eq 2"
+ok "... the same process" kill -0 $daemon_pid
+sleep 1
+echo "hang test" >&7
+wait_for 5 test "$(grep -c 'fake-libvirt: test (id 1) hangs' "$tmp/h.err")" -eq 2
+kill -TERM $daemon_pid
+start=$SECONDS
+wait_for 6 bash -c "! kill -0 $daemon_pid"
+kill -KILL $daemon_pid 2>/dev/null
+wait $daemon_pid; rc=$?
+daemon_pid=
+exec 7>&-
+ok "SIGTERM with a thread stuck in libvirt: exit 0 within 3 s (+1), saying so" \
+	bash -c "test $rc -eq 0 -a $((SECONDS - start)) -le 4 && grep -q 'ovcd: test: .*still in a call' '$tmp/h.err'"
+
 # --- a [vm] section with domain = alone follows the domain's restarts ---------
 mkvm 6 $ram2 $size $((400 * mib))
 for v in 5 6; do echo 1000 >"$OVC_SYSFS/vms/$v/shares"; echo 0 >"$OVC_SYSFS/vms/$v/min_pages"; echo $size >"$OVC_SYSFS/vms/$v/max_pages"; done
@@ -253,12 +314,19 @@ mkfifo "$tmp/ctl2"
 { printf '[global]\nlibvirt_uri = test:///default\nlibvirt_memory_backing_dir = %s\n' "$tmp/ovc"
   printf 'poll_interval_ms = 200\nstats_interval_s = 1\n[vm t]\ndomain = test\nshares = 1500\n'; } >"$tmp/f.conf"
 echo $((300 * mib)) >"$OVC_SYSFS/vms/5/balloon_target_pages"
-OVCD_FAKE_LIBVIRT=$tmp/ctl2 "$OVCD" -f -c "$tmp/f.conf" 2>"$tmp/f.err" &
+OVCD_FAKE_LIBVIRT=$tmp/ctl2 OVCD_FAKE_LIBVIRT_TRACE=1 "$OVCD" -f -c "$tmp/f.conf" 2>"$tmp/f.err" &
 daemon_pid=$!
 exec 7<>"$tmp/ctl2"
 ok "domain = alone, the daemon: served as domain 1, its file found" wait_for 5 grep -qxF \
 	"ovcd: t: serving: libvirt domain test (id 1) on test:///default" "$tmp/f.err"
 ok "... given its target" wait_for 5 is 5/balloon_actual_pages $((300 * mib))
+ok "virDomainSetMemoryFlags was given KiB: (size - target) pages x $((pg / 1024)), VIR_DOMAIN_AFFECT_LIVE" \
+	grep -qxF "fake-libvirt: virDomainSetMemoryFlags test $(((size - 300 * mib) * (pg / 1024))) KiB flags 1" "$tmp/f.err"
+echo "actual test 1048576" >&7	# the balloon on its way: 1 GiB left to the guest, not 1748 MiB
+ok "ACTUAL_BALLOON, not the current memory, is the balloon's size" wait_for 5 is 5/balloon_actual_pages $((1024 * mib))
+echo "actual test none" >&7
+ok "... without ACTUAL_BALLOON: virDomainGetInfo's memory" wait_for 5 is 5/balloon_actual_pages $((300 * mib))
+echo "actual test real" >&7
 echo "destroy test" >&7
 echo "start test" >&7
 # one line or the other, as the pass that met the stopped domain failed or not
