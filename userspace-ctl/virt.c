@@ -488,12 +488,13 @@ int virt_start(const struct ovcd_conf *conf, int stop_fd, const struct virt_hook
 	return 0;
 }
 
-void virt_stop(void)
+int virt_stop(const struct timespec *deadline)
 {
-	if (virt.running)
-		pthread_join(virt.thread, NULL);
+	if (virt.running && pthread_timedjoin_np(virt.thread, NULL, deadline))
+		return -1;	/* still in a libvirt call: left as it is */
 	virt.running = false;
 	virt_close("ovcd is stopping");
+	return 0;
 }
 
 /* --- the backend: one struct virt_hv per VM ------------------------------ */
