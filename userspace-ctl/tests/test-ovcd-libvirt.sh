@@ -12,9 +12,13 @@
 # test:///default has one running domain, "test" (id 1, 8 GiB maximum, 2 GiB
 # current memory).  Its virDomainMemoryStats answers ACTUAL_BALLOON = the
 # current memory, AVAILABLE = the same, UNUSED = half of it: what the guest
-# report is checked against.  Not covered: the close callback (the test
-# driver's connection never closes; a connection that cannot be opened at
-# first, then can, is), and a real libvirtd with QEMU.
+# report is checked against.  tests/libvirt-fake.c also stands between
+# ovcd and a few libvirt calls (failing listings, a hung
+# virDomainMemoryStats, ACTUAL_BALLOON, a trace with times), and
+# tests/bin/virt-test checks virt.c's conversions alone.  Not covered: the
+# close callback (the test driver's connection never closes; a connection
+# that cannot be opened at first, then can, is), the 30 s cap of the
+# backoffs, and a real libvirtd with QEMU.
 
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +32,7 @@ cleanup() {
 	wait 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT; [ -n "${KEEP:-}" ] && trap "echo kept $tmp" EXIT
+trap cleanup EXIT
 export OVC_SYSFS=$tmp/sys OVC_FAKE_IOCTL=1 LC_ALL=C
 pg=$(getconf PAGESIZE)
 n=0 failed=0
@@ -57,7 +61,11 @@ gaps() {
 		      exit bad }' "$tmp/gaps"
 }
 
-echo "1..75"
+echo "1..77"
+
+unit() { ok "unit: $1" "$here/tests/bin/virt-test" "$1"; }
+unit set_target_kib	# virDomainSetMemoryFlags gets KiB: pages x 4, VIR_DOMAIN_AFFECT_LIVE
+unit query_actual	# ACTUAL_BALLOON is the size, virDomainGetInfo only without it
 
 # --- configuration -----------------------------------------------------------
 conf_err "backend = neither qmp nor libvirt" "3: backend: 'xen' is neither qmp nor libvirt" <<EOF
