@@ -61,7 +61,7 @@ gaps() {
 		      exit bad }' "$tmp/gaps"
 }
 
-echo "1..77"
+echo "1..74"
 
 unit() { ok "unit: $1" "$here/tests/bin/virt-test" "$1"; }
 unit set_target_kib	# virDomainSetMemoryFlags gets KiB: pages x 4, VIR_DOMAIN_AFFECT_LIVE
