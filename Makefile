@@ -13,7 +13,8 @@
 #                   pages, units (run-ovc.mount, ovcd.service) under PREFIX
 #                   (/usr/local), modules-load.d/ovc.conf, /etc/ovc/ovcd.conf
 #                   if none; DESTDIR=DIR stages it all (no depmod then)
-#   make uninstall  removes what install put (ovcd.conf only if unedited)
+#   make uninstall  removes what install put (ovcd.conf only if unedited), the
+#                   module for whichever kernel install put it for
 #   make dkms-src   the module's sources and dkms.conf to /usr/src/ovc-VERSION
 #
 # KDIR defaults to the build dir of the newest Debian kernel installed in
@@ -60,11 +61,21 @@ install: all
 	$(MAKE) -C userspace-ctl install PREFIX=$(PREFIX)
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
+# install put ovc.ko in updates/ of the KVER of that day, which need not be
+# today's default (a newer kernel installed since): every kernel's
+# updates/ovc.ko goes, whatever KVER says (DKMS's is updates/dkms/ovc.ko), and
+# depmod runs for each of those kernels.
+INSTALLED_KVERS = $(patsubst $(DESTDIR)/lib/modules/%/updates/ovc.ko,%,\
+		  $(wildcard $(DESTDIR)/lib/modules/*/updates/ovc.ko))
+
 uninstall:
-	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/ovc.ko $(DESTDIR)$(MODLOADDIR)/ovc.conf
-	-rmdir --ignore-fail-on-non-empty $(DESTDIR)/lib/modules/$(KVER)/updates
+	for k in $(INSTALLED_KVERS); do \
+		rm -f $(DESTDIR)/lib/modules/$$k/updates/ovc.ko && \
+		rmdir --ignore-fail-on-non-empty $(DESTDIR)/lib/modules/$$k/updates && \
+		$(if $(DESTDIR),:,depmod -a $$k) || exit 1; \
+	done
+	rm -f $(DESTDIR)$(MODLOADDIR)/ovc.conf
 	$(MAKE) -C userspace-ctl uninstall PREFIX=$(PREFIX)
-	$(if $(DESTDIR),,depmod -a $(KVER))
 
 dkms-src:
 	install -d $(DESTDIR)$(DKMSDIR)

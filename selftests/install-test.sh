@@ -44,7 +44,7 @@ make_in() {	# make_in ARGS...: make in the top directory, quietly unless it fail
 	make --no-print-directory -C "$top" "$@" >"$tmp/make.log" 2>&1 || { cat "$tmp/make.log"; return 1; }
 }
 
-echo "1..24"
+echo "1..25"
 
 # --- make install / make uninstall -------------------------------------------
 cat >"$tmp/expected" <<EOF
@@ -93,6 +93,18 @@ ok "an admin's /etc/ovc/ovcd.conf: make install keeps it" \
 ok "... and make uninstall leaves it, and only it" \
 	bash -c "make --no-print-directory -C '$top' uninstall DESTDIR='$d' >/dev/null && cmp '$tmp/admin.conf' '$d/etc/ovc/ovcd.conf' &&
 		 test \"\$(find '$d' ! -type d)\" = '$d/etc/ovc/ovcd.conf'"
+
+# The default KVER is the newest kernel: one installed after make install
+# changes it, and uninstall must still find install's ovc.ko (and only it).
+d=$tmp/kver
+mkdir -p "$d/lib/modules/$KVER/updates/dkms"
+: >"$d/lib/modules/$KVER/updates/dkms/ovc.ko"; : >"$d/lib/modules/$KVER/updates/other.ko"
+ok "make uninstall with another KVER than install's: install's ovc.ko for $KVER gone, dkms's and others' left" \
+	bash -c "make --no-print-directory -C '$top' install DESTDIR='$d' >/dev/null 2>&1 &&
+		 test -f '$d/lib/modules/$KVER/updates/ovc.ko' &&
+		 make --no-print-directory -C '$top' uninstall DESTDIR='$d' KVER=99.0.0-1-amd64 >/dev/null &&
+		 test \"\$(cd '$d' && find . ! -type d | LC_ALL=C sort | paste -sd' ')\" = \
+		      './lib/modules/$KVER/updates/dkms/ovc.ko ./lib/modules/$KVER/updates/other.ko'"
 
 d=$tmp/usr
 ok "make install PREFIX=/usr: tools in /usr/sbin, the units name them there" \

@@ -62,6 +62,11 @@ struct ovcd_hv {
  *		stopping) rather than from the hypervisor?
  * @describe:	What the VM is served through, for the "serving:" log
  *		line, into @buf (connected only).
+ * @file:	The VM's ovcfs file as the hypervisor places it, found by
+ *		connect() (libvirt: in the running domain's directory, so anew
+ *		at each start); NULL if not known.  connect() fails instead
+ *		when the configuration gives no file and this is not known.
+ *		NULL op (qmp): the configuration's file is the one.
  */
 struct ovcd_backend_ops {
 	const char *name;
@@ -76,6 +81,7 @@ struct ovcd_backend_ops {
 	int (*poll_fd)(struct ovcd_hv *hv);
 	bool (*cancelled)(struct ovcd_hv *hv);
 	void (*describe)(struct ovcd_hv *hv, char *buf, size_t len);
+	const char *(*file)(struct ovcd_hv *hv);
 };
 
 /* qmp.c and virt.c. */

@@ -356,7 +356,8 @@ static void end_section(struct parser *p)
 		vm->backend = OVCD_BACKEND_LIBVIRT;
 	if (vm->backend == OVCD_BACKEND_LIBVIRT)
 		p->conf->libvirt = true;
-	if (!vm->file)
+	/* libvirt: without file, ovcd finds it from the domain at each start */
+	if (!vm->file && vm->backend == OVCD_BACKEND_QMP)
 		fail(p, vm->line, "file", "missing in [vm %s]", vm->name);
 	else if (vm->backend == OVCD_BACKEND_QMP && !vm->qmp)
 		fail(p, vm->line, "qmp", "missing in [vm %s]", vm->name);

@@ -23,7 +23,7 @@ enum ovcd_backend { OVCD_BACKEND_QMP, OVCD_BACKEND_LIBVIRT };
 /* One [vm NAME] section. */
 struct ovcd_vm_conf {
 	char *name;		/* NAME, as used in log lines */
-	char *file;		/* its ovcfs file (required) */
+	char *file;		/* its ovcfs file; NULL (libvirt only): the domain's */
 	enum ovcd_backend backend;	/* qmp if qmp is given, libvirt if domain is */
 	char *qmp;		/* QEMU's QMP unix socket (backend qmp) */
 	char *domain;		/* libvirt's domain name (backend libvirt) */

@@ -31,6 +31,12 @@
  * signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.  It
  * writes the module's knobs ([global] policy, idle_tax, ..., scan) at the start
  * and, on SIGHUP, those whose value changed.
+ *
+ * No thread ever waits unboundedly for a VM's thread, which may be stuck
+ * in a libvirt call (a hung domain: libvirt's calls cannot be cut short):
+ * the event thread drops a VM without waiting (drop_vm()), and SIGTERM and
+ * SIGHUP wait STOP_TIMEOUT_MS at most; threads still running then are left
+ * behind: ovcd exits (SIGTERM) or re-executes itself (SIGHUP).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,11 +67,13 @@
 #endif
 
 #define QMP_TIMEOUT_MS	2000
+#define STOP_TIMEOUT_MS	3000	/* SIGTERM, SIGHUP: the wait for the threads to end */
 #define BACKOFF_MIN_MS	500
 #define BACKOFF_MAX_MS	30000
 
 struct vm {
 	const struct ovcd_vm_conf *conf;
+	const char *file;	/* its ovcfs file in this pass: conf's or the backend's */
 	pthread_t thread;
 	struct ovcd_hv *hv;	/* the backend's state */
 	bool connected;		/* ops->connect() succeeded since the last disconnect */
@@ -88,7 +97,7 @@ struct vm {
 	struct ovcd_vm_conf own_conf;	/* what conf points to */
 	int drop_fd;		/* eventfd: readable when the VM is dropped; else -1 */
 	uint64_t seen;		/* the last discovery scan that found it */
-	struct vm *next;	/* in g.found */
+	struct vm *next;	/* in g.found or g.dropped */
 };
 
 static struct {
@@ -101,11 +110,13 @@ static struct {
 	long page_size;
 	int stop_fd;		/* eventfd: readable when the threads must stop */
 	/*
-	 * The discovered VMs: changed only by virt.c's event thread
-	 * (found_vm(), sweep_vms()) and by stop_threads() once virt_stop()
-	 * joined that thread, so without a lock.
+	 * The discovered VMs, and those dropped whose thread may still run
+	 * (inside a call to a hung domain): changed only by virt.c's event
+	 * thread (found_vm(), sweep_vms()) and by stop_threads() once
+	 * virt_stop() joined that thread, so without a lock.
 	 */
-	struct vm *found;
+	struct vm *found, *dropped;
+	char **argv;		/* main()'s: to re-execute ovcd */
 } g = { .conf_path = "/etc/ovc/ovcd.conf", .stop_fd = -1 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -203,7 +214,7 @@ static void apply_share_group(struct vm *vm, struct ovc_file *f,
 	ovc_format_share_domain(info->share_domain, was, sizeof(was));
 	if (ovc_file_set_share_domain(f, vm->conf->share_group)) {
 		snprintf(msg, sizeof(msg), "share_group: OVC_IOC_SET_SHARE_DOMAIN (%s) on %s "
-			 "failed: %m", want, vm->conf->file);
+			 "failed: %m", want, vm->file);
 		logmsg(LOG_ERR, vm->conf->name, "%s", msg);
 		vm->group_failed = true;
 		return;
@@ -335,10 +346,42 @@ static int apply_knobs(const struct ovcd_conf *conf, const struct ovcd_conf *old
 	return rc;
 }
 
+/* Do @a and @b name one file?  As strings if either cannot be stat'ed. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) || stat(b, &sb))
+		return !strcmp(a, b);
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * The VM's file for this pass, into vm->file: the configuration's, or
+ * the one the backend found (libvirt: the running domain's, anew at each
+ * start), which must then be the same.
+ */
+static int find_file(struct vm *vm)
+{
+	const char *hv_file = vm->hv->ops->file ? vm->hv->ops->file(vm->hv) : NULL;
+
+	vm->file = vm->conf->file ? vm->conf->file : hv_file;
+	if (!vm->file)	/* cannot happen: connect() failed then */
+		return vm_fail(vm, "file: not known");
+	if (vm->conf->file && hv_file && !same_file(vm->conf->file, hv_file)) {
+		char how[600];
+
+		vm->hv->ops->describe(vm->hv, how, sizeof(how));
+		return vm_fail(vm, "file: %s is not the RAM of %s, which is %s",
+			       vm->conf->file, how, hv_file);
+	}
+	return 0;
+}
+
 /* Open the VM's file, learn its id and size; @f stays open on success. */
 static int open_file(struct vm *vm, struct ovc_file *f)
 {
-	const char *path = vm->conf->file;
+	const char *path = vm->file;
 	struct ovc_vm_info info;
 
 	if (ovc_file_open(f, path, O_RDWR)) {
@@ -434,7 +477,7 @@ static int report(struct vm *vm, struct ovc_file *f)
 	rep.guest_total_pages = to_pages(total_b);
 	if (ovc_file_report(f, &rep))
 		return vm_fail(vm, "file: OVC_IOC_GUEST_REPORT on %s failed: %m",
-			       vm->conf->file);
+			       vm->file);
 	logmsg(LOG_DEBUG, vm->conf->name, "balloon %" PRIu64 " pages, guest free %" PRId64
 	       " of %" PRId64 " pages (-1: not reported)", (uint64_t)rep.balloon_actual_pages,
 	       (int64_t)rep.guest_free_pages, (int64_t)rep.guest_total_pages);
@@ -448,7 +491,11 @@ static int vm_pass(struct vm *vm)
 	struct ovc_file f;
 	int rc;
 
-	if (open_file(vm, &f))
+	/* a backend that finds the file: connect first, to learn it */
+	if (vm->hv->ops->file && connect_hv(vm))
+		return -1;
+	vm->file = vm->conf->file;
+	if ((vm->hv->ops->file && find_file(vm)) || open_file(vm, &f))
 		return -1;
 	if (!vm->size_pages) {	/* not sized yet: QEMU is starting */
 		ovc_file_close(&f);
@@ -569,6 +616,31 @@ static void vm_free(struct vm *vm)
 
 static const struct virt_hooks once_hooks = { .log = logmsg };
 
+/* @ms from now, for pthread_timedjoin_np() (CLOCK_REALTIME). */
+static struct timespec deadline_in(int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* Join @vm's thread by @dl; false, logged, if it is still running then. */
+static bool join_by(struct vm *vm, const struct timespec *dl)
+{
+	if (!pthread_timedjoin_np(vm->thread, NULL, dl))
+		return true;
+	logmsg(LOG_WARNING, vm->conf->name, "still in a call to its hypervisor after %d ms: "
+	       "left behind", STOP_TIMEOUT_MS);
+	return false;
+}
+
 /* The libvirt connection if a VM needs it, with discovery if @hooks has it. */
 static int start_virt(const struct virt_hooks *hooks)
 {
@@ -597,12 +669,24 @@ static int run_once(void)
 		vm_free(&vm);
 	}
 	if (g.conf.libvirt) {
+		struct timespec dl = deadline_in(STOP_TIMEOUT_MS);
+
 		if (eventfd_write(g.stop_fd, 1))
 			abort();	/* cannot happen: the counter is never near full */
-		virt_stop();
+		if (virt_stop(&dl)) {
+			logmsg(LOG_WARNING, NULL, "libvirt: the event thread is still in a libvirt "
+			       "call after %d ms: left behind", STOP_TIMEOUT_MS);
+			_exit(EXIT_FAILURE);	/* nothing may be freed under it */
+		}
 		eventfd_read(g.stop_fd, &v);
 	}
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* Equal strings, or both NULL. */
+static bool same_str(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
 }
 
 static bool same_policy(const struct ovc_vm_policy *a, const struct ovc_vm_policy *b)
@@ -627,13 +711,13 @@ static void keep_share_group(struct vm *vm, const struct vm *old, size_t nr_old)
 
 		if (strcmp(oc->name, vm->conf->name))
 			continue;
-		if (!strcmp(oc->file, vm->conf->file) &&
+		if (same_str(oc->file, vm->conf->file) &&
 		    oc->share_group == vm->conf->share_group &&
 		    old[i].group_done && !old[i].group_failed) {
 			vm->group_done = true;
 			vm->group_id = old[i].group_id;
 		}
-		if (!strcmp(oc->file, vm->conf->file) &&
+		if (same_str(oc->file, vm->conf->file) &&
 		    same_policy(&oc->policy, &vm->conf->policy) &&
 		    old[i].policy_done && !old[i].policy_failed) {
 			vm->policy_done = true;
@@ -643,14 +727,9 @@ static void keep_share_group(struct vm *vm, const struct vm *old, size_t nr_old)
 	}
 }
 
-/* Stop a discovered VM's thread, say why (unless @why is NULL), free it. */
-static void drop_vm(struct vm *vm, const char *why)
+/* Free a discovered VM whose thread ended. */
+static void free_found(struct vm *vm)
 {
-	if (eventfd_write(vm->drop_fd, 1))
-		abort();	/* cannot happen: the counter is never near full */
-	pthread_join(vm->thread, NULL);
-	if (why)
-		logmsg(LOG_INFO, vm->conf->name, "dropped: %s", why);
 	vm_free(vm);
 	close(vm->drop_fd);
 	free(vm->own_conf.name);
@@ -659,10 +738,43 @@ static void drop_vm(struct vm *vm, const char *why)
 	free(vm);
 }
 
+/* Free the dropped VMs whose thread has ended. */
+static void reap_dropped(void)
+{
+	struct vm **p = &g.dropped, *vm;
+
+	while ((vm = *p)) {
+		if (pthread_tryjoin_np(vm->thread, NULL)) {
+			p = &vm->next;
+			continue;
+		}
+		*p = vm->next;
+		free_found(vm);
+	}
+}
+
+/*
+ * Tell a discovered VM's thread to stop and say why (unless @why is
+ * NULL).  Not waited for: the thread may be inside a call to a hung
+ * domain, and the event thread must go on.  It is freed once it ended
+ * (reap_dropped(), stop_threads()).
+ */
+static void drop_vm(struct vm *vm, const char *why)
+{
+	if (eventfd_write(vm->drop_fd, 1))
+		abort();	/* cannot happen: the counter is never near full */
+	if (why)
+		logmsg(LOG_INFO, vm->conf->name, "dropped: %s", why);
+	vm->next = g.dropped;
+	g.dropped = vm;
+}
+
 /*
  * virt_hooks.found: a running domain with its RAM on ovcfs.  Served by a
- * thread of its own like a configured VM (no policy, its own sharing
- * domain), unless a [vm NAME] section names the domain or the file.
+ * thread of its own like a configured VM with domain = and no file (no
+ * policy, its own sharing domain): it follows the domain through a
+ * restart that the scans did not see.  Not if a [vm NAME] section names
+ * the domain or the file.
  */
 static void found_vm(const char *domain, const char *file, uint64_t scan)
 {
@@ -671,24 +783,17 @@ static void found_vm(const char *domain, const char *file, uint64_t scan)
 	int e;
 
 	for (i = 0; i < g.conf.nr_vms; i++)
-		if ((g.conf.vms[i].domain && !strcmp(g.conf.vms[i].domain, domain)) ||
-		    !strcmp(g.conf.vms[i].file, file))
+		if (same_str(g.conf.vms[i].domain, domain) || same_str(g.conf.vms[i].file, file))
 			return;
 	for (p = &g.found; *p; p = &(*p)->next) {
-		if (strcmp((*p)->conf->domain, domain))
-			continue;
-		if (!strcmp((*p)->conf->file, file)) {
+		if (!strcmp((*p)->conf->domain, domain)) {
 			(*p)->seen = scan;
 			return;
 		}
-		vm = *p;	/* restarted: a new id, a new file */
-		*p = vm->next;
-		drop_vm(vm, "its RAM moved (restarted)");
-		break;
 	}
 	vm = calloc(1, sizeof(*vm));
 	if (!vm || !(vm->own_conf.name = strdup(domain)) ||
-	    !(vm->own_conf.domain = strdup(domain)) || !(vm->own_conf.file = strdup(file))) {
+	    !(vm->own_conf.domain = strdup(domain))) {
 		logmsg(LOG_ERR, domain, "found: out of memory");
 		goto fail;
 	}
@@ -724,6 +829,7 @@ static void sweep_vms(uint64_t scan)
 {
 	struct vm **p = &g.found, *vm;
 
+	reap_dropped();
 	while ((vm = *p)) {
 		if (vm->seen == scan) {
 			p = &vm->next;
@@ -769,25 +875,51 @@ static int start_threads(const struct vm *old, size_t nr_old)
 	return 0;
 }
 
-/* Stop and join the threads; returns their state (to free), *nr entries. */
-static struct vm *stop_threads(size_t *nr)
+/*
+ * Stop and join the threads, waiting STOP_TIMEOUT_MS at most for them
+ * all; returns their state (to free), *nr entries.  *stuck: how many are
+ * still running then (inside a hypervisor call, logged): if any, nothing
+ * may be freed nor started any more: the caller exits or re-executes.
+ */
+static struct vm *stop_threads(size_t *nr, unsigned int *stuck)
 {
+	struct timespec dl = deadline_in(STOP_TIMEOUT_MS);
 	struct vm *vms = g.vms, *vm;
+	bool virt_stuck;
 	uint64_t v;
 	size_t i;
 
+	*stuck = 0;
 	if (eventfd_write(g.stop_fd, 1))
 		abort();	/* cannot happen: the counter is never near full */
-	if (g.conf.libvirt)
-		virt_stop();	/* first: no more found_vm() and sweep_vms() */
-	for (i = 0; i < g.nr_threads; i++) {
-		pthread_join(g.vms[i].thread, NULL);
-		vm_free(&g.vms[i]);
+	/* first: no more found_vm() and sweep_vms() */
+	virt_stuck = g.conf.libvirt && virt_stop(&dl);
+	if (virt_stuck) {
+		logmsg(LOG_WARNING, NULL, "libvirt: the event thread is still in a libvirt call "
+		       "after %d ms: left behind", STOP_TIMEOUT_MS);
+		(*stuck)++;
 	}
+	for (i = 0; i < g.nr_threads; i++) {
+		if (join_by(&g.vms[i], &dl))
+			vm_free(&g.vms[i]);
+		else
+			(*stuck)++;
+	}
+	if (virt_stuck)
+		return vms;	/* it may still use g.found and g.dropped */
 	while ((vm = g.found)) {
 		g.found = vm->next;
 		drop_vm(vm, NULL);
 	}
+	while ((vm = g.dropped)) {
+		g.dropped = vm->next;
+		if (join_by(vm, &dl))
+			free_found(vm);
+		else
+			(*stuck)++;
+	}
+	if (*stuck)
+		return vms;
 	*nr = g.nr_threads;
 	g.vms = NULL;
 	g.nr_threads = 0;
@@ -800,6 +932,7 @@ static int reload(void)
 {
 	struct ovcd_conf conf, old_conf;
 	struct vm *old;
+	unsigned int stuck;
 	char err[1024];
 	size_t nr_old;
 	int rc;
@@ -808,7 +941,15 @@ static int reload(void)
 		logmsg(LOG_ERR, NULL, "%s; keeping the old configuration", err);
 		return 0;
 	}
-	old = stop_threads(&nr_old);
+	old = stop_threads(&nr_old, &stuck);
+	if (stuck) {
+		/* their state cannot be freed nor the threads stopped: a new process */
+		logmsg(LOG_WARNING, NULL, "reload: %u thread%s still in a call: re-executing "
+		       "ovcd", stuck, stuck > 1 ? "s" : "");
+		execv("/proc/self/exe", g.argv);
+		logmsg(LOG_ERR, NULL, "reload: cannot re-execute /proc/self/exe: %m");
+		_exit(EXIT_FAILURE);
+	}
 	old_conf = g.conf;	/* old[].conf points into it */
 	g.conf = conf;
 	logmsg(LOG_INFO, NULL, "reloaded %s: %zu VMs", g.conf_path, g.conf.nr_vms);
@@ -821,8 +962,10 @@ static int reload(void)
 
 static int serve(void)
 {
-	sigset_t set;
 	int sig, rc = EXIT_SUCCESS;
+	unsigned int stuck;
+	struct vm *vms;
+	sigset_t set;
 	size_t nr;
 
 	sigemptyset(&set);
@@ -840,7 +983,14 @@ static int serve(void)
 		else if (sig == SIGTERM || sig == SIGINT)
 			break;
 	}
-	free(stop_threads(&nr));
+	vms = stop_threads(&nr, &stuck);
+	if (stuck) {
+		/* exit without freeing what they may still use */
+		logmsg(LOG_WARNING, NULL, "stopped, leaving %u thread%s in a call", stuck,
+		       stuck > 1 ? "s" : "");
+		_exit(rc);
+	}
+	free(vms);
 	if (rc == EXIT_SUCCESS)
 		logmsg(LOG_INFO, NULL, "stopped");
 	return rc;
@@ -884,6 +1034,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	int c, rc;
 
+	g.argv = argv;
 	while ((c = getopt_long(argc, argv, "c:fvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

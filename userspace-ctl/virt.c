@@ -15,7 +15,8 @@
  *   virConnectDomainEventRegisterAny(VIR_DOMAIN_EVENT_ID_LIFECYCLE): a
  *     domain started or stopped: the VMs served through it are woken
  *     (their poll fd), and with libvirt_discover the running domains are
- *     scanned again.
+ *     scanned again (a listing that fails: again after 0.5 s doubling to
+ *     30 s, logged once).
  *
  * The callbacks only take note; the thread acts once the loop iteration
  * has returned, never from inside libvirt.  Each VM's thread (ovcd.c)
@@ -43,7 +44,10 @@
  *   qemuGetMemoryBackingDomainPath(): the domain's directory is
  *     "<memoryBackingDir>/<virDomainDefGetShortName(def)>", the short
  *     name being "<id>-<name>" with the name cut to 20 characters
- *     (VIR_DOMAIN_SHORT_NAME_MAX, src/conf/domain_conf.c); an embedded
+ *     (VIR_DOMAIN_SHORT_NAME_MAX, src/conf/domain_conf.c) by mbstowcs(),
+ *     so as libvirtd's locale says: 20 bytes in the C locale (through a
+ *     UTF-8 character); ovcd does not redo the cut but takes the entry
+ *     named "<id>-..." (domain_dir()); an embedded
  *     driver (a root=) whose memoryBackingDir is outside its root puts
  *     "<hash>-" in front: not handled here;
  *   qemuGetMemoryBackingPath(): each memory backend's file is
@@ -52,7 +56,7 @@
  *     NUMA cell, or the memory device's alias (src/qemu/qemu_command.c).
  * So with memory_backing_dir = /run/ovc (ovcfs mounted there), domain 3
  * "web" has its RAM at /run/ovc/libvirt/qemu/3-web/pc.ram.  ovcd looks
- * in that directory for the one file that is on ovcfs (ovc_file_open:
+ * in /run/ovc/libvirt/qemu/3-* for the one file that is on ovcfs (ovc_file_open:
  * OVC_IOC_VM_INFO answers), whatever its name, and serves it; a domain
  * with several (NUMA cells, DIMMs) is logged and not served, as ovcd
  * gives one balloon target per ovcfs file.
@@ -86,12 +90,13 @@
 #define TICK_MS		200
 #define BACKOFF_MIN_MS	500
 #define BACKOFF_MAX_MS	30000
-#define SHORT_NAME_MAX	20	/* libvirt's VIR_DOMAIN_SHORT_NAME_MAX */
 
 /* One VM's state: the domain it is served through. */
 struct virt_hv {
 	struct ovcd_hv hv;
 	const char *domain;		/* conf->domain */
+	const char *conf_file;		/* conf->file, or NULL */
+	char file[PATH_MAX];		/* its RAM file as found by connect(), or "" */
 	virDomainPtr dom;		/* while connected */
 	uint64_t gen;			/* virt.gen dom was looked up on */
 	int id;				/* the domain's id then */
@@ -120,6 +125,7 @@ static struct {
 	atomic_bool lost, rescan, stopping;
 	uint64_t scan;
 	char logged[512];		/* the connection failure last logged */
+	char list_logged[512];		/* the listing failure last logged */
 } virt = { .lock = PTHREAD_MUTEX_INITIALIZER, .stop_fd = -1, .lifecycle_id = -1 };
 
 static const char *last_error(void)
@@ -143,21 +149,46 @@ static void init_once(void)
 		abort();	/* out of memory at the start */
 }
 
-int virt_domain_dir(const char *backing_dir, int id, const char *name, char *buf,
-		    size_t len)
+/*
+ * The directory of the running domain @id (@name) under @backing_dir:
+ * the entry of <backing_dir>/libvirt/qemu named "<id>-...", into @dir.
+ * libvirt's cut of the name (20 characters, or 20 bytes: it depends on
+ * libvirtd's locale) is not recomputed; an entry left over from another
+ * domain with that id (a libvirtd that crashed) is told apart by its
+ * name, a prefix of @name.  Return: 1, 0 if none, -1 if that leaves
+ * several.
+ */
+static int domain_dir(const char *backing_dir, int id, const char *name, char *dir,
+		      size_t len)
 {
-	size_t bytes = 0, chars = 0;
-	int n;
+	char qemu[PATH_MAX], prefix[16], any[NAME_MAX + 1], named[NAME_MAX + 1];
+	const char *rest, *pick;
+	int n_any = 0, n_named = 0;
+	struct dirent *de;
+	size_t plen;
+	DIR *d;
 
-	/* SHORT_NAME_MAX characters: UTF-8 continuation bytes do not count */
-	while (name[bytes] && chars < SHORT_NAME_MAX) {
-		bytes++;
-		while (((unsigned char)name[bytes] & 0xc0) == 0x80)
-			bytes++;
-		chars++;
+	plen = snprintf(prefix, sizeof(prefix), "%d-", id);
+	snprintf(qemu, sizeof(qemu), "%s/libvirt/qemu", backing_dir);
+	d = opendir(qemu);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, plen))
+			continue;
+		rest = de->d_name + plen;
+		if (!n_any++)
+			snprintf(any, sizeof(any), "%s", de->d_name);
+		if (*rest && !strncmp(rest, name, strlen(rest)) && !n_named++)
+			snprintf(named, sizeof(named), "%s", de->d_name);
 	}
-	n = snprintf(buf, len, "%s/libvirt/qemu/%d-%.*s", backing_dir, id, (int)bytes, name);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
+	closedir(d);
+	if (!n_any)
+		return 0;
+	pick = n_any == 1 ? any : n_named == 1 ? named : NULL;
+	if (!pick)
+		return -1;
+	return snprintf(dir, len, "%s/%s", qemu, pick) < (int)len ? 1 : 0;
 }
 
 /* Wake the VMs served through @domain (all of them if NULL). */
@@ -295,25 +326,35 @@ static int find_ram_file(const char *dir, char *file, size_t len)
 	return found > 1 ? -1 : found;
 }
 
-/* libvirt_discover: the running domains with their RAM on ovcfs. */
-static void discover(void)
+/*
+ * libvirt_discover: the running domains with their RAM on ovcfs.
+ * Return: 0, or -1 if they could not be listed (logged once).
+ */
+static int discover(void)
 {
 	char dir[PATH_MAX], file[PATH_MAX];
 	virDomainPtr *doms;
 	const char *name;
-	int i, n;
+	int i, id, n;
 
 	n = virConnectListAllDomains(virt.conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 	if (n < 0) {
-		virt.hooks->log(LOG_ERR, NULL, "libvirt: cannot list the domains of %s: %s",
-				virt.conf->libvirt_uri, last_error());
-		return;
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "cannot list the domains of %s: %s",
+			 virt.conf->libvirt_uri, last_error());
+		if (strcmp(msg, virt.list_logged))
+			virt.hooks->log(LOG_ERR, NULL, "libvirt: %s; retrying", msg);
+		snprintf(virt.list_logged, sizeof(virt.list_logged), "%s", msg);
+		return -1;
 	}
+	virt.list_logged[0] = '\0';
 	virt.scan++;
 	for (i = 0; i < n; i++) {
 		name = virDomainGetName(doms[i]);
-		if (name && !virt_domain_dir(virt.conf->libvirt_dir, virDomainGetID(doms[i]),
-					     name, dir, sizeof(dir))) {
+		id = virDomainGetID(doms[i]);
+		switch (name ? domain_dir(virt.conf->libvirt_dir, id, name, dir, sizeof(dir)) : 0) {
+		case 1:
 			switch (find_ram_file(dir, file, sizeof(file))) {
 			case 1:
 				virt.hooks->found(name, file, virt.scan);
@@ -324,11 +365,18 @@ static void discover(void)
 						dir);
 				break;
 			}
+			break;
+		case -1:
+			virt.hooks->log(LOG_WARNING, name, "libvirt: several directories "
+					"%s/libvirt/qemu/%d-*: not served", virt.conf->libvirt_dir,
+					id);
+			break;
 		}
 		virDomainFree(doms[i]);
 	}
 	free(doms);
 	virt.hooks->sweep(virt.scan);
+	return 0;
 }
 
 static void tick(int timer, void *opaque)
@@ -354,12 +402,25 @@ static int64_t now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+static int next_backoff(int ms)
+{
+	return ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms * 2;
+}
+
+/*
+ * The connection and the listing of the domains are each retried after
+ * a failure: after 0.5 s, then doubling up to 30 s (the first connection
+ * was tried by virt_start(): the next after 0.5 s, then 1 s, ...).
+ */
 static void *virt_thread(void *arg)
 {
-	int timer, watch, backoff = BACKOFF_MIN_MS;
-	int64_t retry_at = now_ms() + backoff;
+	int timer, watch, backoff = BACKOFF_MIN_MS, list_backoff = BACKOFF_MIN_MS;
+	int64_t retry_at = now_ms() + backoff, list_at = 0;
+	uint64_t list_gen = 0;
 
 	(void)arg;
+	if (!virt.conn)
+		backoff = next_backoff(backoff);
 	timer = virEventAddTimeout(TICK_MS, tick, NULL, NULL);
 	watch = virEventAddHandle(virt.stop_fd, VIR_EVENT_HANDLE_READABLE, stop_watch, NULL,
 				  NULL);
@@ -375,12 +436,23 @@ static void *virt_thread(void *arg)
 				backoff = BACKOFF_MIN_MS;
 			} else {
 				retry_at = now_ms() + backoff;
-				backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+				backoff = next_backoff(backoff);
 			}
 		}
-		if (virt.conn && virt.rescan && virt.hooks->found) {
+		if (list_gen != virt.gen) {	/* a new connection: list at once */
+			list_gen = virt.gen;
+			list_at = 0;
+			list_backoff = BACKOFF_MIN_MS;
+		}
+		if (virt.conn && virt.rescan && virt.hooks->found && now_ms() >= list_at) {
 			virt.rescan = false;
-			discover();
+			if (!discover()) {
+				list_backoff = BACKOFF_MIN_MS;
+			} else {
+				virt.rescan = true;
+				list_at = now_ms() + list_backoff;
+				list_backoff = next_backoff(list_backoff);
+			}
 		}
 		if (virEventRunDefaultImpl() < 0)
 			break;
@@ -403,6 +475,7 @@ int virt_start(const struct ovcd_conf *conf, int stop_fd, const struct virt_hook
 	virt.stop_fd = stop_fd;
 	virt.stopping = false;
 	virt.logged[0] = '\0';
+	virt.list_logged[0] = '\0';
 	virt_open();
 	e = pthread_create(&virt.thread, NULL, virt_thread, NULL);
 	if (e) {
@@ -415,12 +488,13 @@ int virt_start(const struct ovcd_conf *conf, int stop_fd, const struct virt_hook
 	return 0;
 }
 
-void virt_stop(void)
+int virt_stop(const struct timespec *deadline)
 {
-	if (virt.running)
-		pthread_join(virt.thread, NULL);
+	if (virt.running && pthread_timedjoin_np(virt.thread, NULL, deadline))
+		return -1;	/* still in a libvirt call: left as it is */
 	virt.running = false;
 	virt_close("ovcd is stopping");
+	return 0;
 }
 
 /* --- the backend: one struct virt_hv per VM ------------------------------ */
@@ -450,6 +524,7 @@ static struct ovcd_hv *virt_hv_create(const struct ovcd_vm_conf *conf,
 		return NULL;
 	h->hv.ops = &ovcd_virt_ops;
 	h->domain = conf->domain;
+	h->conf_file = conf->file;
 	h->cancel_fd = env->cancel_fd;
 	h->stats_interval_s = env->stats_interval_s;
 	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -494,6 +569,39 @@ static void virt_hv_destroy(struct ovcd_hv *hv)
 	free(h);
 }
 
+/*
+ * The domain's RAM file, in its directory for this start (id), into
+ * h->file ("" if not found).  Without a file in the configuration, not
+ * finding it fails (-1, h->hv.err); with one, ovcd (ovcd.c) compares
+ * the two when it is found, and else serves the configured file.
+ */
+static int find_domain_ram(struct virt_hv *h)
+{
+	const char *base = virt.conf->libvirt_dir;
+	char dir[PATH_MAX];
+	int rc;
+
+	h->file[0] = '\0';
+	rc = domain_dir(base, h->id, h->domain, dir, sizeof(dir));
+	if (rc < 0) {
+		if (!h->conf_file)
+			return virt_fail(h, "domain %s (id %d): several directories %s/libvirt/"
+					 "qemu/%d-*: give file =", h->domain, h->id, base, h->id);
+		return 0;
+	}
+	rc = rc ? find_ram_file(dir, h->file, sizeof(h->file)) : 0;
+	if (rc < 0) {
+		h->file[0] = '\0';
+		if (!h->conf_file)
+			return virt_fail(h, "domain %s (id %d): several files on %s in %s (NUMA "
+					 "cells?): give file =", h->domain, h->id, OVCFS_NAME, dir);
+	} else if (!rc && !h->conf_file) {
+		return virt_fail(h, "domain %s (id %d): no file on %s in %s/libvirt/qemu/%d-*",
+				 h->domain, h->id, OVCFS_NAME, base, h->id);
+	}
+	return 0;
+}
+
 /* Look the domain up on the current connection unless done already. */
 static int virt_hv_connect(struct ovcd_hv *hv)
 {
@@ -532,8 +640,10 @@ static int virt_hv_connect(struct ovcd_hv *hv)
 	if (virDomainSetMemoryStatsPeriod(dom, h->stats_interval_s, VIR_DOMAIN_AFFECT_LIVE) < 0)
 		return virt_fail(h, "virDomainSetMemoryStatsPeriod on %s: %s", h->domain,
 				 last_error());
-	h->gen = gen;
 	h->id = virDomainGetID(dom);
+	if (find_domain_ram(h))
+		return -1;
+	h->gen = gen;
 	return 1;
 }
 
@@ -595,6 +705,13 @@ static bool virt_hv_cancelled(struct ovcd_hv *hv)
 	return pfd.fd >= 0 && poll(&pfd, 1, 0) == 1;
 }
 
+static const char *virt_hv_file(struct ovcd_hv *hv)
+{
+	struct virt_hv *h = to_virt(hv);
+
+	return h->file[0] ? h->file : NULL;
+}
+
 static void virt_hv_describe(struct ovcd_hv *hv, char *buf, size_t len)
 {
 	struct virt_hv *h = to_virt(hv);
@@ -614,4 +731,5 @@ const struct ovcd_backend_ops ovcd_virt_ops = {
 	.poll_fd	= virt_hv_poll_fd,
 	.cancelled	= virt_hv_cancelled,
 	.describe	= virt_hv_describe,
+	.file		= virt_hv_file,
 };

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct ovcd_conf;
 
@@ -39,15 +40,12 @@ struct virt_hooks {
  */
 int virt_start(const struct ovcd_conf *conf, int stop_fd, const struct virt_hooks *hooks);
 
-/* Stop the event thread (after @stop_fd became readable) and close the connection. */
-void virt_stop(void);
-
 /*
- * The directory libvirt's QEMU driver makes for a running domain's
- * memory files, into @buf (see the path rule in virt.c).  Return: 0, or
- * -1 if it does not fit.
+ * Stop the event thread (after @stop_fd became readable) and close the
+ * connection, waiting for the thread until @deadline (CLOCK_REALTIME).
+ * Return: 0, or -1 if the thread is still running then (inside a libvirt
+ * call): nothing was closed, and the thread may still call the hooks.
  */
-int virt_domain_dir(const char *backing_dir, int id, const char *name, char *buf,
-		    size_t len);
+int virt_stop(const struct timespec *deadline);
 
 #endif /* OVCD_VIRT_H */

@@ -12,9 +12,13 @@
 # test:///default has one running domain, "test" (id 1, 8 GiB maximum, 2 GiB
 # current memory).  Its virDomainMemoryStats answers ACTUAL_BALLOON = the
 # current memory, AVAILABLE = the same, UNUSED = half of it: what the guest
-# report is checked against.  Not covered: the close callback (the test
-# driver's connection never closes; a connection that cannot be opened at
-# first, then can, is), and a real libvirtd with QEMU.
+# report is checked against.  tests/libvirt-fake.c also stands between
+# ovcd and a few libvirt calls (failing listings, a hung
+# virDomainMemoryStats, ACTUAL_BALLOON, a trace with times), and
+# tests/bin/virt-test checks virt.c's conversions alone.  Not covered: the
+# close callback (the test driver's connection never closes; a connection
+# that cannot be opened at first, then can, is), the 30 s cap of the
+# backoffs, and a real libvirtd with QEMU.
 
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,7 +47,25 @@ is() {		# is FILE VALUE: the fake module's FILE under vms/ holds VALUE
 	test "$(cat "$OVC_SYSFS/vms/$1")" = "$2" || { echo "vms/$1: $(cat "$OVC_SYSFS/vms/$1"), expected $2"; return 1; }
 }
 
-echo "1..39"
+# gaps FILE FIXED-STRING MS...: the lines of FILE with FIXED-STRING end in
+# "at T ms"; the first len(MS...)+1 of them are MS... apart, each within
+# -20 % / +50 % (a loop woken every 200 ms)
+gaps() {
+	local file=$1 what=$2; shift 2
+	grep -F -- "$what" "$file" | sed -n 's/.* at \([0-9]*\) ms$/\1/p' | head -n $(($# + 1)) >"$tmp/gaps"
+	awk -v want="$*" 'BEGIN { n = split(want, w, " ") }
+		{ t[NR] = $1 }
+		END { if (NR < n + 1) { print NR " lines, expected " n + 1; exit 1 }
+		      for (i = 1; i <= n; i++) { g = t[i + 1] - t[i]
+			if (g < w[i] * 0.8 || g > w[i] * 1.5) { print "gap " i ": " g " ms, expected " w[i]; bad = 1 } }
+		      exit bad }' "$tmp/gaps"
+}
+
+echo "1..74"
+
+unit() { ok "unit: $1" "$here/tests/bin/virt-test" "$1"; }
+unit set_target_kib	# virDomainSetMemoryFlags gets KiB: pages x 4, VIR_DOMAIN_AFFECT_LIVE
+unit query_actual	# ACTUAL_BALLOON is the size, virDomainGetInfo only without it
 
 # --- configuration -----------------------------------------------------------
 conf_err "backend = neither qmp nor libvirt" "3: backend: 'xen' is neither qmp nor libvirt" <<EOF
@@ -100,6 +122,12 @@ libvirt_memory_backing_dir = run/ovc
 EOF
 printf '[global]\nlibvirt_uri = qemu:///system\nlibvirt_discover = off\n[vm a]\nfile = /run/ovc/a\ndomain = a\n' >"$tmp/ok.conf"
 ok "domain = alone means backend = libvirt: --check passes" "$OVCD" --check -c "$tmp/ok.conf"
+printf '[vm a]\ndomain = a\n' >"$tmp/ok.conf"
+ok "domain = without file =: --check passes (ovcd finds the file)" "$OVCD" --check -c "$tmp/ok.conf"
+conf_err "backend = qmp still needs file =" "1: file: missing in [vm a]" <<EOF
+[vm a]
+qmp = /run/a.qmp
+EOF
 
 # --- ovcd --once on a configured domain -------------------------------------
 mkdir -p "$OVC_SYSFS/vms"
@@ -122,6 +150,27 @@ sed -i 's/^domain = test$/domain = nosuch/' "$tmp/once.conf"
 "$OVCD" -c "$tmp/once.conf" --once 2>"$tmp/once.err"
 ok "an unknown domain: --once exits 1, one line naming it" \
 	grep -qxF "ovcd: t: libvirt: domain nosuch: Domain not found" <(test $? -eq 1 && cat "$tmp/once.err")
+# domain = alone: the file found in the domain's directory, by its id
+printf '[global]\nlibvirt_uri = test:///default\nlibvirt_memory_backing_dir = %s\n[vm t]\ndomain = test\n' \
+	"$tmp/ovc" >"$tmp/dom.conf"
+echo $((700 * mib)) >"$OVC_SYSFS/vms/5/balloon_target_pages"
+"$OVCD" -v -c "$tmp/dom.conf" --once 2>"$tmp/once.err"
+ok "domain = without file =: --once finds domain 1's RAM in 1-test/ and serves it" \
+	bash -c "test $? -eq 0 && grep -qxF 'ovcd: t: balloon target $((700 * mib)) pages: balloon value=$((1348 << 20))' '$tmp/once.err'"
+ok "... its report goes to that file's VM" is 5/balloon_actual_pages $((700 * mib))
+mkvm 9 ovc/elsewhere/pc.ram $size 0
+printf 'file = %s\n' "$tmp/ovc/elsewhere/pc.ram" >>"$tmp/dom.conf"
+"$OVCD" -c "$tmp/dom.conf" --once 2>"$tmp/once.err"
+ok "file = that is not the domain's RAM: --once exits 1, one line naming the field" \
+	grep -qxF "ovcd: t: file: $tmp/ovc/elsewhere/pc.ram is not the RAM of libvirt domain test (id 1) on test:///default, which is $tmp/$ram1" \
+	<(test $? -eq 1 && cat "$tmp/once.err")
+printf '[global]\nlibvirt_uri = test:///default\nlibvirt_memory_backing_dir = %s\n[vm t]\ndomain = test\n' \
+	"$tmp/nowhere" >"$tmp/dom.conf"
+"$OVCD" -c "$tmp/dom.conf" --once 2>"$tmp/once.err"
+ok "domain = alone, no directory for it: --once exits 1, one line saying where it looked" \
+	grep -qxF "ovcd: t: libvirt: domain test (id 1): no file on ovcfs in $tmp/nowhere/libvirt/qemu/1-*" \
+	<(test $? -eq 1 && cat "$tmp/once.err")
+echo $((1024 * mib)) >"$OVC_SYSFS/vms/5/balloon_target_pages"
 if command -v valgrind >/dev/null; then
 	once_conf test:///default >"$tmp/once.conf"
 	ok "--once with libvirt is valgrind-clean" valgrind -q --leak-check=full \
@@ -192,11 +241,13 @@ xml=$tmp/custom.xml
 rm -rf "$OVC_SYSFS/vms/6"
 { printf '[global]\nlibvirt_uri = test://%s\npoll_interval_ms = 200\n' "$xml"
   printf '[vm c]\ndomain = cust\nfile = %s\n' "$tmp/$ram1"; } >"$tmp/r.conf"
-"$OVCD" -f -c "$tmp/r.conf" 2>"$tmp/r.err" &
+OVCD_FAKE_LIBVIRT_TRACE=1 "$OVCD" -f -c "$tmp/r.conf" 2>"$tmp/r.err" &
 daemon_pid=$!
 ok "no libvirt: one line for the connection" wait_for 5 count "$tmp/r.err" \
 	"ovcd: libvirt: cannot connect to test://$xml: XML error: failed to parse xml document '$xml'" 1
 ok "... one for the VM" wait_for 5 count "$tmp/r.err" "ovcd: c: libvirt: cannot connect to test://$xml" 1
+ok "... retried at once, then after 0.5 s, 1 s, 2 s (backoff doubling)" \
+	wait_for 6 gaps "$tmp/r.err" "fake-libvirt: virConnectOpen test://$xml at" 500 1000 2000
 cat >"$xml.new" <<EOF
 <node>
   <domain type='test'>
@@ -218,6 +269,123 @@ ok "... the failure logged once, not once per retry" count "$tmp/r.err" "ovcd: l
 kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
 daemon_pid=
 ok "... SIGTERM: exit 0" test $rc -eq 0
+
+# --- a failed listing of the domains is retried ------------------------------
+OVCD_FAKE_LIBVIRT_FAIL_LIST=3 OVCD_FAKE_LIBVIRT_TRACE=1 "$OVCD" -f -c "$tmp/d.conf" 2>"$tmp/l.err" &
+daemon_pid=$!
+ok "virConnectListAllDomains fails 3 times: retried until discovery finds the domain" wait_for 10 grep -qxF \
+	"ovcd: test: found: libvirt domain test, RAM $tmp/$ram1" "$tmp/l.err"
+ok "... after 0.5 s, 1 s, 2 s (backoff doubling)" gaps "$tmp/l.err" "fake-libvirt: virConnectListAllDomains" 500 1000 2000
+ok "... the failure logged once" count "$tmp/l.err" "ovcd: libvirt: cannot list the domains of test:///default: " 1
+kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
+daemon_pid=
+ok "... SIGTERM: exit 0" test $rc -eq 0
+
+# --- a hung domain: its libvirt call blocks ----------------------------------
+mkfifo "$tmp/ctl3"
+mkvm 6 $ram2 $size $((64 * mib))
+echo $((32 * mib)) >"$OVC_SYSFS/vms/5/balloon_target_pages"
+OVCD_FAKE_LIBVIRT=$tmp/ctl3 "$OVCD" -f -c "$tmp/d.conf" 2>"$tmp/h.err" &
+daemon_pid=$!
+exec 7<>"$tmp/ctl3"
+wait_for 5 grep -qF "ovcd: test: serving: libvirt domain test (id 1)" "$tmp/h.err"
+echo "hang test" >&7
+ok "a hung domain: ovcd's virDomainMemoryStats blocks" wait_for 5 grep -qxF "fake-libvirt: test (id 1) hangs" "$tmp/h.err"
+echo "destroy test" >&7
+ok "... destroyed: dropped at once, the event thread does not wait for the stuck VM thread" \
+	wait_for 3 grep -qxF "ovcd: test: dropped: libvirt domain no longer running" "$tmp/h.err"
+echo "start test" >&7
+ok "... started again (id 2): found and served while the old thread is stuck" \
+	wait_for 5 is 6/balloon_actual_pages $((64 * mib))
+kill -HUP $daemon_pid
+ok "SIGHUP with a thread stuck in libvirt: ovcd re-executes itself within 3 s (one line) and serves again" \
+	wait_for 8 bash -c "grep -q 'ovcd: reload: .*re-executing' '$tmp/h.err' &&
+		test \$(grep -c 'ovcd: test: found: libvirt domain test, RAM $tmp/$ram1' '$tmp/h.err') -eq 2"
+ok "... the same process" kill -0 $daemon_pid
+sleep 1
+echo "hang test" >&7
+wait_for 5 test "$(grep -c 'fake-libvirt: test (id 1) hangs' "$tmp/h.err")" -eq 2
+kill -TERM $daemon_pid
+start=$SECONDS
+wait_for 6 bash -c "! kill -0 $daemon_pid"
+kill -KILL $daemon_pid 2>/dev/null
+wait $daemon_pid; rc=$?
+daemon_pid=
+exec 7>&-
+ok "SIGTERM with a thread stuck in libvirt: exit 0 within 3 s (+1), saying so" \
+	bash -c "test $rc -eq 0 -a $((SECONDS - start)) -le 4 && grep -q 'ovcd: test: .*still in a call' '$tmp/h.err'"
+
+# --- a [vm] section with domain = alone follows the domain's restarts ---------
+mkvm 6 $ram2 $size $((400 * mib))
+for v in 5 6; do echo 1000 >"$OVC_SYSFS/vms/$v/shares"; echo 0 >"$OVC_SYSFS/vms/$v/min_pages"; echo $size >"$OVC_SYSFS/vms/$v/max_pages"; done
+mkfifo "$tmp/ctl2"
+{ printf '[global]\nlibvirt_uri = test:///default\nlibvirt_memory_backing_dir = %s\n' "$tmp/ovc"
+  printf 'poll_interval_ms = 200\nstats_interval_s = 1\n[vm t]\ndomain = test\nshares = 1500\n'; } >"$tmp/f.conf"
+echo $((300 * mib)) >"$OVC_SYSFS/vms/5/balloon_target_pages"
+OVCD_FAKE_LIBVIRT=$tmp/ctl2 OVCD_FAKE_LIBVIRT_TRACE=1 "$OVCD" -f -c "$tmp/f.conf" 2>"$tmp/f.err" &
+daemon_pid=$!
+exec 7<>"$tmp/ctl2"
+ok "domain = alone, the daemon: served as domain 1, its file found" wait_for 5 grep -qxF \
+	"ovcd: t: serving: libvirt domain test (id 1) on test:///default" "$tmp/f.err"
+ok "... given its target" wait_for 5 is 5/balloon_actual_pages $((300 * mib))
+ok "virDomainSetMemoryFlags was given KiB: (size - target) pages x $((pg / 1024)), VIR_DOMAIN_AFFECT_LIVE" \
+	grep -qxF "fake-libvirt: virDomainSetMemoryFlags test $(((size - 300 * mib) * (pg / 1024))) KiB flags 1" "$tmp/f.err"
+echo "actual test 1048576" >&7	# the balloon on its way: 1 GiB left to the guest, not 1748 MiB
+ok "ACTUAL_BALLOON, not the current memory, is the balloon's size" wait_for 5 is 5/balloon_actual_pages $((1024 * mib))
+echo "actual test none" >&7
+ok "... without ACTUAL_BALLOON: virDomainGetInfo's memory" wait_for 5 is 5/balloon_actual_pages $((300 * mib))
+echo "actual test real" >&7
+echo "destroy test" >&7
+echo "start test" >&7
+# one line or the other, as the pass that met the stopped domain failed or not
+ok "restarted as domain 2: the section follows it to 2-test/pc.ram, VM 6" wait_for 10 grep -qxF \
+	-e "ovcd: t: serving: libvirt domain test (id 2) on test:///default (recovered)" \
+	-e "ovcd: t: file: $tmp/$ram2 is now VM 6 (was 5)" "$tmp/f.err"
+ok "... gives VM 6 its target" wait_for 5 is 6/balloon_actual_pages $((400 * mib))
+ok "... and its shares (a new VM id)" is 6/shares 1500
+kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
+daemon_pid=
+exec 7>&-
+ok "... SIGTERM: exit 0" test $rc -eq 0
+
+# --- discovery: the directory by the domain's id, whatever its name ---------
+# libvirt names it <id>-<name cut to 20 characters>, the cut depending on
+# libvirtd's locale (mbstowcs): in the C locale a non-ASCII name is cut at 20
+# bytes, through a character.  ovcd matches the "<id>-" prefix alone.
+long=a-very-long-domain-name-beyond-twenty
+uni=$(printf 'd\303\266m\303\244in-\303\261\303\244m\303\251-\303\274n\303\257c\303\266d\303\251-x')
+uni2=$(printf '\303\251t\303\251-\303\274n\303\257c\303\266d\303\251-\303\261\303\244m\303\251-long')
+names_xml=$tmp/names.xml
+{ echo '<node>'
+  for d in "$long" "$uni" "$uni2"; do
+	printf "<domain type='test'><name>%s</name><memory unit='KiB'>4194304</memory>" "$d"
+	printf "<currentMemory unit='KiB'>2097152</currentMemory><vcpu>1</vcpu><os><type>hvm</type></os>"
+	printf "<devices><memballoon model='virtio'/></devices></domain>\n"
+  done
+  echo '</node>'; } >"$names_xml"
+dir_long=names/libvirt/qemu/1-${long:0:20}
+dir_uni=names/libvirt/qemu/2-$(printf '%s' "$uni" | head -c 20)	# 20 bytes: the C locale's cut
+dir_uni2=names/libvirt/qemu/3-$(LC_ALL=C.UTF-8 bash -c 'printf "%s" "${1:0:20}"' _ "$uni2")	# 20 characters
+mkvm 11 "$dir_long/pc.ram" $size $((100 * mib))
+mkvm 12 "$dir_uni/pc.ram" $size $((200 * mib))
+mkvm 13 "$dir_uni2/pc.ram" $size $((300 * mib))
+mkdir -p "$tmp/names/libvirt/qemu/11-other"	# another domain's id that starts alike
+{ printf '[global]\nlibvirt_uri = test://%s\nlibvirt_discover = on\n' "$names_xml"
+  printf 'libvirt_memory_backing_dir = %s\npoll_interval_ms = 200\nstats_interval_s = 1\n' "$tmp/names"; } >"$tmp/n.conf"
+"$OVCD" -f -c "$tmp/n.conf" 2>"$tmp/n.err" &
+daemon_pid=$!
+ok "discovery: a name longer than 20 characters, found by its id's directory" wait_for 5 grep -qxF \
+	"ovcd: $long: found: libvirt domain $long, RAM $tmp/$dir_long/pc.ram" "$tmp/n.err"
+ok "... and served" wait_for 5 is 11/balloon_actual_pages $((100 * mib))
+ok "discovery: a non-ASCII name cut at 20 bytes (libvirtd in the C locale)" wait_for 5 grep -qxF \
+	"ovcd: $uni: found: libvirt domain $uni, RAM $tmp/$dir_uni/pc.ram" "$tmp/n.err"
+ok "... and served" wait_for 5 is 12/balloon_actual_pages $((200 * mib))
+ok "discovery: a non-ASCII name cut at 20 characters (a UTF-8 locale)" wait_for 5 grep -qxF \
+	"ovcd: $uni2: found: libvirt domain $uni2, RAM $tmp/$dir_uni2/pc.ram" "$tmp/n.err"
+ok "... and served" wait_for 5 is 13/balloon_actual_pages $((300 * mib))
+kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
+daemon_pid=
+ok "... no error, SIGTERM: exit 0" bash -c "test $rc -eq 0 && ! grep -v -e ': found: ' -e ': serving: ' -e 'libvirt: connected to' -e 'no keepalive' -e 'ovcd: stopped' -e 'policy_run = 1' '$tmp/n.err'"
 
 ok "the installed ovcd holds no libvirt test client" bash -c \
 	"test -x '$here/ovcd' && nm '$here/ovcd' >'$tmp/nm' && ! grep -q fake_ '$tmp/nm' && ! grep -qa OVCD_FAKE_LIBVIRT '$here/ovcd'"
