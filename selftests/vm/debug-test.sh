@@ -13,7 +13,9 @@
 # Prints "debug: N passed, N failed, N skipped (N not allowed)".
 # Knobs as run-tests.sh; defaults here: OVC_TESTS (the tests above),
 # OVC_TEST_TIMEOUT 900 s (the race test takes about 300 s on this kernel),
-# OVC_VM_TIMEOUT 3600 s; OVC_VM_APPEND is added to the kernel arguments.
+# OVC_GUEST_TIMEOUT 600 s (nested_share's guests took 250 s of its 240 s
+# default), OVC_VM_TIMEOUT 3600 s; OVC_VM_APPEND is added to the kernel
+# arguments.
 set -uo pipefail
 export OVC_VM_LABEL=debug
 # shellcheck source=selftests/vm/lib.sh
@@ -62,6 +64,7 @@ export OVC_DEBUG=1 OVC_KO=$mod/ovc.ko OVC_VM_KERNEL=$kernel OVC_VM_INITRAMFS=$in
 export OVC_VM_APPEND="kasan_multi_shot ${OVC_VM_APPEND:-}"
 export OVC_TESTS=${OVC_TESTS:-'^([a-z_]+_test|nested_share)$'}
 export OVC_TEST_TIMEOUT=${OVC_TEST_TIMEOUT:-900} OVC_VM_TIMEOUT=${OVC_VM_TIMEOUT:-3600}
+export OVC_GUEST_TIMEOUT=${OVC_GUEST_TIMEOUT:-600}
 t0=$SECONDS
 bash "$VM_DIR/run-tests.sh"
 rc=$?
