@@ -5,7 +5,9 @@
 # runner finished, and the kernel console shows no sign of a kernel bug.
 # A failing console check names the test that was running (runner's kmsg).
 # The debug layer's kernel adds KASAN, KFENCE, lockdep and DEBUG_VM reports
-# ("Bad page", "kernel BUG at", "invalid opcode" of a BUG_ON).
+# ("Bad page", "kernel BUG at", "invalid opcode" of a BUG_ON).  A KASAN
+# report is "BUG: KASAN: ..."; a bare "KASAN" is in every Oops line of a
+# KASAN kernel ("invalid opcode: 0000 [#1] SMP KASAN").
 set -u
 rc=$1 secs=$2 console=$3 taplog=$4
 
@@ -29,7 +31,7 @@ checks=(
 	"Bad page|Bad page"
 	"WARNING|WARNING:"
 	"lockdep|possible circular locking|WARNING: possible recursive|possible recursive locking|inconsistent lock state|suspicious RCU usage|bad unlock balance|held lock freed"
-	"KASAN|BUG: KASAN|KASAN"
+	"KASAN|BUG: KASAN|KASAN:"
 	"KFENCE|BUG: KFENCE|KFENCE:"
 	"general protection fault|general protection fault"
 	"scheduling while atomic|scheduling while atomic"
