@@ -6,6 +6,8 @@
 #   make check      the project's test command: KUnit (UML) + selftests in a test VM
 #   make kunit      only the KUnit suites, under UML
 #   make vm-test    only the selftests, inside the test VM
+#   make debug-test the selftests in the test VM on a debug kernel (KASAN, lockdep,
+#                   DEBUG_VM, KFENCE, fault injection; built once into OVC_CACHE)
 #   make demo       boot the test VM, run two nested guests on ovcfs, show ovcctl status
 #   make bench      bench/ksm-compare, bench/balloon, bench/idle-tax (BENCH_ARGS for the first)
 #   make deps       install what the above need (Debian 12, apt-get)
@@ -34,7 +36,7 @@ DKMS_FILES := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/ovc.h
 
 export KVER KDIR OVC_CACHE BUILD
 
-.PHONY: all module userspace selftests clean deps kunit vm-test check demo checkpatch \
+.PHONY: all module userspace selftests clean deps kunit vm-test debug-test check demo checkpatch \
 	bench bench-ksm bench-balloon bench-idle-tax install uninstall dkms-src
 
 all: module userspace
@@ -87,6 +89,9 @@ kunit:
 
 vm-test: all selftests
 	bash selftests/vm/run-tests.sh
+
+debug-test: all selftests
+	bash selftests/vm/debug-test.sh
 
 check:
 	bash selftests/check.sh

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # check.sh (make check): deps, build, KUnit under UML, the userspace tools'
-# TAP tests, selftests in the test VM.  Sums the results; the last line is
-# "N passed, N failed, N skipped".  A step that fails without reporting
-# results (a build, a crashed runner) counts as one failure.  A skip is
-# allowed only when it names a machine condition ("# SKIP machine: ...",
-# counted by tap.awk); any other skip is listed before the last line.
+# TAP tests, selftests in the test VM, and (debug) again on a debug kernel.
+# Sums the results; the last line is "N passed, N failed, N skipped".  A
+# step that fails without reporting results (a build, a crashed runner)
+# counts as one failure.  A skip is allowed only when it names a machine
+# condition ("# SKIP machine: ...", counted by tap.awk); any other skip is
+# listed before the last line.
 # Exit status non-zero on any failure or disallowed skip.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -68,6 +69,13 @@ if ((built)); then
 	tests vm-test vm: make --no-print-directory vm-test
 else
 	echo "=== vm-test skipped: the build failed"
+fi
+# The debug layer: the selftests on a KASAN/lockdep/DEBUG_VM/KFENCE kernel
+# with fault injection (selftests/vm/debug-test.sh).
+if ((built)); then
+	tests debug debug: make --no-print-directory debug-test
+else
+	echo "=== debug skipped: the build failed"
 fi
 
 if ((disallowed)); then

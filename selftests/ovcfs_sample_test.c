@@ -172,24 +172,40 @@ static long minflt(void)
 	return ru.ru_minflt;
 }
 
-/* Map and fill the file (distinct pages), fork the touching child. */
+/*
+ * Map and fill the file (distinct pages), fork the touching child; return
+ * once it has made its first pass.  That pass faults in every page of its
+ * share (fork copies no PTEs of a shared file mapping): on a slow kernel
+ * (the debug layer's, under TCG) it took longer than a sample period, and
+ * the first estimate saw a child not yet touching its share.
+ */
 static void start_child(struct __test_metadata *_metadata,
 			FIXTURE_DATA(sample) *self, int pct)
 {
+	volatile int *passes = self->pct + 1;
+	long long end;
+
 	ovc_vmfile_map(_metadata, &self->f, LEN);
 	touch(self->f.map, PAGES, 0);
 	ASSERT_EQ((long long)PAGES, ovc_resident(&self->f));
 	*self->pct = pct;
+	*passes = 0;
 	self->child = fork();
 	ASSERT_LE(0, self->child);
 	if (!self->child) {
 		unsigned int pass = 1;
 		int p;
 
-		while ((p = *self->pct) >= 0)
+		while ((p = *self->pct) >= 0) {
 			touch(self->f.map, PAGES * p / 100, pass++);
+			*passes = *passes + 1;
+		}
 		_exit(0);
 	}
+	end = now_ms() + 60000;
+	while (!*passes && now_ms() < end)
+		usleep(10000);
+	ASSERT_LT(0, *passes) TH_LOG("the child made no pass in 60 s");
 }
 
 /*

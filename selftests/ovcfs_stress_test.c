@@ -22,6 +22,14 @@
  * All along, a storer process takes the VMs' private pages into the
  * compressed cache as fast as it can (vms/<id>/reclaim), so that faults
  * read pages back in while the scanner merges and writers COW and punch.
+ *
+ * Under fault injection (the debug layer, selftests/vm/runner.sh):
+ * OVC_MAKE_IT_FAIL=1 makes each writer write 1 to /proc/self/make-it-fail
+ * once its file is mapped, so that failslab and fail_page_alloc fail some
+ * of its allocations.  A fault then gets VM_FAULT_OOM and is retried by
+ * the kernel; a write() or punch that fails with ENOMEM is retried here
+ * (counted; more than MAX_ENOMEM_RETRIES in a row fail the writer), and
+ * every checksum is still verified.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -47,10 +55,13 @@
  * pages are mostly equal: at most LOCKSTEP operations apart.
  */
 #define LOCKSTEP	512
+/* ENOMEM retries of one write() or punch before the writer gives up. */
+#define MAX_ENOMEM_RETRIES	1000
 
 /* One process's report, in memory shared with the parent. */
 struct report {
 	unsigned long ops, writes, pwrites, clears, punches, checks;
+	unsigned long enomem;	/* ENOMEM retries (fault injection) */
 	unsigned long errors;
 	char err[ERR_LEN];
 	int phase;		/* 1: done writing and verified; 2: exited */
@@ -174,6 +185,43 @@ static void fail(struct writer *w, const char *fmt, ...)
 	}
 }
 
+/*
+ * Whether to retry a write() or punch that failed (returned -1): only
+ * ENOMEM, which fault injection makes common, and at most
+ * MAX_ENOMEM_RETRIES times in a row (*@tries counts them).
+ */
+static bool retry_enomem(struct writer *w, unsigned int *tries)
+{
+	if (errno != ENOMEM || ++*tries > MAX_ENOMEM_RETRIES)
+		return false;
+	w->r->enomem++;
+	return true;
+}
+
+/* pwrite() of @len bytes at @off, retried on ENOMEM.  Return: bytes. */
+static ssize_t pwrite_retry(struct writer *w, const void *buf, size_t len,
+			    off_t off)
+{
+	unsigned int tries = 0;
+	ssize_t n;
+
+	while ((n = pwrite(w->fd, buf, len, off)) < 0 && retry_enomem(w, &tries))
+		;
+	return n;
+}
+
+/* Punch page @i, retried on ENOMEM.  Return: fallocate()'s. */
+static int punch_retry(struct writer *w, size_t i)
+{
+	unsigned int tries = 0;
+	int ret;
+
+	while ((ret = fallocate(w->fd, PUNCH, i * OVC_PG, OVC_PG)) &&
+	       retry_enomem(w, &tries))
+		;
+	return ret;
+}
+
 /* Check page @i against what this process wrote there. */
 static void check_page(struct writer *w, size_t i, const char *when)
 {
@@ -219,7 +267,7 @@ static void put_word(struct writer *w, size_t i, unsigned int k, uint64_t v,
 		     bool by_write)
 {
 	if (by_write) {
-		if (pwrite(w->fd, &v, 8, i * OVC_PG + k * 8) != 8)
+		if (pwrite_retry(w, &v, 8, i * OVC_PG + k * 8) != 8)
 			fail(w, "pwrite page %zu word %u: %m", i, k);
 	} else {
 		page_words(w, i)[k] = v;
@@ -241,7 +289,7 @@ static void init_page(struct writer *w, size_t i, bool by_write)
 	for (unsigned int k = OVC_PW_BODY; k < OVC_PW_WORDS; k++)
 		hdr[OVC_PW_SUM] += ovc_pw_term(k, 0);
 	if (by_write) {
-		if (pwrite(w->fd, hdr, sizeof(hdr), i * OVC_PG) !=
+		if (pwrite_retry(w, hdr, sizeof(hdr), i * OVC_PG) !=
 		    (ssize_t)sizeof(hdr))
 			fail(w, "pwrite header of page %zu: %m", i);
 	} else {
@@ -280,7 +328,7 @@ static void update_page(struct writer *w, size_t i, bool by_write)
 	if (by_write) {
 		uint64_t pair[2] = { gen, w->sum[i] };
 
-		if (pwrite(w->fd, pair, 16, i * OVC_PG + OVC_PW_GEN * 8) != 16)
+		if (pwrite_retry(w, pair, 16, i * OVC_PG + OVC_PW_GEN * 8) != 16)
 			fail(w, "pwrite gen of page %zu: %m", i);
 	} else {
 		p[OVC_PW_GEN] = gen;
@@ -320,7 +368,7 @@ static int writer_main(struct writer *w, unsigned long min_ops,
 			w->r->writes++;
 			w->r->clears++;
 		} else if (action < 96) {
-			if (fallocate(w->fd, PUNCH, i * OVC_PG, OVC_PG))
+			if (punch_retry(w, i))
 				fail(w, "punch page %zu: %m", i);
 			w->data[i] = false;
 			w->gen[i]++;
@@ -391,6 +439,22 @@ static long long vms_stat(const unsigned long long *ids, const char *name)
 	return sum;
 }
 
+/*
+ * Put this process under fault injection (CONFIG_FAULT_INJECTION's
+ * task filter).  Return: 0 or -1.
+ */
+static int make_me_fail(void)
+{
+	int fd = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, "1", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
 /* --- the test ----------------------------------------------------------- */
 
 TEST_F_TIMEOUT(stress, integrity, 240)
@@ -402,6 +466,9 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 	long long stale0 = ovc_stat(&self->sh, OVC_ST_HINT_STALE);
 	long long seen, max_seen = 0, max_zero = 0, max_sharing = 0;
 	unsigned long punches = 0, pwrites = 0, clears = 0, checks = 0;
+	unsigned long enomem = 0;
+	const char *fail_env = getenv("OVC_MAKE_IT_FAIL");
+	bool make_it_fail = fail_env && *fail_env && strcmp(fail_env, "0");
 	const char *env = getenv("OVC_STRESS_WRITES");
 	const char *env_s = getenv("OVC_STRESS_SECONDS");
 	double secs = STRESS_SECONDS, t0, t1, t2, t3;
@@ -451,6 +518,9 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 				     fds[p], 0);
 			if (w.map == MAP_FAILED)
 				_exit(2);
+			/* From here on, under fault injection. */
+			if (make_it_fail && make_me_fail())
+				_exit(4);
 			w.logical = p % NLOGICAL;
 			w.rnd = 0x2545f4914f6cdd1dULL * (w.logical + 1);
 			w.use_write = variant->use_write;
@@ -521,6 +591,7 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 		pwrites += r->pwrites;
 		clears += r->clears;
 		checks += r->checks;
+		enomem += r->enomem;
 	}
 	for (p = 0; p < NPROC; p++)
 		close(fds[p]);
@@ -529,7 +600,7 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 	ksft_print_msg("stress.%s: %lld pages stored, %lld read back\n",
 		       variant->use_write ? "mixed" : "mmap",
 		       vms_stat(ids, "swap_outs"), vms_stat(ids, "swap_ins"));
-	ksft_print_msg("stress.%s: %lu ops in %.1f s (unmerge %.1f s, last check %.1f s): %lu page writes (%lu by write(), %lu clears), %lu punches, %lu page checks; merged at most %lld slots (pages_sharing %lld, pages_zero %lld), %lld cow breaks, %lld full scans, %lld pinned, %lld stale hints\n",
+	ksft_print_msg("stress.%s: %lu ops in %.1f s (unmerge %.1f s, last check %.1f s): %lu page writes (%lu by write(), %lu clears), %lu punches, %lu page checks; merged at most %lld slots (pages_sharing %lld, pages_zero %lld), %lld cow breaks, %lld full scans, %lld pinned, %lld stale hints%s%lu ENOMEM retries\n",
 		       variant->use_write ? "mixed" : "mmap", all_ops, t1 - t0,
 		       t2 - t1, t3 - t2,
 		       writes, pwrites, clears, punches, checks, max_seen,
@@ -537,7 +608,8 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 		       ovc_stat(&self->sh, OVC_ST_COW_BREAKS) - cow0,
 		       ovc_stat(&self->sh, OVC_ST_FULL_SCANS) - full0,
 		       ovc_stat(&self->sh, OVC_ST_PINNED) - pinned0,
-		       ovc_stat(&self->sh, OVC_ST_HINT_STALE) - stale0);
+		       ovc_stat(&self->sh, OVC_ST_HINT_STALE) - stale0,
+		       make_it_fail ? "; under fault injection: " : "; ", enomem);
 	ASSERT_EQ(0, errors) TH_LOG("corruption (or a writer failed)");
 	ASSERT_LE(total, writes);
 	/* The run did exercise sharing. */

@@ -4,6 +4,10 @@
 # test VM stopped, print one TAP result per check: the VM did not hang, the
 # runner finished, and the kernel console shows no sign of a kernel bug.
 # A failing console check names the test that was running (runner's kmsg).
+# The debug layer's kernel adds KASAN, KFENCE, lockdep and DEBUG_VM reports
+# ("Bad page", "kernel BUG at", "invalid opcode" of a BUG_ON).  A KASAN
+# report is "BUG: KASAN: ..."; a bare "KASAN" is in every Oops line of a
+# KASAN kernel ("invalid opcode: 0000 [#1] SMP KASAN").
 set -u
 rc=$1 secs=$2 console=$3 taplog=$4
 
@@ -22,9 +26,13 @@ tap $? "vm runner completed"
 checks=(
 	"Oops|Oops:"
 	"BUG|BUG:"
+	"kernel BUG|kernel BUG at"
+	"invalid opcode|invalid opcode"
+	"Bad page|Bad page"
 	"WARNING|WARNING:"
-	"lockdep|possible circular locking|inconsistent lock state|possible recursive locking"
-	"KASAN|KASAN"
+	"lockdep|possible circular locking|WARNING: possible recursive|possible recursive locking|inconsistent lock state|suspicious RCU usage|bad unlock balance|held lock freed"
+	"KASAN|BUG: KASAN|KASAN:"
+	"KFENCE|BUG: KFENCE|KFENCE:"
 	"general protection fault|general protection fault"
 	"scheduling while atomic|scheduling while atomic"
 	"hung task|blocked for more than [0-9]+ seconds"

@@ -2,6 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by the host-side VM scripts: paths, cached kernel and initramfs,
 # and vm_boot.  Honours KVER, OVC_CACHE and BUILD (exported by the Makefile).
+# Overrides for another kernel (the debug layer, debug-test.sh):
+# OVC_VM_KERNEL (the kernel the test VM boots; Debian's $VMLINUX stays the
+# nested guests' kernel), OVC_VM_INITRAMFS (its initramfs, built by the
+# caller), OVC_VM_APPEND (more kernel arguments), OVC_VM_LABEL (names the
+# run in messages and logs: $BUILD/<label>-console.log; default vm).
 
 OVC_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VM_DIR=$OVC_REPO/selftests/vm
@@ -11,7 +16,8 @@ VM_DIR=$OVC_REPO/selftests/vm
 export KVER OVC_CACHE BUILD OVC_REPO
 VMLINUX=$OVC_CACHE/vm/vmlinux-$KVER
 INITRAMFS=$OVC_CACHE/vm/initramfs-$KVER.cpio
-VM_CONSOLE=$BUILD/vm-console.log
+OVC_VM_LABEL=${OVC_VM_LABEL:-vm}
+VM_CONSOLE=$BUILD/$OVC_VM_LABEL-console.log
 
 # The test VM's CPU model.  -cpu max and EPYC-Rome both lost nested guests
 # or the VM itself when nested vCPUs ran on both CPUs; the nested tests pin
@@ -47,9 +53,15 @@ vm_kernel() {
 	bash "$VM_DIR/extract-vmlinux.sh" "$img" "$VMLINUX"
 }
 
-# The busybox initramfs, rebuilt when its inputs change.
+# The busybox initramfs, rebuilt when its inputs change (OVC_VM_INITRAMFS:
+# the caller's).
 vm_initramfs() {
 	local key
+	if [[ -n ${OVC_VM_INITRAMFS:-} ]]; then
+		[[ -s $OVC_VM_INITRAMFS ]] && return 0
+		echo "vm: OVC_VM_INITRAMFS=$OVC_VM_INITRAMFS missing" >&2
+		return 1
+	fi
 	key=$( { cat "$VM_DIR/init.sh" "$VM_DIR/mkinitramfs.sh"; echo "$KVER";
 		 stat -Lc '%n %s %Y' /bin/busybox /lib/modules/"$KVER"/modules.dep; } |
 		sha256sum | cut -c1-16)
@@ -85,10 +97,13 @@ vm_numa_args() {
 # when the VM hung.  QEMU's pid is in $VM_CONSOLE.pid while it runs (to
 # stop a crashed VM early).  OVC_VM_MEM sets the VM's memory (QEMU -m,
 # default 2G, in two NUMA nodes), OVC_VM_SMP its CPUs (2), OVC_VM_CPU its
-# CPU model (above).
+# CPU model (above); OVC_VM_KERNEL, OVC_VM_INITRAMFS and OVC_VM_APPEND
+# another kernel (see the top).
 vm_boot() {
 	local secs=$1 script=$2 mon=$VM_CONSOLE.mon watch rc numa
+	local kernel=${OVC_VM_KERNEL:-$VMLINUX} initrd=${OVC_VM_INITRAMFS:-$INITRAMFS}
 	vm_kernel && vm_initramfs || return 1
+	[[ -s $kernel ]] || { echo "vm: kernel $kernel missing" >&2; return 1; }
 	read -ra numa <<<"$(vm_numa_args)"
 	mkdir -p "$BUILD"
 	rm -f "$mon" "$VM_CONSOLE.hang"
@@ -101,8 +116,8 @@ vm_boot() {
 	timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg -cpu "$OVC_VM_CPU" -m "${OVC_VM_MEM:-2G}" \
 		-smp "${OVC_VM_SMP:-2}" "${numa[@]}" -nodefaults -display none -no-reboot \
 		-monitor "unix:$mon,server=on,wait=off" -pidfile "$VM_CONSOLE.pid" \
-		-kernel "$VMLINUX" -initrd "$INITRAMFS" \
-		-append "console=ttyS0 panic=-1 unknown_nmi_panic=1 panic_print=0x40 ovc_cmd=$script ovc_keep=$OVC_REPO,$BUILD,${VMLINUX%/*}" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 unknown_nmi_panic=1 panic_print=0x40 ${OVC_VM_APPEND:-} ovc_cmd=$script ovc_keep=$OVC_REPO,$BUILD,${VMLINUX%/*}" \
 		-serial "file:$VM_CONSOLE" -serial stdio \
 		-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
 		</dev/null | stdbuf -oL tr -d '\r'

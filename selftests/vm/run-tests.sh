@@ -8,7 +8,10 @@
 # Knobs: OVC_TESTS (regex of test names), OVC_TEST_TIMEOUT (per test, 300 s;
 # 900 s for a nested guest test), OVC_GUEST_TIMEOUT (per nested guest boot,
 # 150 s), OVC_VM_TIMEOUT (whole VM, 1800 s; the tmpfs control: 600 s);
-# every OVC_* variable is passed on to the runner in the VM.
+# every OVC_* variable is passed on to the runner in the VM.  OVC_VM_LABEL
+# (default vm) names the run: its messages, its summary line ("<label>: N
+# passed, ...") and its logs ($BUILD/<label>-console.log, -tap.log,
+# -summary.log); OVC_VM_KERNEL etc. boot another kernel (lib.sh).
 # A crash or stall of the test VM during a nested KVM test is never retried
 # and always fails the run; it only gets a label from a control run: the
 # same nested test alone, with OVC_NESTED_CONTROL=tmpfs (guest RAM on
@@ -43,6 +46,8 @@ mkcmd() {
 
 mkdir -p "$BUILD/vm"
 cmd=$BUILD/vm/cmd
+label=$OVC_VM_LABEL
+taplog=$BUILD/$label-tap.log summary=$BUILD/$label-summary.log
 mkcmd "$cmd"
 secs=${OVC_VM_TIMEOUT:-1800}
 stalled=$BUILD/vm/stalled
@@ -87,13 +92,13 @@ attempt() {
 	VM_CONSOLE=$con
 	watch_stall "$con" &
 	watcher=$!
-	echo "# vm-test: kernel $KVER, console log $con"
+	echo "# $label-test: kernel ${OVC_VM_KERNEL:-$KVER}, console log $con"
 	if [[ $c == "$cmd" ]]; then
 		{
-			vm_boot "$t" "$c" | tee "$BUILD/vm-tap.log"
+			vm_boot "$t" "$c" | tee "$taplog"
 			echo "${PIPESTATUS[0]}" >"$BUILD/vm/qemu-rc"
-			bash "$VM_DIR/console-check.sh" "$(cat "$BUILD/vm/qemu-rc")" "$t" "$con" "$BUILD/vm-tap.log"
-		} | tap_awk -f "$VM_DIR/tap.awk" | tee "$BUILD/vm-summary.log"
+			bash "$VM_DIR/console-check.sh" "$(cat "$BUILD/vm/qemu-rc")" "$t" "$con" "$taplog"
+		} | tap_awk -v label="$label" -f "$VM_DIR/tap.awk" | tee "$summary"
 		rc=${PIPESTATUS[1]}
 	else
 		vm_boot "$t" "$c" | sed -u 's/^/# control| /'
@@ -110,10 +115,10 @@ qrc=$(cat "$BUILD/vm/qemu-rc" 2>/dev/null)
 if ((rc != 0)) && test=$(crashed_nested "$VM_CONSOLE" "${qrc:-0}"); then
 	main_console=$VM_CONSOLE
 	cp "$main_console" "$main_console.crash"
-	control=$BUILD/vm-console.control.log
+	control=$BUILD/$label-console.control.log
 	ccmd=$BUILD/vm/cmd.control
 	mkcmd "$ccmd" "OVC_TESTS=^$test\$" OVC_NESTED_CONTROL=tmpfs
-	echo "# vm-test: the test VM crashed or stalled in $test (console kept in $main_console.crash): running $test alone on a tmpfs control (OVC_NESTED_CONTROL=tmpfs)"
+	echo "# $label-test: the test VM crashed or stalled in $test (console kept in $main_console.crash): running $test alone on a tmpfs control (OVC_NESTED_CONTROL=tmpfs)"
 	attempt "$control" "${OVC_VM_TIMEOUT:-600}" "$ccmd"
 	crc=$?
 	if ((crc == 124 || crc == 137)) || [[ -e $stalled ]] ||
@@ -123,6 +128,6 @@ if ((rc != 0)) && test=$(crashed_nested "$VM_CONSOLE" "${qrc:-0}"); then
 		echo "# not infrastructure: the tmpfs control ran clean; the crash follows ovc (consoles: $main_console.crash, $control)"
 	fi
 	# The run failed either way: its summary stays the last line.
-	grep -E '^vm: [0-9]+ passed' "$BUILD/vm-summary.log" | tail -n1
+	grep -E "^$label: [0-9]+ passed" "$summary" | tail -n1
 fi
 exit "$rc"
