@@ -56,7 +56,8 @@ static long long proc_value(const char *file, const char *key)
 
 OVC_VMFILE_FIXTURE();
 
-TEST_F(vmfile, anonymous_hog_completes)
+/* Filling, the hog and the check take 30 s under TCG, more on the debug kernel. */
+TEST_F_TIMEOUT(vmfile, anonymous_hog_completes, 600)
 {
 	struct ovc_vmfile *f = &self->f;
 	long long total_kb = proc_value("/proc/meminfo", "MemTotal:");
