@@ -22,7 +22,12 @@ bool ovc_reclaim_shrink = true;
 
 /*
  * Keeps the VMs ovc_reclaim_request() and the shrinker work on alive:
- * ovc_vm_ops.destroy takes it (ovc_reclaim_forget_vm()).
+ * ovc_vm_ops.destroy takes it (ovc_reclaim_forget_vm()).  The shrinker
+ * waits for it (a reclaimer that only tried it would make no progress
+ * while another one stores, and the OOM killer would run), so nothing
+ * under it may wait for a lock an allocation can hold: below it, page
+ * locks and vm->lock are only tried, and no allocation enters direct
+ * reclaim (store.h).
  */
 static DEFINE_MUTEX(ovc_reclaim_mutex);
 
@@ -138,6 +143,9 @@ unsigned long ovc_reclaim_vm(struct ovc_vm *vm, unsigned long nr,
  * @vm:		the VM of a sysfs file (valid, maybe being destroyed)
  * @nr:		pages
  *
+ * Page locks and vm->lock are only tried (see ovc_reclaim_mutex): a page
+ * that is busy now is not stored.
+ *
  * Return: 0 if @nr pages were stored, -EAGAIN if fewer were (as
  * memory.reclaim), -ENOENT if @vm is being destroyed, -EINTR if a signal
  * came first.
@@ -155,7 +163,7 @@ int ovc_reclaim_request(struct ovc_vm *vm, unsigned long nr)
 	while (done < nr && !fatal_signal_pending(current)) {
 		unsigned long n = min(nr - done, 1024UL), got;
 
-		got = ovc_reclaim_vm(vm, n, false);
+		got = ovc_reclaim_vm(vm, n, true);
 		done += got;
 		if (got < n)
 			break;
@@ -178,9 +186,10 @@ static unsigned long ovc_reclaim_count(struct shrinker *shrinker,
 /*
  * Host memory pressure: store sc->nr_to_scan pages, from the VMs over
  * their targets first (as much as each is over), then from every VM in
- * turn.  Reclaim may run inside any allocation, ours included: every lock
- * of the way is only tried (ovc_reclaim_mutex, page locks, vm->lock), and
- * the store allocates without direct reclaim.
+ * turn.  Reclaim may run inside any allocation, ours included: page locks
+ * and vm->lock are only tried, the store allocates without direct
+ * reclaim, and ovc_reclaim_mutex is never held across anything that
+ * allocates (see there).
  */
 static unsigned long ovc_reclaim_scan(struct shrinker *shrinker,
 				      struct shrink_control *sc)
@@ -190,9 +199,9 @@ static unsigned long ovc_reclaim_scan(struct shrinker *shrinker,
 	int pass;
 	u64 id;
 
-	if (!READ_ONCE(ovc_reclaim_shrink) ||
-	    !mutex_trylock(&ovc_reclaim_mutex))
+	if (!READ_ONCE(ovc_reclaim_shrink))
 		return SHRINK_STOP;
+	mutex_lock(&ovc_reclaim_mutex);
 	for (pass = 0; pass < 2 && done < want; pass++) {
 		for (id = 0; done < want && (vm = ovc_vm_find(id)); id = vm->id + 1) {
 			unsigned long nr = want - done;

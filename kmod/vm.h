@@ -63,14 +63,13 @@
  *					 page locked)
  *       mapping->i_mmap_rwsem	(unmap_mapping_pages)
  *
- *   ovc_reclaim_mutex		(vms/<id>/reclaim, the shrinker; only
- *					 tried in the shrinker, reclaim.c)
+ *   ovc_reclaim_mutex		(vms/<id>/reclaim, the shrinker, which
+ *					 waits for it: nothing under it
+ *					 allocates; reclaim.c)
  *     ovc_vms_lock			(held only to find one VM)
- *     page lock			(storing a page; only tried in the
- *					 shrinker)
+ *     page lock			(storing a page: only tried)
  *       ovc_store_mutex		(compressing it)
- *       vm->lock			(the slot change; only tried in the
- *					 shrinker)
+ *       vm->lock			(the slot change: only tried)
  *       mapping->i_mmap_rwsem	(unmap_mapping_pages)
  *   The rebalancer stores pages too, under ovc_balance_mutex: the same
  *   order from the page lock down.
