@@ -147,6 +147,19 @@ static inline ssize_t ovc_sysfs_str(int fd, char *buf, size_t len)
 	return n;
 }
 
+/* OVC_SYSFS_ROOT/@rel's value without its newline into @buf; "" on error. */
+static inline void ovc_sysfs_get_str(const char *rel, char *buf, size_t len)
+{
+	int fd = ovc_sysfs_open("%s", rel);
+
+	buf[0] = '\0';
+	if (fd >= 0) {
+		if (ovc_sysfs_str(fd, buf, len) < 0)
+			buf[0] = '\0';
+		close(fd);
+	}
+}
+
 /*
  * A counter: one decimal number and a newline, nothing else.
  * Return: its value, or -1 on error or a malformed value.

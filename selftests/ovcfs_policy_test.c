@@ -80,18 +80,6 @@ static long long get(const char *rel)
 	return ovc_sysfs_value("%s", rel);
 }
 
-static void get_str(const char *rel, char *buf, size_t len)
-{
-	int fd = ovc_sysfs_open("%s", rel);
-
-	buf[0] = '\0';
-	if (fd >= 0) {
-		if (ovc_sysfs_str(fd, buf, len) < 0)
-			buf[0] = '\0';
-		close(fd);
-	}
-}
-
 static long long totalram(void)
 {
 	char line[128];
@@ -181,11 +169,11 @@ FIXTURE_SETUP(policy)
 	if (!ovc_module_present())
 		OVC_SETUP_FAIL(OVC_NO_MODULE_MSG);
 	for (i = 0; i < NKNOBS; i++) {
-		get_str(knobs[i], self->saved[i], sizeof(self->saved[i]));
+		ovc_sysfs_get_str(knobs[i], self->saved[i], sizeof(self->saved[i]));
 		if (!self->saved[i][0])
 			OVC_SETUP_FAIL("%s/%s absent", OVC_SYSFS_ROOT, knobs[i]);
 	}
-	get_str("compress_max_percent", self->compress_max,
+	ovc_sysfs_get_str("compress_max_percent", self->compress_max,
 		sizeof(self->compress_max));
 	if (!self->compress_max[0])
 		OVC_SETUP_FAIL("%s/compress_max_percent absent", OVC_SYSFS_ROOT);
@@ -242,10 +230,10 @@ FIXTURE_TEARDOWN(policy)
 /* @rel refuses @bad with @err and still reads @before. */
 #define REFUSE(rel, bad, err) do {					\
 	char _b[64], _a[64];						\
-	get_str(rel, _b, sizeof(_b));					\
+	ovc_sysfs_get_str(rel, _b, sizeof(_b));					\
 	EXPECT_EQ(err, ovc_sysfs_write(rel, bad))			\
 		TH_LOG("%s=%s", rel, bad);				\
-	get_str(rel, _a, sizeof(_a));					\
+	ovc_sysfs_get_str(rel, _a, sizeof(_a));					\
 	EXPECT_STREQ(_b, _a) TH_LOG("%s changed by %s", rel, bad);	\
 } while (0)
 
@@ -254,14 +242,14 @@ FIXTURE_TEARDOWN(policy)
 	char _a[64];							\
 	EXPECT_EQ(EACCES, ovc_sysfs_write(rel, bad))			\
 		TH_LOG("%s=%s", rel, bad);				\
-	get_str(rel, _a, sizeof(_a));					\
+	ovc_sysfs_get_str(rel, _a, sizeof(_a));					\
 	EXPECT_STRNE(bad, _a) TH_LOG("%s set to %s", rel, bad);		\
 } while (0)
 
 #define ACCEPT(rel, good) do {						\
 	char _v[64];							\
 	EXPECT_EQ(0, ovc_sysfs_write(rel, good)) TH_LOG("%s=%s", rel, good); \
-	get_str(rel, _v, sizeof(_v));					\
+	ovc_sysfs_get_str(rel, _v, sizeof(_v));					\
 	EXPECT_STREQ(good, _v) TH_LOG("%s", rel);			\
 } while (0)
 
@@ -320,7 +308,7 @@ TEST_F(policy, knobs)
 	REFUSE(rel, "0", EINVAL);
 	REFUSE(rel, "1000001", EINVAL);
 	REFUSE(rel, "x", EINVAL);
-	get_str(rel, v, sizeof(v));
+	ovc_sysfs_get_str(rel, v, sizeof(v));
 	EXPECT_STREQ("1000", v);
 	ACCEPT(rel, "1000000");
 	ACCEPT(rel, "1");
@@ -444,7 +432,7 @@ TEST_F(policy, run_off)
 
 static void state(char *buf, size_t len)
 {
-	get_str("state", buf, len);
+	ovc_sysfs_get_str("state", buf, len);
 }
 
 /*

@@ -73,24 +73,12 @@ static int vm_reclaim(struct ovc_vmfile *f, unsigned long pages)
 	return ovc_sysfs_write(rel, val);
 }
 
-static void get_str(const char *rel, char *buf, size_t len)
-{
-	int fd = ovc_sysfs_open("%s", rel);
-
-	buf[0] = '\0';
-	if (fd >= 0) {
-		if (ovc_sysfs_str(fd, buf, len) < 0)
-			buf[0] = '\0';
-		close(fd);
-	}
-}
-
 FIXTURE_SETUP(reclaim)
 {
 	ovc_vmfile_setup(_metadata, &self->f);
-	get_str("compress_max_percent", self->max_percent,
+	ovc_sysfs_get_str("compress_max_percent", self->max_percent,
 		sizeof(self->max_percent));
-	get_str("shrink", self->shrink, sizeof(self->shrink));
+	ovc_sysfs_get_str("shrink", self->shrink, sizeof(self->shrink));
 	if (!self->max_percent[0] || !self->shrink[0])
 		OVC_SETUP_FAIL("%s/compress_max_percent or shrink absent",
 			       OVC_SYSFS_ROOT);
@@ -286,10 +274,10 @@ TEST_F(reclaim, bad_input)
 	EXPECT_EQ((long long)PAGES, ovc_resident(f));
 	refuse(_metadata, "compress_max_percent", bad_pct, NELEM(bad_pct),
 	       EINVAL);
-	get_str("compress_max_percent", v, sizeof(v));
+	ovc_sysfs_get_str("compress_max_percent", v, sizeof(v));
 	EXPECT_STREQ(self->max_percent, v);
 	refuse(_metadata, "shrink", bad_shrink, NELEM(bad_shrink), EINVAL);
-	get_str("shrink", v, sizeof(v));
+	ovc_sysfs_get_str("shrink", v, sizeof(v));
 	EXPECT_STREQ("0", v);
 	/* reclaim 0: nothing to do, done */
 	EXPECT_EQ(0, vm_reclaim(f, 0));
@@ -352,7 +340,7 @@ TEST_F(reclaim, policy_stores_to_target)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		get_str(knobs[i], saved[i], sizeof(saved[i]));
+		ovc_sysfs_get_str(knobs[i], saved[i], sizeof(saved[i]));
 		ASSERT_NE(0, saved[i][0]) TH_LOG("%s absent", knobs[i]);
 	}
 	fill_compressible(f->map, PAGES, 0, 17);
