@@ -9,7 +9,8 @@
 #   make debug-test the selftests in the test VM on a debug kernel (KASAN, lockdep,
 #                   DEBUG_VM, KFENCE, fault injection; built once into OVC_CACHE)
 #   make demo       boot the test VM, run two nested guests on ovcfs, show ovcctl status
-#   make bench      bench/ksm-compare, bench/balloon, bench/idle-tax (BENCH_ARGS for the first)
+#   make bench      bench/ksm-compare, bench/balloon, bench/idle-tax, bench/reclaim
+#                   (BENCH_ARGS for the first, RECLAIM_ARGS for the last)
 #   make deps       install what the above need (Debian 12, apt-get)
 #   make install    ovc.ko to /lib/modules/KVER/updates (depmod), the tools, man
 #                   pages, units (run-ovc.mount, ovcd.service) under PREFIX
@@ -37,7 +38,7 @@ DKMS_FILES := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/ovc.h
 export KVER KDIR OVC_CACHE BUILD
 
 .PHONY: all module userspace selftests clean deps kunit vm-test debug-test check demo checkpatch \
-	bench bench-ksm bench-balloon bench-idle-tax install uninstall dkms-src
+	bench bench-ksm bench-balloon bench-idle-tax bench-reclaim install uninstall dkms-src
 
 all: module userspace
 
@@ -100,13 +101,16 @@ demo: all
 	$(MAKE) -C selftests $(BUILD)/vm/kvm-hold
 	bash selftests/vm/demo.sh
 
-bench: bench-ksm bench-balloon bench-idle-tax
+bench: bench-ksm bench-balloon bench-idle-tax bench-reclaim
 
 bench-ksm: all
 	bash bench/ksm-compare $(BENCH_ARGS)
 
 bench-balloon: all
 	bash bench/balloon
+
+bench-reclaim: all
+	bash bench/reclaim $(RECLAIM_ARGS)
 
 checkpatch:
 	$(KDIR)/scripts/checkpatch.pl --no-tree -f kmod/*.c kmod/*.h kmod/tests/*.h 2>/dev/null || \

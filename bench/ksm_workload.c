@@ -63,6 +63,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include "bench_util.h"
+
 #define PG		4096UL
 #define WORDS		(PG / sizeof(uint64_t))
 #define OVC_SYS		"/sys/kernel/mm/ovc"
@@ -99,34 +101,7 @@ static const char *impl(void)
 	return o.bk == BK_OVC ? "ovc" : "ksm";
 }
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "ksm_workload: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ---- page contents, identical in every run with the same seed ---- */
-
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 static enum pclass page_class(uint64_t p)
 {
@@ -207,23 +182,6 @@ static void expected_page(uint64_t *w, unsigned long p, int i)
 }
 
 /* ---- sysfs and /proc ---- */
-
-static int read_ul(const char *path, unsigned long *v)
-{
-	char buf[64];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	*v = strtoul(buf, NULL, 10);
-	return 0;
-}
 
 static unsigned long knob(const char *name)
 {
@@ -626,19 +584,6 @@ static void usage(void)
 	exit(2);
 }
 
-static unsigned long num(const char *s, unsigned long lo, unsigned long hi,
-			 const char *what)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || !*s || *end || v < lo || v > hi)
-		die("bad %s '%s' (%lu..%lu)", what, s, lo, hi);
-	return v;
-}
-
 static void parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -655,12 +600,9 @@ static void parse(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			if (!strcmp(optarg, "ovc"))
-				o.bk = BK_OVC;
-			else if (!strcmp(optarg, "ksm"))
-				o.bk = BK_KSM;
-			else
+			if (pick(optarg, "ovc", "ksm") < 0)
 				usage();
+			o.bk = pick(optarg, "ovc", "ksm") ? BK_KSM : BK_OVC;
 			break;
 		case 'n': o.procs = num(optarg, 2, MAX_PROCS, "--procs"); break;
 		case 'm': o.mib = num(optarg, 1, 4096, "--mib"); break;
@@ -695,6 +637,7 @@ int main(int argc, char **argv)
 	char path[300];
 	int i;
 
+	bench_prog = "ksm_workload";
 	parse(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	thread = o.bk == BK_OVC ? "ovc_scand" : "ksmd";

@@ -80,6 +80,24 @@ void ovc_balance_wake(void)
 }
 
 /**
+ * ovc_balance_run_changed() - policy_run was written
+ *
+ * Rebalance now; after policy_run=0, return only when a rebalance that
+ * read policy_run=1 before the write is over, so that no balloon target
+ * is written and no page stored for the policy once the write returned.
+ *
+ * Context: process context (a sysfs store); takes ovc_balance_mutex.
+ */
+void ovc_balance_run_changed(void)
+{
+	ovc_balance_wake();
+	if (!READ_ONCE(ovc_balance_knobs.policy_run)) {
+		mutex_lock(&ovc_balance_mutex);
+		mutex_unlock(&ovc_balance_mutex);
+	}
+}
+
+/**
  * ovc_balance_budget() - the effective host budget
  *
  * Return: host_budget_pages, or if it is 0 totalram minus the reserve.
@@ -278,7 +296,7 @@ static void ovc_balance_apply(struct ovc_policy_vm *in,
 			if (run)
 				ovc_reclaim_vm(vm, min_t(u64, over,
 							 OVC_RECLAIM_PER_PERIOD),
-					       false);
+					       OVC_RECLAIM_SWAP);
 		}
 	}
 }

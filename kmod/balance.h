@@ -63,6 +63,7 @@ extern struct ovc_balance_stats ovc_balance_stats;
 int ovc_balance_init(void);
 void ovc_balance_exit(void);
 void ovc_balance_wake(void);
+void ovc_balance_run_changed(void);
 unsigned long ovc_balance_budget(void);
 int ovc_balance_set_threshold(enum ovc_state state, unsigned int pct);
 unsigned long ovc_balance_max_pages(struct ovc_vm *vm);

@@ -11,6 +11,7 @@
 #include "balance.h"
 #include "compat.h"
 #include "fault.h"
+#include "reclaim.h"
 #include "sample.h"
 #include "share.h"
 #include "slot.h"
@@ -251,6 +252,7 @@ int ovc_fault_mmap(struct ovc_vm *vm, struct vm_area_struct *vma)
 	vma->vm_ops = &ovc_fault_vm_ops;
 	WRITE_ONCE(vm->owner_pid, task_tgid_nr(current));
 	ovc_vm_set_memcg(vm);
+	ovc_reclaim_track_vm(vm);
 	return 0;
 }
 

@@ -171,7 +171,7 @@ void ovc_file_truncate(struct ovc_vm *vm, loff_t oldsize, loff_t newsize)
  *
  * A page lost to a memory error is never read: -EIO, as for tmpfs (a
  * poisoned zero frame reads as the zeroes it held).  A page in the
- * compressed cache is read back into its slot first.
+ * compressed cache or the swap store is read back into its slot first.
  *
  * Return: bytes read, or -EFAULT, -EIO or -ENOMEM if nothing could be
  * copied.
@@ -191,7 +191,7 @@ ssize_t ovc_file_read(struct ovc_vm *vm, struct kiocb *iocb, struct iov_iter *to
 
 		n = min(n, iov_iter_count(to));
 		page = ovc_slot_get(vm, pos >> PAGE_SHIFT, &entry);
-		if (!page && ovc_slot_kind(entry) == OVC_SLOT_OUT) {
+		if (!page && ovc_slot_stored(entry)) {
 			/* stored: read it back, as shmem reads from swap */
 			page = ovc_slot_get_page(vm, pos >> PAGE_SHIFT,
 						 OVC_GET_NOALLOC, NULL);

@@ -10,6 +10,7 @@
 #include "balloon.h"
 #include "ioctl.h"
 #include "scan.h"
+#include "swap.h"
 #include "uarg.h"
 #include "vm.h"
 
@@ -74,19 +75,53 @@ static long ovc_ioctl_share_domain(struct ovc_vm *vm,
 	return ovc_scan_set_domain(vm, d.domain);
 }
 
+static long ovc_ioctl_swap_file(struct ovc_swap_file __user *uf)
+{
+	struct ovc_swap_file f;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = ovc_uarg_copy(&f, uf, sizeof(f));
+	if (!err)
+		err = ovc_uarg_swap_file(&f);
+	if (!err)
+		err = ovc_swap_set_file(f.fd, &f.slots);
+	if (err)
+		return err;
+	if (copy_to_user(uf, &f, sizeof(f)))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * ovc_ioctl_dir() - unlocked_ioctl of an ovcfs directory
+ * @file:	the open directory (e.g. a mount's root)
+ * @cmd:	OVC_IOC_SET_SWAP_FILE, the one command not about a VM
+ * @arg:	its argument, a user pointer
+ *
+ * Return: as ovc_ioctl_swap_file(), or -ENOTTY for any other command.
+ */
+long ovc_ioctl_dir(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	if (cmd != OVC_IOC_SET_SWAP_FILE)
+		return -ENOTTY;
+	return ovc_ioctl_swap_file((void __user *)arg);
+}
+
 /**
  * ovc_ioctl() - unlocked_ioctl of an ovcfs regular file
  * @file:	the open VM file
  * @cmd:	an OVC_IOC_* command
  * @arg:	its argument, a user pointer
  *
- * Setting a balloon target, reporting guest state and choosing a sharing
- * domain are the host's business (ovcd, the admin), not the VM owner's:
- * they need CAP_SYS_ADMIN.
+ * Setting a balloon target, reporting guest state, choosing a sharing
+ * domain and attaching the swap store are the host's business (ovcd, the
+ * admin), not the VM owner's: they need CAP_SYS_ADMIN.
  *
  * Return: 0, -EFAULT, -EINVAL (bad size, flags or non-zero reserved field),
- * -ERANGE (a size beyond the VM's), -EPERM, or -ENOTTY for an unknown
- * command.
+ * -ERANGE (a size beyond the VM's), -EPERM, the swap store's errors
+ * (ovc_swap_set_file()), or -ENOTTY for an unknown command.
  */
 long ovc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
@@ -107,6 +142,8 @@ long ovc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		return ovc_ioctl_share_domain(vm, (void __user *)arg);
+	case OVC_IOC_SET_SWAP_FILE:
+		return ovc_ioctl_swap_file((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

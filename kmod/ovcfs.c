@@ -58,6 +58,7 @@ struct ovcfs_fs_info {
 
 static const struct super_operations ovcfs_ops;
 static const struct inode_operations ovcfs_dir_iops;
+static const struct file_operations ovcfs_dir_fops;
 static const struct inode_operations ovcfs_file_iops;
 static const struct file_operations ovcfs_file_fops;
 
@@ -101,7 +102,7 @@ static struct inode *ovcfs_get_inode(struct super_block *sb,
 		break;
 	case S_IFDIR:
 		inode->i_op = &ovcfs_dir_iops;
-		inode->i_fop = &simple_dir_operations;
+		inode->i_fop = &ovcfs_dir_fops;
 		inc_nlink(inode);	/* "." */
 		break;
 	default:
@@ -276,6 +277,19 @@ static const struct file_operations ovcfs_file_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= generic_file_llseek,
 	.fsync		= noop_fsync,
+};
+
+/* simple_dir_operations, and the ioctl not about one VM (the swap store). */
+static const struct file_operations ovcfs_dir_fops = {
+	.owner		= THIS_MODULE,
+	.open		= dcache_dir_open,
+	.release	= dcache_dir_close,
+	.llseek		= dcache_dir_lseek,
+	.read		= generic_read_dir,
+	.iterate_shared	= dcache_readdir,
+	.fsync		= noop_fsync,
+	.unlocked_ioctl	= ovc_ioctl_dir,
+	.compat_ioctl	= compat_ptr_ioctl,
 };
 
 static void ovcfs_evict_inode(struct inode *inode)

@@ -5,47 +5,125 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/list_lru.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/nodemask.h>
 #include <linux/pagemap.h>
 #include <linux/random.h>
+#include <linux/sched/mm.h>
 #include <linux/sched.h>
 #include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/srcu.h>
+#include <linux/swap.h>
 
 #include "range.h"
 #include "reclaim.h"
 #include "slot.h"
 #include "store.h"
+#include "swap.h"
 #include "vm.h"
 
 bool ovc_reclaim_shrink = true;
 
 /*
- * Keeps the VMs ovc_reclaim_request() and the shrinker work on alive:
- * ovc_vm_ops.destroy takes it (ovc_reclaim_forget_vm()).  The shrinker
- * waits for it (a reclaimer that only tried it would make no progress
- * while another one stores, and the OOM killer would run), so nothing
- * under it may wait for a lock an allocation can hold: below it, page
- * locks and vm->lock are only tried, and no allocation enters direct
- * reclaim (store.h).
+ * Keeps the VMs ovc_reclaim_request() and the shrinker work on alive: a
+ * VM found on ovc_vms or on ovc_reclaim_lru inside a read section is not
+ * freed before the section ends (ovc_vm_ops.destroy, after the VM left
+ * both, waits with synchronize_srcu(): ovc_reclaim_forget_vm()).  A read
+ * section never blocks, so the shrinker, which runs inside allocations
+ * with any lock held, neither waits for another reclaimer (a mutex here
+ * did: its holder wrote the swap file, whose i_rwsem an allocation the
+ * shrinker ran in held - lockdep's circular dependency) nor makes none of
+ * them wait.
+ */
+DEFINE_STATIC_SRCU(ovc_reclaim_srcu);
+
+/*
+ * Protects vm->reclaim_node and the VM's membership of ovc_reclaim_lru
+ * (add at mmap, under mmap_lock; del at destroy); nothing else is done
+ * under it.
  */
 static DEFINE_MUTEX(ovc_reclaim_mutex);
 
-/*
- * Store the private page of slot @index of @vm.
- * Return: 0, -EAGAIN or -EBUSY (not now: changed, locked, pinned),
- * -E2BIG (does not compress), -ENOSPC or -ENOMEM (the store is full).
+/**
+ * struct ovc_reclaim_node - a VM on its memory cgroup's list
+ * @lru:	on ovc_reclaim_lru, in the part of the cgroup it was charged to
+ * @vm:		the VM
+ *
+ * The memcg-aware shrinker finds the VMs of the cgroup being reclaimed
+ * (memory.high, memory.max) here.  A node is allocated charged to the
+ * VM's cgroup (vm->memcg) with kmem_cache_alloc_lru(), which gives the
+ * list its part for that cgroup; list_lru_add() marks the shrinker for the
+ * cgroup, and list_lru moves the node to the parent when the cgroup goes.
+ * Added at the first mmap, removed when the VM is destroyed, both under
+ * ovc_reclaim_mutex; a walk inside an ovc_reclaim_srcu read section may
+ * use @vm (alive: the destroy removes the node, then waits for the
+ * section).
  */
-static int ovc_reclaim_slot(struct ovc_vm *vm, pgoff_t index, bool nowait)
+struct ovc_reclaim_node {
+	struct list_head lru;
+	struct ovc_vm *vm;
+};
+
+static struct kmem_cache *ovc_reclaim_node_cache;
+static struct list_lru ovc_reclaim_lru;
+/* ovc_reclaim_lru is initialised (after the shrinker, which it needs). */
+static bool ovc_reclaim_lru_ready;
+
+/*
+ * Write an isolated @page to a new slot of the swap store.
+ * Return: 0 and the slot's entry in @stored, -ENOSPC (the store is
+ * full) or the file's error.
+ */
+static int ovc_reclaim_swap(struct page *page, void **stored)
 {
-	unsigned long handle;
-	struct page *page;
-	void *entry;
+	unsigned long slot;
 	int err;
 
-	err = ovc_store_room();	/* before a page is unmapped for nothing */
+	err = ovc_swap_alloc(&slot);
 	if (err)
+		return err == -ENODEV ? -ENOSPC : err;	/* detached meanwhile */
+	err = ovc_swap_write(page, slot);
+	if (err) {
+		ovc_swap_free(slot);
 		return err;
+	}
+	*stored = ovc_slot_mk_swapped(slot);
+	return 0;
+}
+
+/* Free a copy that no slot came to record. */
+static void ovc_reclaim_unstore(void *stored)
+{
+	if (ovc_slot_kind(stored) == OVC_SLOT_SWAPPED)
+		ovc_swap_free(ovc_slot_swap(stored));
+	else
+		ovc_store_free(ovc_slot_handle(stored));
+}
+
+/*
+ * Store the private page of slot @index of @vm: compressed, or in the
+ * swap store (OVC_RECLAIM_SWAP) when the cache is full or the page does
+ * not compress.
+ * Return: 0, -EAGAIN or -EBUSY (not now: changed, locked, pinned),
+ * -E2BIG (does not compress, and no swap store), -ENOSPC or -ENOMEM
+ * (nowhere to keep it), or the swap file's write error.
+ */
+static int ovc_reclaim_slot(struct ovc_vm *vm, pgoff_t index,
+			    unsigned int flags)
+{
+	bool nowait = flags & OVC_RECLAIM_NOWAIT;
+	bool swap = (flags & OVC_RECLAIM_SWAP) && ovc_swap_attached();
+	unsigned long handle;
+	struct page *page;
+	void *entry, *stored = NULL;
+	int err;
+
+	if (!swap && ovc_store_full())	/* not unmapped for nothing */
+		return -ENOSPC;
 	page = ovc_slot_get(vm, index, &entry);
 	if (!page)
 		return -EAGAIN;
@@ -57,11 +135,15 @@ static int ovc_reclaim_slot(struct ovc_vm *vm, pgoff_t index, bool nowait)
 	if (err)
 		goto out_put;
 	err = ovc_store_page(page, &handle);
+	if (!err)
+		stored = ovc_slot_mk_out(handle);
+	else if (swap && (err == -E2BIG || err == -ENOSPC || err == -ENOMEM))
+		err = ovc_reclaim_swap(page, &stored);
 	if (err)
 		goto out_unlock;
-	err = ovc_slot_store(vm, index, page, handle, nowait);
+	err = ovc_slot_store(vm, index, page, stored, nowait);
 	if (err)
-		ovc_store_free(handle);
+		ovc_reclaim_unstore(stored);
 	else
 		put_page(page);		/* the slot's reference */
 out_unlock:
@@ -74,25 +156,42 @@ out_put:
 /* Consecutive failures (mostly pages that do not compress) that end a call. */
 #define OVC_RECLAIM_MAX_FAILS	256
 
+/*
+ * A page reclaim could not keep anywhere: counted (store_errors, the
+ * VM's and the global one) and logged at a limited rate; it stays
+ * resident.
+ */
+static void ovc_reclaim_store_error(struct ovc_vm *vm, int err)
+{
+	atomic_long_inc(&vm->store_errors);
+	atomic_long_inc(&ovc_store_stats.errors);
+	pr_warn_ratelimited("no room for reclaimed pages (%d; compress_max_percent=%u, swap store %s): they stay resident\n",
+			    err, READ_ONCE(ovc_store_max_percent),
+			    ovc_swap_attached() ? "full or failing" : "none");
+}
+
 /**
  * ovc_reclaim_vm() - store up to @nr private pages of a VM
  * @vm:		the VM, kept alive by the caller
  * @nr:		how many
- * @nowait:	reclaim context: only trylocks (see ovc_slot_store())
+ * @flags:	OVC_RECLAIM_NOWAIT: reclaim context, only trylocks (see
+ *		ovc_slot_store()); OVC_RECLAIM_SWAP: may write to the swap
+ *		store (process context, not inside an allocation: never
+ *		the shrinker)
  *
  * The walk starts at a random slot and goes once around the VM: first
  * over the slots idle sampling marked (sampled, not touched since), then
  * over every private slot, so each page is tried at most twice a call and
  * no guest access pattern steers the choice.  It ends early after
  * OVC_RECLAIM_MAX_FAILS failures in a row (pinned, racing, or mostly:
- * pages that do not compress, which stay until the swap store exists), or
- * at once when the store is full (counted in the VM's store_errors).
+ * pages that do not compress when there is no swap store), or at once
+ * when a page could not be kept anywhere (ovc_reclaim_store_error()).
  *
- * Context: process context, may sleep unless @nowait.
+ * Context: process context, may sleep unless OVC_RECLAIM_NOWAIT.
  * Return: pages stored.
  */
 unsigned long ovc_reclaim_vm(struct ovc_vm *vm, unsigned long nr,
-			     bool nowait)
+			     unsigned int flags)
 {
 	unsigned long pages = ovc_range_pages(i_size_read(vm->inode));
 	unsigned long done = 0, fails = 0, start, index, max;
@@ -111,16 +210,16 @@ unsigned long ovc_reclaim_vm(struct ovc_vm *vm, unsigned long nr,
 			entry = xa_find(&vm->slots, &index, max,
 					pass ? XA_PRESENT : OVC_SLOT_SAMPLED);
 			if (entry && ovc_slot_page(entry)) {
-				err = ovc_reclaim_slot(vm, index, nowait);
-				if (err == -ENOSPC || err == -ENOMEM) {
-					atomic_long_inc(&vm->store_errors);
-					return done;
-				}
-				if (err) {
-					fails++;
-				} else {
+				err = ovc_reclaim_slot(vm, index, flags);
+				if (!err) {
 					done++;
 					fails = 0;
+				} else if (err == -EAGAIN || err == -EBUSY ||
+					   err == -E2BIG) {
+					fails++;	/* not this page */
+				} else {
+					ovc_reclaim_store_error(vm, err);
+					return done;
 				}
 			}
 			if (entry && index++ < max) {
@@ -143,67 +242,165 @@ unsigned long ovc_reclaim_vm(struct ovc_vm *vm, unsigned long nr,
  * @vm:		the VM of a sysfs file (valid, maybe being destroyed)
  * @nr:		pages
  *
- * Page locks and vm->lock are only tried (see ovc_reclaim_mutex): a page
- * that is busy now is not stored.
+ * Page locks and vm->lock are only tried: a page that is busy now is not
+ * stored.  The swap store may be written (process context, no lock held
+ * but the read section of ovc_reclaim_srcu, which keeps @vm alive).
  *
  * Return: 0 if @nr pages were stored, -EAGAIN if fewer were (as
- * memory.reclaim), -ENOENT if @vm is being destroyed, -EINTR if a signal
- * came first.
+ * memory.reclaim), -ENOENT if @vm is being destroyed, -EINTR if a fatal
+ * signal came first.
  */
 int ovc_reclaim_request(struct ovc_vm *vm, unsigned long nr)
 {
 	unsigned long done = 0;
+	int idx, err = 0;
 
-	if (mutex_lock_killable(&ovc_reclaim_mutex))
-		return -EINTR;
+	idx = srcu_read_lock(&ovc_reclaim_srcu);
 	if (ovc_vm_find(vm->id) != vm) {	/* off ovc_vms: destroyed */
-		mutex_unlock(&ovc_reclaim_mutex);
+		srcu_read_unlock(&ovc_reclaim_srcu, idx);
 		return -ENOENT;
 	}
-	while (done < nr && !fatal_signal_pending(current)) {
+	while (done < nr) {
 		unsigned long n = min(nr - done, 1024UL), got;
 
-		got = ovc_reclaim_vm(vm, n, true);
+		got = ovc_reclaim_vm(vm, n, OVC_RECLAIM_NOWAIT |
+						OVC_RECLAIM_SWAP);
 		done += got;
-		if (got < n)
+		/*
+		 * A chunk that stored nothing ends it; one that stored some
+		 * may have stopped on a run of failures (OVC_RECLAIM_MAX_FAILS)
+		 * where a new random start finds more.
+		 */
+		if (!got)
 			break;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
 	}
-	mutex_unlock(&ovc_reclaim_mutex);
+	srcu_read_unlock(&ovc_reclaim_srcu, idx);
+	if (err)
+		return err;
 	return done < nr ? -EAGAIN : 0;
 }
 
-/* What the shrinker could store: the VMs' private pages. */
-static unsigned long ovc_reclaim_count(struct shrinker *shrinker,
-				       struct shrink_control *sc)
+/*
+ * Whether the shrinker is asked for one memory cgroup, not the root
+ * (root_mem_cgroup is not exported: the root has no parent).
+ */
+static bool ovc_reclaim_for_memcg(struct shrink_control *sc)
 {
-	long n = atomic_long_read(&ovc_pages_resident);
+	return sc->memcg && parent_mem_cgroup(sc->memcg);
+}
 
-	if (!READ_ONCE(ovc_reclaim_shrink))
-		return 0;
-	return n > 0 ? n : SHRINK_EMPTY;
+/* Walk the nodes of @sc's cgroup on every NUMA node, at most *@nr. */
+static void ovc_reclaim_walk_memcg(struct shrink_control *sc,
+				   list_lru_walk_cb fn, void *arg,
+				   unsigned long *nr)
+{
+	int nid;
+
+	/* Pairs with the release in ovc_reclaim_init(): the list is set up. */
+	if (!smp_load_acquire(&ovc_reclaim_lru_ready))
+		return;
+	for_each_node_state(nid, N_MEMORY)
+		if (*nr)
+			list_lru_walk_one(&ovc_reclaim_lru, nid, sc->memcg, fn,
+					  arg, nr);
+}
+
+static enum lru_status ovc_reclaim_count_one(struct list_head *item,
+					     struct list_lru_one *list,
+					     spinlock_t *lock, void *arg)
+{
+	struct ovc_reclaim_node *node = container_of(item, typeof(*node), lru);
+
+	*(long *)arg += atomic_long_read(&node->vm->resident);
+	return LRU_SKIP;
 }
 
 /*
- * Host memory pressure: store sc->nr_to_scan pages, from the VMs over
- * their targets first (as much as each is over), then from every VM in
- * turn.  Reclaim may run inside any allocation, ours included: page locks
- * and vm->lock are only tried, the store allocates without direct
- * reclaim, and ovc_reclaim_mutex is never held across anything that
- * allocates (see there).
+ * What the shrinker could store: the VMs' private pages; asked for one
+ * memory cgroup, those of the VMs mapped from it.
  */
-static unsigned long ovc_reclaim_scan(struct shrinker *shrinker,
-				      struct shrink_control *sc)
+static unsigned long ovc_reclaim_count(struct shrinker *shrinker,
+				       struct shrink_control *sc)
 {
+	unsigned long nr = ULONG_MAX;
+	long n = 0;
+
+	if (!READ_ONCE(ovc_reclaim_shrink))
+		return 0;
+	if (ovc_reclaim_for_memcg(sc)) {
+		ovc_reclaim_walk_memcg(sc, ovc_reclaim_count_one, &n, &nr);
+		/*
+		 * Never SHRINK_EMPTY for a cgroup: shrink_slab_memcg() would
+		 * clear its shrinker bit, and only list_lru_add() sets it
+		 * again, so its VMs would not be asked once they refill.
+		 */
+		return n > 0 ? n : 0;
+	}
+	n = atomic_long_read(&ovc_pages_resident);
+	return n > 0 ? n : SHRINK_EMPTY;
+}
+
+/* At most this many VMs of a cgroup are stored from per scan. */
+#define OVC_RECLAIM_PICK	16
+
+struct ovc_reclaim_pick {
+	struct ovc_vm *vm[OVC_RECLAIM_PICK];
+	unsigned int n;
+};
+
+/* Take a VM of the cgroup, and rotate it for fairness among them. */
+static enum lru_status ovc_reclaim_pick_one(struct list_head *item,
+					    struct list_lru_one *list,
+					    spinlock_t *lock, void *arg)
+{
+	struct ovc_reclaim_node *node = container_of(item, typeof(*node), lru);
+	struct ovc_reclaim_pick *pick = arg;
+
+	if (pick->n == OVC_RECLAIM_PICK)
+		return LRU_SKIP;
+	pick->vm[pick->n++] = node->vm;
+	return LRU_ROTATE;
+}
+
+/*
+ * Reclaim of one memory cgroup: store pages of the VMs mapped from it (so
+ * that a VM at its memory.max gives pages back instead of the OOM killer
+ * taking QEMU); the caller's ovc_reclaim_srcu read section keeps them
+ * alive.
+ */
+static unsigned long ovc_reclaim_scan_memcg(struct shrink_control *sc,
+					    unsigned int flags)
+{
+	struct ovc_reclaim_pick pick = { .n = 0 };
 	unsigned long want = sc->nr_to_scan, done = 0;
+	unsigned long nr = OVC_RECLAIM_PICK;
+	unsigned int i;
+
+	ovc_reclaim_walk_memcg(sc, ovc_reclaim_pick_one, &pick, &nr);
+	for (i = 0; i < pick.n && done < want; i++)
+		done += ovc_reclaim_vm(pick.vm[i], want - done, flags);
+	return done;
+}
+
+/*
+ * Global reclaim: store @want pages, from the VMs over their targets
+ * first (as much as each is over), then from every VM in turn.
+ */
+static unsigned long ovc_reclaim_scan_all(unsigned long want,
+					  unsigned int flags)
+{
+	unsigned long done = 0;
 	struct ovc_vm *vm;
 	int pass;
 	u64 id;
 
-	if (!READ_ONCE(ovc_reclaim_shrink))
-		return SHRINK_STOP;
-	mutex_lock(&ovc_reclaim_mutex);
 	for (pass = 0; pass < 2 && done < want; pass++) {
-		for (id = 0; done < want && (vm = ovc_vm_find(id)); id = vm->id + 1) {
+		for (id = 0; done < want && (vm = ovc_vm_find(id));
+		     id = vm->id + 1) {
 			unsigned long nr = want - done;
 			long over = atomic_long_read(&vm->resident) -
 				    READ_ONCE(vm->target_pages);
@@ -214,10 +411,46 @@ static unsigned long ovc_reclaim_scan(struct shrinker *shrinker,
 					continue;
 				nr = min_t(unsigned long, nr, over);
 			}
-			done += ovc_reclaim_vm(vm, nr, true);
+			done += ovc_reclaim_vm(vm, nr, flags);
 		}
 	}
-	mutex_unlock(&ovc_reclaim_mutex);
+	return done;
+}
+
+/*
+ * Host memory pressure: store sc->nr_to_scan pages, from every VM
+ * (ovc_reclaim_scan_all()) or, asked for one memory cgroup, from its VMs
+ * (ovc_reclaim_scan_memcg()), in the compressed cache only.  Reclaim may
+ * run inside any allocation, ours included, with any lock held: page
+ * locks and vm->lock are only tried, the compressed cache allocates
+ * without direct reclaim, and no lock is waited for (ovc_reclaim_srcu).
+ * Nothing is written to the swap store here: its file's ->write_iter()
+ * takes the file's i_rwsem and allocates page cache, which an allocation
+ * we run in may hold or wait for (the kernel's own swap, for that reason,
+ * goes around the filesystem); the rebalancer's hard state and
+ * vms/<id>/reclaim write it, from process context.
+ */
+static unsigned long ovc_reclaim_scan(struct shrinker *shrinker,
+				      struct shrink_control *sc)
+{
+	unsigned long done;
+	int idx;
+
+	if (!READ_ONCE(ovc_reclaim_shrink))
+		return SHRINK_STOP;
+	idx = srcu_read_lock(&ovc_reclaim_srcu);
+	if (ovc_reclaim_for_memcg(sc))
+		done = ovc_reclaim_scan_memcg(sc, OVC_RECLAIM_NOWAIT);
+	else
+		done = ovc_reclaim_scan_all(sc->nr_to_scan,
+					    OVC_RECLAIM_NOWAIT);
+	srcu_read_unlock(&ovc_reclaim_srcu, idx);
+	/*
+	 * Our pages are freed, not slab: tell reclaim, as slab frees do, or
+	 * it would go on to lower priorities and ask for far more.
+	 */
+	if (current->reclaim_state)
+		current->reclaim_state->reclaimed_slab += done;
 	sc->nr_scanned = done;
 	return done ?: SHRINK_STOP;
 }
@@ -226,16 +459,66 @@ static struct shrinker ovc_reclaim_shrinker = {
 	.count_objects	= ovc_reclaim_count,
 	.scan_objects	= ovc_reclaim_scan,
 	.seeks		= DEFAULT_SEEKS,
+	.flags		= SHRINKER_MEMCG_AWARE,
 };
 
+/**
+ * ovc_reclaim_track_vm() - put a VM on its memory cgroup's list
+ * @vm:		the VM, being mapped (vm->memcg is set, or it has none)
+ *
+ * Once per VM; if the node cannot be allocated (the cgroup is at its
+ * limit), the VM is tracked at a later mmap, and only global reclaim
+ * finds it meanwhile.
+ * Context: process context (mmap); takes ovc_reclaim_mutex.
+ */
+void ovc_reclaim_track_vm(struct ovc_vm *vm)
+{
+	struct mem_cgroup *memcg = READ_ONCE(vm->memcg), *old;
+	struct ovc_reclaim_node *node;
+
+	if (!memcg || READ_ONCE(vm->reclaim_node))
+		return;
+	/* Pairs with the release in ovc_reclaim_init(). */
+	if (!smp_load_acquire(&ovc_reclaim_lru_ready))
+		return;
+	old = set_active_memcg(memcg);
+	node = kmem_cache_alloc_lru(ovc_reclaim_node_cache, &ovc_reclaim_lru,
+				    GFP_KERNEL_ACCOUNT);
+	set_active_memcg(old);
+	if (!node)
+		return;
+	INIT_LIST_HEAD(&node->lru);
+	node->vm = vm;
+	mutex_lock(&ovc_reclaim_mutex);
+	if (!vm->reclaim_node) {
+		WRITE_ONCE(vm->reclaim_node, node);
+		list_lru_add(&ovc_reclaim_lru, &node->lru);
+		node = NULL;
+	}
+	mutex_unlock(&ovc_reclaim_mutex);
+	if (node)	/* a racing mmap was first */
+		kmem_cache_free(ovc_reclaim_node_cache, node);
+}
+
 /*
- * ovc_vm_ops.destroy: @vm is off ovc_vms, so no later request or scan
- * finds it; wait for one that may still use it.
+ * ovc_vm_ops.destroy: @vm is off ovc_vms, and off its cgroup's list once
+ * the node is deleted, so no later request or scan finds it; wait for one
+ * that may still use it.
  */
 static void ovc_reclaim_forget_vm(struct ovc_vm *vm)
 {
+	struct ovc_reclaim_node *node;
+
 	mutex_lock(&ovc_reclaim_mutex);
+	node = vm->reclaim_node;
+	if (node) {
+		list_lru_del(&ovc_reclaim_lru, &node->lru);
+		WRITE_ONCE(vm->reclaim_node, NULL);
+	}
 	mutex_unlock(&ovc_reclaim_mutex);
+	synchronize_srcu(&ovc_reclaim_srcu);
+	if (node)
+		kmem_cache_free(ovc_reclaim_node_cache, node);
 }
 
 static struct ovc_vm_ops ovc_reclaim_vm_ops = {
@@ -243,7 +526,8 @@ static struct ovc_vm_ops ovc_reclaim_vm_ops = {
 };
 
 /**
- * ovc_reclaim_init() - the compressed cache and the shrinker
+ * ovc_reclaim_init() - the compressed cache, the shrinker and its memory
+ * cgroup lists (the swap store starts detached)
  *
  * Return: 0, or the error of ovc_store_init() or register_shrinker().
  */
@@ -254,13 +538,29 @@ int ovc_reclaim_init(void)
 	err = ovc_store_init();
 	if (err)
 		return err;
+	err = -ENOMEM;
+	ovc_reclaim_node_cache = KMEM_CACHE(ovc_reclaim_node, SLAB_ACCOUNT);
+	if (!ovc_reclaim_node_cache)
+		goto out_store;
+	/* The list needs the shrinker's id: register first, count 0 till then. */
 	err = register_shrinker(&ovc_reclaim_shrinker, "ovc");
-	if (err) {
-		ovc_store_exit();
-		return err;
-	}
+	if (err)
+		goto out_cache;
+	err = list_lru_init_memcg(&ovc_reclaim_lru, &ovc_reclaim_shrinker);
+	if (err)
+		goto out_shrinker;
+	/* The list is set up before a count or mmap may use it. */
+	smp_store_release(&ovc_reclaim_lru_ready, true);
 	ovc_vm_register_ops(&ovc_reclaim_vm_ops);
 	return 0;
+
+out_shrinker:
+	unregister_shrinker(&ovc_reclaim_shrinker);
+out_cache:
+	kmem_cache_destroy(ovc_reclaim_node_cache);
+out_store:
+	ovc_store_exit();
+	return err;
 }
 
 /* ovc_reclaim_exit() - no VM is left */
@@ -268,5 +568,8 @@ void ovc_reclaim_exit(void)
 {
 	ovc_vm_unregister_ops(&ovc_reclaim_vm_ops);
 	unregister_shrinker(&ovc_reclaim_shrinker);
+	list_lru_destroy(&ovc_reclaim_lru);
+	kmem_cache_destroy(ovc_reclaim_node_cache);
+	ovc_swap_exit();
 	ovc_store_exit();
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ovc reclaim without the guest (reclaim.c): taking private pages of a VM
- * into the compressed cache (store.h).
+ * into the compressed cache (store.h) and, when it cannot keep them, the
+ * swap store (swap.h).
  *
  * DOC: Reclaim
  *
@@ -18,7 +19,10 @@
  *    policy_run=1: each VM over its target, down to the target, at most
  *    OVC_RECLAIM_PER_PERIOD pages a rebalance;
  *  - the kernel's reclaim, through a shrinker (knob "shrink"): host
- *    memory pressure stores VMs' pages, VMs over their targets first;
+ *    memory pressure stores VMs' pages in the compressed cache (never in
+ *    the swap store: see ovc_reclaim_scan()), VMs over their targets
+ *    first; the shrinker is memcg aware, so a cgroup's own reclaim
+ *    (memory.high, memory.max) stores the pages of the VMs mapped from it;
  *  - an administrator or a test: vms/<id>/reclaim (as memory.reclaim).
  */
 #ifndef _OVC_RECLAIM_H
@@ -34,9 +38,14 @@ struct ovc_vm;
 /* The shrinker is registered and asked (1, default) or says 0 (0). */
 extern bool ovc_reclaim_shrink;
 
+/* ovc_reclaim_vm() flags */
+#define OVC_RECLAIM_NOWAIT	0x1	/* only trylocks: reclaim context */
+#define OVC_RECLAIM_SWAP	0x2	/* may write to the swap store */
+
 unsigned long ovc_reclaim_vm(struct ovc_vm *vm, unsigned long nr,
-			     bool nowait);
+			     unsigned int flags);
 int ovc_reclaim_request(struct ovc_vm *vm, unsigned long nr);
+void ovc_reclaim_track_vm(struct ovc_vm *vm);
 
 int ovc_reclaim_init(void);
 void ovc_reclaim_exit(void);

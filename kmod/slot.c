@@ -17,6 +17,7 @@
 #include "share.h"
 #include "slot.h"
 #include "store.h"
+#include "swap.h"
 #include "vm.h"
 
 #define CREATE_TRACE_POINTS
@@ -145,10 +146,14 @@ struct ovc_slot_drop {
 	pgoff_t index;
 };
 
-/* Free the store's copy of an out slot that no longer records it. */
-static void ovc_slot_free_out(struct ovc_vm *vm, unsigned long handle)
+/* Free the copy of a stored slot (out, swapped) that no longer records it. */
+static void ovc_slot_free_stored(struct ovc_vm *vm, const void *entry)
 {
-	atomic_long_sub(ovc_store_free(handle), &vm->compressed_bytes);
+	if (ovc_slot_kind(entry) == OVC_SLOT_SWAPPED)
+		ovc_swap_free(ovc_slot_swap(entry));
+	else
+		atomic_long_sub(ovc_store_free(ovc_slot_handle(entry)),
+				&vm->compressed_bytes);
 }
 
 /* Unmap and release one dropped slot; vm->lock is not held. */
@@ -158,8 +163,8 @@ static void ovc_slot_release(struct ovc_vm *vm, struct ovc_slot_drop *d)
 	struct ovc_frame *frame = ovc_slot_frame(d->entry);
 	struct page *page = ovc_slot_entry_page(d->entry);
 
-	if (!page) {	/* out: no page, nothing mapped */
-		ovc_slot_free_out(vm, ovc_slot_handle(d->entry));
+	if (!page) {	/* stored: no page, nothing mapped */
+		ovc_slot_free_stored(vm, d->entry);
 		return;
 	}
 	/* Wait for a racing fault that may have mapped it. */
@@ -182,6 +187,7 @@ static void ovc_slot_release(struct ovc_vm *vm, struct ovc_slot_drop *d)
  * @shared:	change of the VM's shared or zero count (the frame's kind
  *		says which)
  * @out:	change of the VM's compressed count
+ * @swapped:	change of the VM's swapped count
  * @release:	the old entry held memory or a stored copy: unmap it and
  *		drop the reference, or free the copy
  */
@@ -192,6 +198,7 @@ struct ovc_slot_step {
 	int resident;
 	int shared;
 	int out;
+	int swapped;
 	bool release;
 };
 
@@ -221,6 +228,9 @@ static void ovc_slot_drop_step(const void *entry, bool balloon,
 		break;
 	case OVC_SLOT_OUT:
 		st->out = -1;
+		break;
+	case OVC_SLOT_SWAPPED:
+		st->swapped = -1;
 		break;
 	}
 	st->release = true;
@@ -278,6 +288,8 @@ void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 						ovc_slot_shared_counter(vm, frame));
 			if (st.out)
 				atomic_long_add(st.out, &vm->compressed);
+			if (st.swapped)
+				atomic_long_add(st.swapped, &vm->swapped);
 			if (!st.release)
 				continue;
 			batch[n].entry = entry;
@@ -334,45 +346,51 @@ repeat:
 }
 
 /*
- * Read an out slot back in (swap-in): a new page, charged and placed as
- * any (ovc_slot_alloc()), filled from the store under vm->lock, which
- * keeps the copy from being freed meanwhile; the copy is freed once the
- * slot holds the page.  One page at a time, no readahead: decompressing
- * a neighbour costs what its own fault would, and a guest's neighbours
- * need not be wanted (reclaim chose them at random).
- * Return: the page, referenced; NULL if the slot is not out any more
- * (the caller looks again); ERR_PTR(-ENOMEM), -ENOSPC or -EIO.
+ * Read a stored slot back in (swap-in): a new page, charged and placed as
+ * any (ovc_slot_alloc()), filled from the compressed cache or the swap
+ * store under vm->lock, which keeps the copy from being freed meanwhile;
+ * the copy is freed once the slot holds the page.  One page at a time, no
+ * readahead: reclaim chose the pages at random, so a neighbour in the
+ * file is not a neighbour in the store, and need not be wanted.
+ * Return: the page, referenced; NULL if the slot is not stored any more
+ * (the caller looks again); ERR_PTR(-ENOMEM), -ENOSPC, -EIO or the swap
+ * file's read error.
  */
 static struct page *ovc_slot_load(struct ovc_vm *vm, pgoff_t index,
 				  struct vm_fault *vmf)
 {
 	struct page *new = ovc_slot_alloc(vm, vmf, false);
-	unsigned long handle;
+	bool swapped;
+	void *entry;
 	int err;
 
 	if (IS_ERR(new))
 		return new;
 	new->index = index;
 	mutex_lock(&vm->lock);
-	handle = ovc_slot_handle(xa_load(&vm->slots, index));
-	if (!handle) {
+	entry = xa_load(&vm->slots, index);
+	if (!ovc_slot_stored(entry)) {
 		mutex_unlock(&vm->lock);
 		put_page(new);
 		return NULL;
 	}
-	err = ovc_store_load(handle, new);
+	swapped = ovc_slot_kind(entry) == OVC_SLOT_SWAPPED;
+	if (swapped)
+		err = ovc_swap_read(ovc_slot_swap(entry), new);
+	else
+		err = ovc_store_load(ovc_slot_handle(entry), new);
 	if (err) {
 		mutex_unlock(&vm->lock);
 		put_page(new);
 		return ERR_PTR(err);
 	}
 	ovc_slot_replace(vm, index, ovc_slot_mk_private(new));
-	atomic_long_dec(&vm->compressed);
+	atomic_long_dec(swapped ? &vm->swapped : &vm->compressed);
 	ovc_slot_resident_add(vm, 1);
 	atomic_long_inc(&vm->swap_ins);
 	get_page(new);
 	mutex_unlock(&vm->lock);
-	ovc_slot_free_out(vm, handle);
+	ovc_slot_free_stored(vm, entry);
 	trace_ovc_swap_in(vm->id, index);
 	return new;
 }
@@ -419,7 +437,7 @@ again:
 			return ERR_PTR(err);
 		goto again;
 	}
-	if (ovc_slot_kind(entry) == OVC_SLOT_OUT) {
+	if (ovc_slot_stored(entry)) {
 		page = ovc_slot_load(vm, index, vmf);
 		if (!page)
 			goto again;	/* the slot changed meanwhile */
@@ -451,7 +469,7 @@ again:
 	}
 	entry = xa_load(&vm->slots, index);
 	if (ovc_slot_entry_page(entry) ||	/* a racing fault filled it */
-	    ovc_slot_kind(entry) == OVC_SLOT_OUT) {	/* or reclaim stored it */
+	    ovc_slot_stored(entry)) {		/* or reclaim stored it */
 		mutex_unlock(&vm->lock);
 		if (new)
 			put_page(new);
@@ -728,19 +746,23 @@ int ovc_slot_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page,
  * @vm:		the VM
  * @index:	the slot
  * @page:	its private page, isolated by the caller (ovc_slot_isolate())
- * @handle:	the store's copy of @page
+ * @stored:	the slot's new entry: @page's copy in the compressed cache
+ *		(ovc_slot_mk_out()) or in the swap store
+ *		(ovc_slot_mk_swapped())
  * @nowait:	only trylock vm->lock (the shrinker: an allocation under
  *		vm->lock may be what reclaims)
  *
  * On success the slot's reference on @page is the caller's to put, and
- * the slot owns @handle.
+ * the slot owns the copy.
  * Return: 0, or -EAGAIN if the slot no longer holds @page or vm->lock is
  * taken and @nowait.
  */
 int ovc_slot_store(struct ovc_vm *vm, pgoff_t index, struct page *page,
-		   unsigned long handle, bool nowait)
+		   void *stored, bool nowait)
 {
-	if (WARN_ON_ONCE(!handle || (handle & OVC_SLOT_TAG_SPECIAL)))
+	bool swapped = ovc_slot_kind(stored) == OVC_SLOT_SWAPPED;
+
+	if (WARN_ON_ONCE(!ovc_slot_stored(stored)))
 		return -EINVAL;
 	if (nowait) {
 		if (!mutex_trylock(&vm->lock))
@@ -752,10 +774,15 @@ int ovc_slot_store(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		mutex_unlock(&vm->lock);
 		return -EAGAIN;
 	}
-	ovc_slot_replace(vm, index, ovc_slot_mk_out(handle));
+	ovc_slot_replace(vm, index, stored);
 	ovc_slot_resident_add(vm, -1);
-	atomic_long_inc(&vm->compressed);
-	atomic_long_add(ovc_store_size(handle), &vm->compressed_bytes);
+	if (swapped) {
+		atomic_long_inc(&vm->swapped);
+	} else {
+		atomic_long_inc(&vm->compressed);
+		atomic_long_add(ovc_store_size(ovc_slot_handle(stored)),
+				&vm->compressed_bytes);
+	}
 	atomic_long_inc(&vm->swap_outs);
 	mutex_unlock(&vm->lock);
 	trace_ovc_swap_out(vm->id, index);

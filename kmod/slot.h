@@ -12,7 +12,10 @@
  *                           inflation, free page reporting); reads as zero
  *   tag 3, a handle         out: reclaimed without the guest, its bytes
  *                           compressed in the store under this zsmalloc
- *                           handle (store.h; handles are 8-byte aligned)
+ *                           handle (store.h; handles are 8-byte aligned,
+ *                           so bit 2 is clear)
+ *   tag 3, bit 2, slot << 3 swapped: reclaimed without the guest, its
+ *                           bytes in this slot of the swap store (swap.h)
  *
  * Tag 2 is the xarray's internal-entry tag and is never used.  Per-slot
  * flags that change often (e.g. "sampled out") live in xarray marks, not in
@@ -22,6 +25,7 @@
 #define _OVC_SLOT_H
 
 #include <linux/atomic.h>
+#include <linux/bug.h>
 #include <linux/xarray.h>
 #include <linux/mm_types.h>
 
@@ -33,6 +37,7 @@ enum ovc_slot_kind {
 	OVC_SLOT_SHARED,
 	OVC_SLOT_BALLOONED,
 	OVC_SLOT_OUT,
+	OVC_SLOT_SWAPPED,
 };
 
 /*
@@ -49,6 +54,8 @@ enum ovc_slot_kind {
 
 #define OVC_SLOT_TAG_SHARED	1UL
 #define OVC_SLOT_TAG_SPECIAL	3UL
+#define OVC_SLOT_SWAP_BIT	4UL
+#define OVC_SLOT_SWAP_SHIFT	3
 
 static inline enum ovc_slot_kind ovc_slot_kind(const void *entry)
 {
@@ -60,8 +67,10 @@ static inline enum ovc_slot_kind ovc_slot_kind(const void *entry)
 	case OVC_SLOT_TAG_SHARED:
 		return OVC_SLOT_SHARED;
 	default:
-		return xa_untag_pointer((void *)entry) ? OVC_SLOT_OUT :
-			OVC_SLOT_BALLOONED;
+		if (!xa_untag_pointer((void *)entry))
+			return OVC_SLOT_BALLOONED;
+		return (unsigned long)entry & OVC_SLOT_SWAP_BIT ?
+			OVC_SLOT_SWAPPED : OVC_SLOT_OUT;
 	}
 }
 
@@ -82,7 +91,28 @@ static inline void *ovc_slot_mk_ballooned(void)
 
 static inline void *ovc_slot_mk_out(unsigned long handle)
 {
+	WARN_ON_ONCE(handle & (OVC_SLOT_SWAP_BIT | OVC_SLOT_TAG_SPECIAL));
 	return xa_tag_pointer((void *)handle, OVC_SLOT_TAG_SPECIAL);
+}
+
+static inline void *ovc_slot_mk_swapped(unsigned long slot)
+{
+	return (void *)((slot << OVC_SLOT_SWAP_SHIFT) | OVC_SLOT_SWAP_BIT |
+			OVC_SLOT_TAG_SPECIAL);
+}
+
+/* Return: whether a slot's page is in a store (out or swapped). */
+static inline bool ovc_slot_stored(const void *entry)
+{
+	enum ovc_slot_kind kind = ovc_slot_kind(entry);
+
+	return kind == OVC_SLOT_OUT || kind == OVC_SLOT_SWAPPED;
+}
+
+/* Return: the swap store slot of a swapped slot (the caller checked). */
+static inline unsigned long ovc_slot_swap(const void *entry)
+{
+	return (unsigned long)entry >> OVC_SLOT_SWAP_SHIFT;
 }
 
 /* Return: the store handle of an out slot, or 0 for any other. */
@@ -151,7 +181,7 @@ int ovc_slot_unshare(struct ovc_vm *vm, pgoff_t index, struct page *page,
 int ovc_slot_share(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		      struct ovc_frame *frame, bool insert, u32 hash);
 int ovc_slot_store(struct ovc_vm *vm, pgoff_t index, struct page *page,
-		   unsigned long handle, bool nowait);
+		   void *stored, bool nowait);
 int ovc_slot_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		     bool nowait);
 void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,

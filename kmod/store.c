@@ -50,22 +50,15 @@ unsigned long ovc_store_pool_pages(void)
 }
 
 /*
- * Whether the pool has room below compress_max_percent of the host's RAM;
- * a full pool is a store error (counted, logged at a limited rate).  The
+ * Whether the pool is at compress_max_percent of the host's RAM.  The
  * check and the allocation are not one step: racing stores may go past
  * the bound by a page each.
- * Return: 0 or -ENOSPC.
  */
-int ovc_store_room(void)
+bool ovc_store_full(void)
 {
 	unsigned int pct = READ_ONCE(ovc_store_max_percent);
 
-	if (ovc_store_pool_pages() < totalram_pages() / 100 * pct)
-		return 0;
-	atomic_long_inc(&ovc_store_stats.errors);
-	pr_warn_ratelimited("compressed cache full (compress_max_percent=%u): pages stay resident\n",
-			    pct);
-	return -ENOSPC;
+	return ovc_store_pool_pages() >= totalram_pages() / 100 * pct;
 }
 
 /**
@@ -84,9 +77,8 @@ int ovc_store_page(struct page *page, unsigned long *handle)
 	void *src, *dst;
 	int err;
 
-	err = ovc_store_room();
-	if (err)
-		return err;
+	if (ovc_store_full())
+		return -ENOSPC;
 	mutex_lock(&ovc_store_mutex);
 	src = kmap_local_page(page);
 	err = crypto_comp_compress(ovc_store_tfm, src, PAGE_SIZE,
@@ -102,7 +94,6 @@ int ovc_store_page(struct page *page, unsigned long *handle)
 	h = zs_malloc(ovc_store_pool, sizeof(ovc_store_len_t) + len,
 		      OVC_STORE_GFP);
 	if (IS_ERR_VALUE(h)) {
-		atomic_long_inc(&ovc_store_stats.errors);
 		err = -ENOMEM;
 		goto out;
 	}

@@ -11,8 +11,10 @@
  * state "out", slot.h).  A page that does not compress that well is not
  * stored (-E2BIG, counted in compress_rejects): it stays resident.  The
  * pool may hold at most compress_max_percent of the host's RAM; past it a
- * store fails with -ENOSPC (counted in store_errors, one rate-limited log
- * line), and the page stays resident.  Nothing is ever dropped.
+ * store fails with -ENOSPC.  Either way the page goes on to the swap
+ * store (swap.h) if one is attached; if none can keep it, it stays
+ * resident (counted in store_errors, one rate-limited log line,
+ * reclaim.c).  Nothing is ever dropped.
  *
  * An object is the compressed length (a u16) followed by the LZ4 stream.
  *
@@ -35,8 +37,9 @@
  * @stores:	pages stored so far (swap-outs)
  * @loads:	pages read back so far (swap-ins)
  * @rejects:	pages that did not compress to half a page
- * @errors:	stores refused because the cache was full or an allocation
- *		failed
+ * @errors:	pages reclaim could not store anywhere: the cache and the
+ *		swap store were full, an allocation or a swap write failed
+ *		(reclaim.c counts them)
  */
 struct ovc_store_stats {
 	atomic_long_t pages;
@@ -52,7 +55,7 @@ extern struct ovc_store_stats ovc_store_stats;
 /* At most this percentage of the host's RAM is compressed cache. */
 extern unsigned int ovc_store_max_percent;
 
-int ovc_store_room(void);
+bool ovc_store_full(void);
 int ovc_store_page(struct page *page, unsigned long *handle);
 int ovc_store_load(unsigned long handle, struct page *page);
 unsigned int ovc_store_size(unsigned long handle);

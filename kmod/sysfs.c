@@ -12,8 +12,9 @@
  *   idle_tax_percent, host_budget_pages, ...		the rebalancer's
  *			knobs and state (balance.h), see
  *			docs/ABI/sysfs-kernel-mm-ovc
- *   compress_max_percent, shrink, compressed_pages, ...	reclaim without
- *			the guest: knobs and statistics (reclaim.h, store.h)
+ *   compress_max_percent, shrink, compressed_pages, swap_file, ...
+ *			reclaim without the guest: knobs and statistics
+ *			(reclaim.h, store.h, swap.h)
  *   vms/<id>/		one directory per VM, see ovc_vm_attrs below
  *
  * Stores parse with kstrto*() and answer -EINVAL for garbage or a value
@@ -33,6 +34,7 @@
 #include "share.h"
 #include "slot.h"
 #include "store.h"
+#include "swap.h"
 #include "sysfs.h"
 #include "vm.h"
 
@@ -248,7 +250,8 @@ OVC_BALANCE_KNOB(idle_tax_percent, 0, OVC_POLICY_TAX_MAX);
 OVC_BALANCE_KNOB(balance_period_ms, OVC_BALANCE_PERIOD_MIN,
 		 OVC_BALANCE_PERIOD_MAX);
 OVC_BALANCE_KNOB(balloon_max_percent, 0, 100);
-OVC_BALANCE_KNOB(policy_run, 0, 1);
+/* policy_run=0 returns once no rebalance may still act on the policy. */
+OVC_UINT_KNOB(ovc_balance_knobs, policy_run, 0, 1, ovc_balance_run_changed);
 
 /* A page count up to totalram_pages; -ERANGE above. */
 static int ovc_sysfs_host_pages(const char *buf, unsigned long *pages)
@@ -452,8 +455,6 @@ OVC_ATTR_RO(_name)
 
 OVC_STORE_STAT(compressed_pages, pages);
 OVC_STORE_STAT(compressed_bytes, bytes);
-OVC_STORE_STAT(swap_outs, stores);
-OVC_STORE_STAT(swap_ins, loads);
 OVC_STORE_STAT(compress_rejects, rejects);
 OVC_STORE_STAT(store_errors, errors);
 
@@ -464,6 +465,54 @@ static ssize_t compressed_pool_pages_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n", ovc_store_pool_pages());
 }
 OVC_ATTR_RO(compressed_pool_pages);
+
+/* Pages stored so far: compressed and written to the swap store. */
+static ssize_t swap_outs_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&ovc_store_stats.stores) +
+			  atomic_long_read(&ovc_swap_stats.writes));
+}
+OVC_ATTR_RO(swap_outs);
+
+/* Pages read back so far: decompressed and read from the swap store. */
+static ssize_t swap_ins_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&ovc_store_stats.loads) +
+			  atomic_long_read(&ovc_swap_stats.reads));
+}
+OVC_ATTR_RO(swap_ins);
+
+static ssize_t swapped_pages_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&ovc_swap_stats.pages));
+}
+OVC_ATTR_RO(swapped_pages);
+
+static ssize_t swap_slots_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", ovc_swap_slots());
+}
+OVC_ATTR_RO(swap_slots);
+
+/* The swap store's path (as ovcd opened it), or an empty line. */
+static ssize_t swap_file_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	ssize_t len = ovc_swap_path(buf, PAGE_SIZE - 1);
+
+	if (len < 0)
+		return len;
+	buf[len] = '\n';
+	return len + 1;
+}
+OVC_ATTR_RO(swap_file);
 
 static struct attribute *ovc_attrs[] = {
 	&pages_resident_attr.attr,
@@ -514,6 +563,9 @@ static struct attribute *ovc_attrs[] = {
 	&swap_ins_attr.attr,
 	&compress_rejects_attr.attr,
 	&store_errors_attr.attr,
+	&swap_file_attr.attr,
+	&swap_slots_attr.attr,
+	&swapped_pages_attr.attr,
 	NULL,
 };
 
@@ -658,6 +710,7 @@ OVC_VM_LONG_ATTR_RO(cow_breaks, cow_breaks);
 OVC_VM_LONG_ATTR_RO(merges, merges);
 OVC_VM_LONG_ATTR_RO(compressed_pages, compressed);
 OVC_VM_LONG_ATTR_RO(compressed_bytes, compressed_bytes);
+OVC_VM_LONG_ATTR_RO(swapped_pages, swapped);
 OVC_VM_LONG_ATTR_RO(swap_outs, swap_outs);
 OVC_VM_LONG_ATTR_RO(swap_ins, swap_ins);
 OVC_VM_LONG_ATTR_RO(store_errors, store_errors);
@@ -885,6 +938,7 @@ static struct attribute *ovc_vm_attrs[] = {
 	/* reclaim without the guest */
 	&vm_compressed_pages_attr.attr,
 	&vm_compressed_bytes_attr.attr,
+	&vm_swapped_pages_attr.attr,
 	&vm_swap_outs_attr.attr,
 	&vm_swap_ins_attr.attr,
 	&vm_store_errors_attr.attr,

@@ -118,6 +118,22 @@ int ovc_uarg_share_domain(const struct ovc_share_domain *d)
 	return ovc_uarg_fields(d->flags, d->reserved, ARRAY_SIZE(d->reserved));
 }
 
+/**
+ * ovc_uarg_swap_file() - validate a struct ovc_swap_file
+ * @f:		the copy of the caller's struct, from ovc_uarg_copy()
+ *
+ * The file itself is checked by the swap store (swap.c).
+ *
+ * Return: 0, or -EINVAL for non-zero flags, a non-zero reserved field or
+ * a negative fd other than OVC_SWAP_FILE_NONE.
+ */
+int ovc_uarg_swap_file(const struct ovc_swap_file *f)
+{
+	if (f->reserved32 || (f->fd < 0 && f->fd != OVC_SWAP_FILE_NONE))
+		return -EINVAL;
+	return ovc_uarg_fields(f->flags, f->reserved, ARRAY_SIZE(f->reserved));
+}
+
 #if IS_ENABLED(CONFIG_OVC_KUNIT_TEST)
 #include "tests/uarg_kunit.h"
 #endif

@@ -19,5 +19,6 @@ int ovc_uarg_vm_info(const struct ovc_vm_info *info);
 int ovc_uarg_balloon_target(const struct ovc_balloon_target *t);
 int ovc_uarg_guest_report(const struct ovc_guest_report *r);
 int ovc_uarg_share_domain(const struct ovc_share_domain *d);
+int ovc_uarg_swap_file(const struct ovc_swap_file *f);
 
 #endif /* _OVC_UARG_H */

@@ -191,7 +191,8 @@ void ovc_vm_destroy(struct ovc_vm *vm)
 		     atomic_long_read(&vm->shared) ||
 		     atomic_long_read(&vm->zero) ||
 		     atomic_long_read(&vm->compressed) ||
-		     atomic_long_read(&vm->compressed_bytes));
+		     atomic_long_read(&vm->compressed_bytes) ||
+		     atomic_long_read(&vm->swapped));
 	xa_destroy(&vm->slots);
 	ovc_zero_free(vm->zero_frame);
 	mem_cgroup_put(vm->memcg);

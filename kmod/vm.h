@@ -34,6 +34,9 @@
  *
  *   inode->i_rwsem			(write, fallocate, truncate)
  *     mm->mmap_lock			(page faults)
+ *       ovc_reclaim_mutex		(mmap: vm->reclaim_node, the VM on
+ *					 its cgroup's list; reclaim.c)
+ *         (list_lru's lock)
  *       ovc_zero_mutex			(replacing a poisoned zero frame:
  *					 no page lock held; share.c)
  *         ovc_share_lock
@@ -44,6 +47,8 @@
  *           xa_lock(&vm->slots)	(inside the xarray API)
  *           ovc_share_lock		(spinlock: frame and hint table)
  *           ovc_store_mutex		(the compressor: a swap-in; store.h)
+ *           (the swap file's locks)	(reading a swapped page; swap.h)
+ *           ovc_swap_lock		(spinlock: freeing its slot)
  *         mapping->i_mmap_rwsem	(unmap_mapping_range)
  *
  *   ovc_balance_mutex			(a rebalance; balance.c)
@@ -63,13 +68,17 @@
  *					 page locked)
  *       mapping->i_mmap_rwsem	(unmap_mapping_pages)
  *
- *   ovc_reclaim_mutex		(vms/<id>/reclaim, the shrinker, which
- *					 waits for it: nothing under it
- *					 allocates; reclaim.c)
+ *   ovc_reclaim_srcu		(read: vms/<id>/reclaim and the shrinker
+ *					 keep the VMs they store from alive;
+ *					 never blocks, so taken inside any
+ *					 allocation; reclaim.c)
  *     ovc_vms_lock			(held only to find one VM)
  *     page lock			(storing a page: only tried)
- *       ovc_store_mutex		(compressing it)
  *       vm->lock			(the slot change: only tried)
+ *       ovc_store_mutex		(compressing it)
+ *       ovc_swap_lock		(spinlock: taking a swap slot)
+ *       (the swap file's locks)	(writing it to the swap store: never
+ *					 from the shrinker)
  *       mapping->i_mmap_rwsem	(unmap_mapping_pages)
  *   The rebalancer stores pages too, under ovc_balance_mutex: the same
  *   order from the page lock down.
@@ -92,7 +101,7 @@
  *   mechanisms  merge.c, slot.c + slot.h, share.c, range.c, policy.c
  *               (pure: the allocation policy), reclaim.c (choosing
  *               pages to store, the shrinker), store.c (the compressed
- *               cache)
+ *               cache), swap.c (the swap store)
  *
  * The core calls no interface and vm.c calls no other core file; the
  * scanner and sysfs hear of a VM's destruction and balloon target changes
@@ -121,6 +130,7 @@
 
 struct mem_cgroup;
 struct ovc_frame;
+struct ovc_reclaim_node;
 struct ovc_slot_limit;
 struct ovc_vm_info;
 
@@ -174,6 +184,7 @@ struct ovc_vm_sample {
  *		ovc:ovc_merge event)
  * @compressed: out slots: their pages are in the compressed cache
  * @compressed_bytes: the compressed bytes of those pages
+ * @swapped:	swapped slots: their pages are in the swap store
  * @swap_outs:	pages stored so far (reclaim without the guest)
  * @swap_ins:	stored pages read back so far
  * @store_errors: stores refused because the store was full so far
@@ -186,6 +197,8 @@ struct ovc_vm_sample {
  * @rmap:	scanner records (struct ovc_rmap) by index, under
  *		ovc_scan_mutex
  * @memcg:	the memory cgroup of the first process that mapped the file
+ * @reclaim_node: the VM's entry on that cgroup's list of the memcg-aware
+ *		shrinker (reclaim.c), or NULL; under ovc_reclaim_mutex
  *		(QEMU's), with a reference: the scanner charges the VM's
  *		records and frames to it (set once, cmpxchg)
  * @owner_pid:	tgid of the last process that mapped the file, 0 if none
@@ -230,6 +243,7 @@ struct ovc_vm {
 	atomic_long_t merges;
 	atomic_long_t compressed;
 	atomic_long_t compressed_bytes;
+	atomic_long_t swapped;
 	atomic_long_t swap_outs;
 	atomic_long_t swap_ins;
 	atomic_long_t store_errors;
@@ -237,6 +251,7 @@ struct ovc_vm {
 	u32 share_domain;
 	struct xarray rmap;
 	struct mem_cgroup *memcg;
+	struct ovc_reclaim_node *reclaim_node;
 	pid_t owner_pid;
 	struct ovc_vm_sample sample;
 	/* policy inputs and outputs (sample.c writes active_*, balance.c the rest) */

@@ -484,6 +484,89 @@ static inline void ovc_counters_close(struct ovc_counters *c)
 }
 
 /*
+ * A page that LZ4 compresses to well under half a page: a quarter of
+ * pattern (the test's usual pseudo-random bytes), then a byte repeated.
+ */
+static inline void ovc_fill_compressible(char *p, size_t pages, size_t first,
+					 unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < pages; i++) {
+		char *pg = p + i * OVC_PG;
+
+		ovc_fill(pg, OVC_PG / 4, (first + i) * OVC_PG, seed);
+		memset(pg + OVC_PG / 4, (int)((first + i + seed) & 0xff) | 1,
+		       OVC_PG - OVC_PG / 4);
+	}
+}
+
+/* Return: the index of the first page of @p that differs, or -1. */
+static inline ssize_t ovc_check_compressible(const char *p, size_t pages,
+					     size_t first, unsigned int seed)
+{
+	size_t i, j;
+
+	for (i = 0; i < pages; i++) {
+		const volatile char *pg = p + i * OVC_PG;
+
+		if (ovc_check((const void *)pg, OVC_PG / 4,
+			      (first + i) * OVC_PG, seed) != -1)
+			return i;
+		for (j = OVC_PG / 4; j < OVC_PG; j++)
+			if (pg[j] != (char)(((first + i + seed) & 0xff) | 1))
+				return i;
+	}
+	return -1;
+}
+
+/* --- the swap store (OVC_IOC_SET_SWAP_FILE) --- */
+
+/* OVC_IOC_SET_SWAP_FILE on @on with @fd.  Return: 0 or errno. */
+static inline int ovc_swap_set(int on, int fd, unsigned long long *slots)
+{
+	struct ovc_swap_file s = { .size = sizeof(s), .fd = fd };
+
+	if (ioctl(on, OVC_IOC_SET_SWAP_FILE, &s))
+		return errno;
+	if (slots)
+		*slots = s.slots;
+	return 0;
+}
+
+/* A swap file of @pages pages at @path, mode @mode, opened @oflags. */
+static inline int ovc_swap_mkfile(struct __test_metadata *_metadata,
+				  const char *path, unsigned long pages,
+				  mode_t mode, int oflags)
+{
+	int fd;
+
+	unlink(path);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, mode);
+	ASSERT_LE(0, fd) TH_LOG("create %s: %m", path);
+	ASSERT_EQ(0, fchmod(fd, mode));
+	ASSERT_EQ(0, ftruncate(fd, pages * OVC_PG));
+	close(fd);
+	fd = open(path, oflags | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("open %s: %m", path);
+	return fd;
+}
+
+/* Attach a @pages-page store; the module keeps the file, we close ours. */
+static inline void ovc_swap_attach(struct __test_metadata *_metadata,
+				   int root, const char *path,
+				   unsigned long pages)
+{
+	unsigned long long slots = 0;
+	int fd = ovc_swap_mkfile(_metadata, path, pages, 0600, O_RDWR);
+
+	ASSERT_EQ(0, ovc_swap_set(root, fd, &slots));
+	close(fd);
+	ASSERT_EQ(pages, slots);
+	ASSERT_EQ((long long)pages, ovc_sysfs_value("swap_slots"));
+}
+
+/*
  * The "vmfile" fixture shared by most tests: one VM file under $OVC_MNT,
  * named after the test and the test process, and its per-VM sysfs
  * resident_pages, both opened in the setup.
@@ -575,6 +658,22 @@ static inline void ovc_vmfile_map(struct __test_metadata *_metadata,
 	f->map_len = bytes;
 	f->map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
 	ASSERT_NE(MAP_FAILED, f->map) TH_LOG("mmap: %m");
+}
+
+/* vms/<id>/@name of a VM file, or -1. */
+static inline long long ovc_vm_stat(struct ovc_vmfile *f, const char *name)
+{
+	return ovc_sysfs_value("vms/%llu/%s", f->id, name);
+}
+
+/* Write @pages to vms/<id>/reclaim.  Return: 0 or errno. */
+static inline int ovc_vm_reclaim(struct ovc_vmfile *f, unsigned long pages)
+{
+	char rel[64], val[32];
+
+	snprintf(rel, sizeof(rel), "vms/%llu/reclaim", f->id);
+	snprintf(val, sizeof(val), "%lu", pages);
+	return ovc_sysfs_write(rel, val);
 }
 
 #define ovc_resident(f)	ovc_counter((f)->resident_fd)

@@ -3,7 +3,9 @@
  * Guest RAM is charged to the memory cgroup of the task that faults it in
  * (issue 8, defect 3), as tmpfs pages are: a QEMU in a cgroup with
  * memory.max cannot touch more than that, memory.current shows the pages,
- * and they are uncharged when the VM file frees them.
+ * and they are uncharged when the VM file frees them.  At memory.max the
+ * cgroup's reclaim stores its own VM's pages (ovc's shrinker is memcg
+ * aware, issue 10) instead of OOM-killing it, when ovc has room for them.
  *
  * cgroup2 is mounted at /sys/fs/cgroup if it is not there already (the
  * test VM's init mounts none), with the memory controller enabled below
@@ -22,6 +24,7 @@ FIXTURE(memcg) {
 	struct ovc_vmfile f;
 	char cg[PATH_MAX];
 	bool mounted;
+	char max_percent[32], shrink[32];
 };
 
 static int cg_write(const char *dir, const char *file, const char *val)
@@ -64,6 +67,11 @@ FIXTURE_SETUP(memcg)
 
 	self->cg[0] = '\0';
 	ovc_vmfile_setup(_metadata, &self->f);
+	ovc_sysfs_get_str("compress_max_percent", self->max_percent,
+			  sizeof(self->max_percent));
+	ovc_sysfs_get_str("shrink", self->shrink, sizeof(self->shrink));
+	ASSERT_NE(0, self->max_percent[0]);
+	ASSERT_NE(0, self->shrink[0]);
 	if (statfs(CG_ROOT, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC) {
 		ASSERT_EQ(0, mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL))
 			TH_LOG("mount cgroup2 on " CG_ROOT ": %m");
@@ -82,12 +90,37 @@ FIXTURE_TEARDOWN(memcg)
 		EXPECT_EQ(0, rmdir(self->cg)) TH_LOG("rmdir %s: %m", self->cg);
 	if (self->mounted)
 		EXPECT_EQ(0, umount(CG_ROOT));
+	if (self->max_percent[0])
+		EXPECT_EQ(0, ovc_sysfs_write("compress_max_percent",
+					     self->max_percent));
+	if (self->shrink[0])
+		EXPECT_EQ(0, ovc_sysfs_write("shrink", self->shrink));
+}
+
+/* A "key value" line of the cgroup's @file (memory.stat, .events), or -1. */
+static long long cg_key(const char *dir, const char *file, const char *key)
+{
+	char path[PATH_MAX + 64], line[256];
+	long long v = -1;
+	size_t n = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			v = strtoll(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
 }
 
 /*
  * A task in a 32 MiB cgroup touching 128 MiB of a VM file does not get
- * there: the memcg OOM killer stops it (ovc pages are not reclaimable by
- * the memcg: they stay charged, as tmpfs pages without swap do).
+ * there when ovc has nowhere to put pages (compressed cache off, no swap
+ * store): the memcg OOM killer stops it (the pages stay charged, as tmpfs
+ * pages without swap do).
  */
 TEST_F_TIMEOUT(memcg, limit_holds, 120)
 {
@@ -98,6 +131,7 @@ TEST_F_TIMEOUT(memcg, limit_holds, 120)
 	pid_t pid;
 	int rc;
 
+	ASSERT_EQ(0, ovc_sysfs_write("compress_max_percent", "0"));
 	ASSERT_EQ(0, cg_write(self->cg, "memory.max", "33554432"));
 	ASSERT_EQ(0, ftruncate(f->fd, len));
 	pid = fork();
@@ -136,6 +170,51 @@ TEST_F_TIMEOUT(memcg, limit_holds, 120)
 	ASSERT_GT(4 * (long long)MIB, cur) TH_LOG("memory.current %lld", cur);
 }
 
+/*
+ * The same task, with room in the compressed cache: the cgroup's reclaim
+ * stores its VM's pages (the memcg-aware shrinker), so the task writes
+ * all 128 MiB and ends well, no OOM kill, memory.current stays within
+ * the limit, and every page reads back intact.
+ */
+TEST_F_TIMEOUT(memcg, limit_reclaims, 300)
+{
+	struct ovc_vmfile *f = &self->f;
+	const size_t len = 128 * MIB;
+	long long cur, stored;
+	char pid_s[32];
+	pid_t pid;
+
+	ASSERT_EQ(0, ovc_sysfs_write("shrink", "1"));
+	ASSERT_EQ(0, cg_write(self->cg, "memory.max", "33554432"));
+	ASSERT_EQ(0, ftruncate(f->fd, len));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char *map;
+
+		snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+		if (cg_write(self->cg, "cgroup.procs", pid_s))
+			_exit(100);
+		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   f->fd, 0);
+		if (map == MAP_FAILED)
+			_exit(101);
+		ovc_fill_compressible(map, len / OVC_PG, 0, 43);
+		_exit(0);
+	}
+	ASSERT_EQ(0, ovc_wait_child(pid))
+		TH_LOG("128 MiB in a 32 MiB cgroup: not reclaimed");
+	stored = ovc_vm_stat(f, "compressed_pages");
+	cur = cg_read(self->cg, "memory.current");
+	TH_LOG("%lld pages stored, resident %lld, memory.current %lld",
+	       stored, ovc_resident(f), cur);
+	EXPECT_LE(cur, 32 * (long long)MIB);
+	EXPECT_LE(64 * (long long)MIB, stored * (long long)OVC_PG);
+	EXPECT_EQ(0, cg_key(self->cg, "memory.events", "oom_kill"));
+	ovc_vmfile_map(_metadata, f, len);
+	EXPECT_EQ(-1, ovc_check_compressible(f->map, len / OVC_PG, 0, 43));
+}
+
 /* write() is charged to the writer's cgroup too. */
 TEST_F(memcg, write_charged)
 {
@@ -165,25 +244,6 @@ TEST_F(memcg, write_charged)
 	ASSERT_LE(16 * (long long)MIB, cg_read(self->cg, "memory.current"));
 	ASSERT_EQ(0, ftruncate(f->fd, 0));
 	ASSERT_GT(4 * (long long)MIB, cg_read(self->cg, "memory.current"));
-}
-
-/* A "key value" line of the cgroup's memory.stat, or -1. */
-static long long cg_stat(const char *dir, const char *key)
-{
-	char path[PATH_MAX + 64], line[256];
-	long long v = -1;
-	size_t n = strlen(key);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/memory.stat", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtoll(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
 }
 
 /*
@@ -221,14 +281,14 @@ TEST_F_TIMEOUT(memcg, scanner_overhead_charged, 180)
 	}
 	ASSERT_EQ(0, ovc_wait_child(pid));
 	sleep(3);	/* memcg statistics are flushed every 2 s */
-	s0 = cg_stat(self->cg, "slab");
+	s0 = cg_key(self->cg, "memory.stat", "slab");
 	ASSERT_LE(0, s0);
 	ASSERT_EQ(0, ovc_share_fast());
 	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 1));
 	EXPECT_EQ(0, ovc_wait_full_scans(&sh, 2, 120));
 	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 0));
 	sleep(3);
-	s1 = cg_stat(self->cg, "slab");
+	s1 = cg_key(self->cg, "memory.stat", "slab");
 	TH_LOG("cgroup slab %lld -> %lld bytes for %zu records", s0, s1, pages);
 	/* A record is 40 bytes; a hint in the table costs no more. */
 	EXPECT_LE(s0 + 32 * (long long)pages, s1)
@@ -239,7 +299,7 @@ TEST_F_TIMEOUT(memcg, scanner_overhead_charged, 180)
 	ASSERT_EQ(0, ovc_knob_set(OVC_KNOB_RUN, 1));
 	EXPECT_EQ(0, ovc_wait_full_scans(&sh, 2, 120));
 	sleep(3);
-	s2 = cg_stat(self->cg, "slab");
+	s2 = cg_key(self->cg, "memory.stat", "slab");
 	TH_LOG("after the truncate: %lld bytes", s2);
 	EXPECT_GE(s1 - 16 * (long long)pages, s2)
 		TH_LOG("records of truncated pages not freed");

@@ -15,63 +15,11 @@
 
 #define PAGES	256UL
 
-/*
- * A page that LZ4 compresses to well under half a page: a quarter of
- * pattern (the test's usual pseudo-random bytes), then a byte repeated.
- */
-static void fill_compressible(char *p, size_t pages, size_t first,
-			      unsigned int seed)
-{
-	size_t i;
-
-	for (i = 0; i < pages; i++) {
-		char *pg = p + i * OVC_PG;
-
-		ovc_fill(pg, OVC_PG / 4, (first + i) * OVC_PG, seed);
-		memset(pg + OVC_PG / 4, (int)((first + i + seed) & 0xff) | 1,
-		       OVC_PG - OVC_PG / 4);
-	}
-}
-
-/* Return: the index of the first page of @p that differs, or -1. */
-static ssize_t check_compressible(const char *p, size_t pages, size_t first,
-				  unsigned int seed)
-{
-	size_t i, j;
-
-	for (i = 0; i < pages; i++) {
-		const volatile char *pg = p + i * OVC_PG;
-
-		if (ovc_check((const void *)pg, OVC_PG / 4,
-			      (first + i) * OVC_PG, seed) != -1)
-			return i;
-		for (j = OVC_PG / 4; j < OVC_PG; j++)
-			if (pg[j] != (char)(((first + i + seed) & 0xff) | 1))
-				return i;
-	}
-	return -1;
-}
-
 FIXTURE(reclaim) {
 	struct ovc_vmfile f;
 	long long compressed0, bytes0;
 	char max_percent[32], shrink[32];
 };
-
-static long long vm_stat(struct ovc_vmfile *f, const char *name)
-{
-	return ovc_sysfs_value("vms/%llu/%s", f->id, name);
-}
-
-/* Write @pages to vms/<id>/reclaim.  Return: 0 or errno. */
-static int vm_reclaim(struct ovc_vmfile *f, unsigned long pages)
-{
-	char rel[64], val[32];
-
-	snprintf(rel, sizeof(rel), "vms/%llu/reclaim", f->id);
-	snprintf(val, sizeof(val), "%lu", pages);
-	return ovc_sysfs_write(rel, val);
-}
 
 FIXTURE_SETUP(reclaim)
 {
@@ -111,27 +59,27 @@ TEST_F(reclaim, store_and_read_back)
 	struct ovc_vmfile *f = &self->f;
 	long long outs, ins, bytes;
 
-	fill_compressible(f->map, PAGES, 0, 3);
+	ovc_fill_compressible(f->map, PAGES, 0, 3);
 	ASSERT_EQ((long long)PAGES, ovc_resident(f));
 	outs = ovc_sysfs_value("swap_outs");
-	ASSERT_EQ(0, vm_reclaim(f, PAGES));
+	ASSERT_EQ(0, ovc_vm_reclaim(f, PAGES));
 	EXPECT_EQ(0, ovc_resident(f));
-	EXPECT_EQ((long long)PAGES, vm_stat(f, "compressed_pages"));
-	EXPECT_EQ((long long)PAGES, vm_stat(f, "swap_outs"));
+	EXPECT_EQ((long long)PAGES, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ((long long)PAGES, ovc_vm_stat(f, "swap_outs"));
 	EXPECT_LE(outs + (long long)PAGES, ovc_sysfs_value("swap_outs"));
-	bytes = vm_stat(f, "compressed_bytes");
+	bytes = ovc_vm_stat(f, "compressed_bytes");
 	EXPECT_LT(0, bytes);
 	EXPECT_GE((long long)(PAGES * OVC_PG / 2), bytes)
 		TH_LOG("%lld compressed bytes for %lu pages", bytes, PAGES);
 	/* Nothing left to store: EAGAIN, as memory.reclaim. */
-	EXPECT_EQ(EAGAIN, vm_reclaim(f, 1));
+	EXPECT_EQ(EAGAIN, ovc_vm_reclaim(f, 1));
 
 	ins = ovc_sysfs_value("swap_ins");
-	EXPECT_EQ(-1, check_compressible(f->map, PAGES, 0, 3));
+	EXPECT_EQ(-1, ovc_check_compressible(f->map, PAGES, 0, 3));
 	EXPECT_EQ((long long)PAGES, ovc_resident(f));
-	EXPECT_EQ(0, vm_stat(f, "compressed_pages"));
-	EXPECT_EQ(0, vm_stat(f, "compressed_bytes"));
-	EXPECT_EQ((long long)PAGES, vm_stat(f, "swap_ins"));
+	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_bytes"));
+	EXPECT_EQ((long long)PAGES, ovc_vm_stat(f, "swap_ins"));
 	EXPECT_LE(ins + (long long)PAGES, ovc_sysfs_value("swap_ins"));
 }
 
@@ -142,13 +90,13 @@ TEST_F(reclaim, write_and_syscalls)
 	char buf[OVC_PG];
 	size_t i;
 
-	fill_compressible(f->map, PAGES, 0, 5);
-	ASSERT_EQ(0, vm_reclaim(f, PAGES));
+	ovc_fill_compressible(f->map, PAGES, 0, 5);
+	ASSERT_EQ(0, ovc_vm_reclaim(f, PAGES));
 	ASSERT_EQ(0, ovc_resident(f));
 
 	/* read() of a stored page: its bytes */
 	ASSERT_EQ((ssize_t)OVC_PG, pread(f->fd, buf, OVC_PG, 7 * OVC_PG));
-	EXPECT_EQ(-1, check_compressible(buf, 1, 7, 5));
+	EXPECT_EQ(-1, ovc_check_compressible(buf, 1, 7, 5));
 	/* a write fault on a stored page keeps the rest of its bytes */
 	f->map[9 * OVC_PG + OVC_PG / 2] = 'w';
 	/* write() into a stored page, partly */
@@ -170,7 +118,7 @@ TEST_F(reclaim, write_and_syscalls)
 			EXPECT_EQ(-1, ovc_check_zero(pg + OVC_PG / 2, 16));
 			memset(pg + OVC_PG / 2, ((i + 5) & 0xff) | 1, 16);
 		}
-		EXPECT_EQ(-1, check_compressible(pg, 1, i, 5))
+		EXPECT_EQ(-1, ovc_check_compressible(pg, 1, i, 5))
 			TH_LOG("page %zu", i);
 	}
 }
@@ -184,20 +132,20 @@ TEST_F(reclaim, punch_and_truncate_free)
 	struct ovc_vmfile *f = &self->f;
 	long long balloon;
 
-	fill_compressible(f->map, PAGES, 0, 7);
-	ASSERT_EQ(0, vm_reclaim(f, PAGES));
+	ovc_fill_compressible(f->map, PAGES, 0, 7);
+	ASSERT_EQ(0, ovc_vm_reclaim(f, PAGES));
 	balloon = ovc_sysfs_value("vms/%llu/balloon_pages", f->id);
 	ASSERT_EQ(0, fallocate(f->fd, FALLOC_FL_PUNCH_HOLE |
 			       FALLOC_FL_KEEP_SIZE, 0, 64 * OVC_PG));
-	EXPECT_EQ((long long)PAGES - 64, vm_stat(f, "compressed_pages"));
+	EXPECT_EQ((long long)PAGES - 64, ovc_vm_stat(f, "compressed_pages"));
 	EXPECT_EQ(balloon + 64,
 		  ovc_sysfs_value("vms/%llu/balloon_pages", f->id));
 	EXPECT_EQ(-1, ovc_check_zero(f->map, 64 * OVC_PG));
 	EXPECT_EQ(0, ovc_resident(f));	/* read as zero: no page */
-	EXPECT_EQ(-1, check_compressible(f->map + 64 * OVC_PG, 1, 64, 7));
+	EXPECT_EQ(-1, ovc_check_compressible(f->map + 64 * OVC_PG, 1, 64, 7));
 
 	ASSERT_EQ(0, ftruncate(f->fd, 128 * OVC_PG));
-	EXPECT_EQ(128 - 65, vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(128 - 65, ovc_vm_stat(f, "compressed_pages"));
 	/* the rest goes with the file (the teardown checks the counters) */
 }
 
@@ -211,9 +159,9 @@ TEST_F(reclaim, incompressible_stays)
 	long long rejects = ovc_sysfs_value("compress_rejects");
 
 	ovc_fill(f->map, PAGES * OVC_PG, 0, 9);
-	EXPECT_EQ(EAGAIN, vm_reclaim(f, 16));
+	EXPECT_EQ(EAGAIN, ovc_vm_reclaim(f, 16));
 	EXPECT_EQ((long long)PAGES, ovc_resident(f));
-	EXPECT_EQ(0, vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_pages"));
 	EXPECT_LT(rejects, ovc_sysfs_value("compress_rejects"));
 	EXPECT_EQ(-1, ovc_check(f->map, PAGES * OVC_PG, 0, 9));
 }
@@ -227,16 +175,16 @@ TEST_F(reclaim, store_full)
 	struct ovc_vmfile *f = &self->f;
 	long long errors = ovc_sysfs_value("store_errors");
 
-	fill_compressible(f->map, PAGES, 0, 11);
-	ASSERT_EQ(0, vm_reclaim(f, 8));
+	ovc_fill_compressible(f->map, PAGES, 0, 11);
+	ASSERT_EQ(0, ovc_vm_reclaim(f, 8));
 	ASSERT_EQ(0, ovc_sysfs_write("compress_max_percent", "0"));
-	EXPECT_EQ(EAGAIN, vm_reclaim(f, 8));
+	EXPECT_EQ(EAGAIN, ovc_vm_reclaim(f, 8));
 	EXPECT_EQ((long long)PAGES - 8, ovc_resident(f));
-	EXPECT_EQ(8, vm_stat(f, "compressed_pages"));
-	EXPECT_LT(0, vm_stat(f, "store_errors"));
+	EXPECT_EQ(8, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_LT(0, ovc_vm_stat(f, "store_errors"));
 	EXPECT_LT(errors, ovc_sysfs_value("store_errors"));
-	EXPECT_EQ(-1, check_compressible(f->map, PAGES, 0, 11));
-	EXPECT_EQ(0, vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(-1, ovc_check_compressible(f->map, PAGES, 0, 11));
+	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_pages"));
 }
 
 /* Each of @bad written to @rel is refused with @err (0: any error). */
@@ -268,7 +216,7 @@ TEST_F(reclaim, bad_input)
 	static const char *const bad_pct[] = { "101", "-1", "x", " " };
 	static const char *const bad_shrink[] = { "2", "-1", "yes", " " };
 
-	fill_compressible(f->map, PAGES, 0, 13);
+	ovc_fill_compressible(f->map, PAGES, 0, 13);
 	snprintf(rel, sizeof(rel), "vms/%llu/reclaim", f->id);
 	refuse(_metadata, rel, bad_pages, NELEM(bad_pages), 0);
 	EXPECT_EQ((long long)PAGES, ovc_resident(f));
@@ -280,7 +228,7 @@ TEST_F(reclaim, bad_input)
 	ovc_sysfs_get_str("shrink", v, sizeof(v));
 	EXPECT_STREQ("0", v);
 	/* reclaim 0: nothing to do, done */
-	EXPECT_EQ(0, vm_reclaim(f, 0));
+	EXPECT_EQ(0, ovc_vm_reclaim(f, 0));
 	EXPECT_EQ((long long)PAGES, ovc_resident(f));
 }
 
@@ -296,9 +244,9 @@ TEST_F(reclaim, zero_frame_not_stored)
 	for (i = 0; i < PAGES; i++)
 		(void)((volatile char *)f->map)[i * OVC_PG];
 	EXPECT_EQ(0, ovc_resident(f));
-	EXPECT_EQ(EAGAIN, vm_reclaim(f, 1));
-	EXPECT_EQ(0, vm_stat(f, "compressed_pages"));
-	EXPECT_EQ((long long)PAGES, vm_stat(f, "zero_pages"));
+	EXPECT_EQ(EAGAIN, ovc_vm_reclaim(f, 1));
+	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ((long long)PAGES, ovc_vm_stat(f, "zero_pages"));
 }
 
 /*
@@ -311,18 +259,18 @@ TEST_F(reclaim, referenced_page_not_stored)
 	struct iovec iov;
 	int p[2];
 
-	fill_compressible(f->map, 1, 0, 15);
+	ovc_fill_compressible(f->map, 1, 0, 15);
 	ASSERT_EQ(0, pipe(p));
 	iov.iov_base = f->map;
 	iov.iov_len = OVC_PG;
 	ASSERT_EQ((ssize_t)OVC_PG, vmsplice(p[1], &iov, 1, 0));
-	EXPECT_EQ(EAGAIN, vm_reclaim(f, 1));
+	EXPECT_EQ(EAGAIN, ovc_vm_reclaim(f, 1));
 	EXPECT_EQ(1, ovc_resident(f));
 	close(p[0]);
 	close(p[1]);
-	EXPECT_EQ(0, vm_reclaim(f, 1));
+	EXPECT_EQ(0, ovc_vm_reclaim(f, 1));
 	EXPECT_EQ(0, ovc_resident(f));
-	EXPECT_EQ(-1, check_compressible(f->map, 1, 0, 15));
+	EXPECT_EQ(-1, ovc_check_compressible(f->map, 1, 0, 15));
 }
 
 /*
@@ -343,13 +291,13 @@ TEST_F(reclaim, policy_stores_to_target)
 		ovc_sysfs_get_str(knobs[i], saved[i], sizeof(saved[i]));
 		ASSERT_NE(0, saved[i][0]) TH_LOG("%s absent", knobs[i]);
 	}
-	fill_compressible(f->map, PAGES, 0, 17);
+	ovc_fill_compressible(f->map, PAGES, 0, 17);
 	ASSERT_EQ(0, ovc_sysfs_write("balance_period_ms", "100"));
 	ASSERT_EQ(0, ovc_sysfs_write("host_budget_pages", "64"));
 	ASSERT_EQ(0, ovc_sysfs_write("policy_run", "1"));
 	for (i = 0; i < 100; i++) {
 		usleep(100000);
-		target = vm_stat(f, "target_pages");
+		target = ovc_vm_stat(f, "target_pages");
 		resident = ovc_resident(f);
 		if (target <= 64 && resident <= target)
 			break;
@@ -360,8 +308,8 @@ TEST_F(reclaim, policy_stores_to_target)
 	EXPECT_GE(64, target);
 	EXPECT_GE(target, resident) TH_LOG("resident %lld, target %lld",
 					   resident, target);
-	EXPECT_EQ((long long)PAGES - resident, vm_stat(f, "compressed_pages"));
-	EXPECT_EQ(-1, check_compressible(f->map, PAGES, 0, 17));
+	EXPECT_EQ((long long)PAGES - resident, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(-1, ovc_check_compressible(f->map, PAGES, 0, 17));
 }
 
 TEST_HARNESS_MAIN

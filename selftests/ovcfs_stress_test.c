@@ -22,6 +22,10 @@
  * All along, a storer process takes the VMs' private pages into the
  * compressed cache as fast as it can (vms/<id>/reclaim), so that faults
  * read pages back in while the scanner merges and writers COW and punch.
+ * Variant "mixed_swap" attaches a swap store too (a file on a tmpfs of
+ * the test's own), and the storer turns the compressed cache off and on
+ * (compress_max_percent 0, then its value) every round, so that pages go
+ * to both stores and come back from both.
  *
  * Under fault injection (the debug layer, selftests/vm/runner.sh):
  * OVC_MAKE_IT_FAIL=1 makes each writer write 1 to /proc/self/make-it-fail
@@ -33,6 +37,7 @@
  */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <sys/mount.h>
 #include "ovc_test_util.h"
 #include "ovc_share_util.h"
 
@@ -82,14 +87,19 @@ FIXTURE(stress) {
 	pid_t pid[NPROC];
 	pid_t storer;
 	long long compressed0;
+	char swap_dir[64];	/* the swap store's tmpfs, if mounted */
+	char max_percent[32];	/* compress_max_percent before the test */
+	int root;		/* the ovcfs mount, for OVC_IOC_SET_SWAP_FILE */
 };
 
 FIXTURE_VARIANT(stress) {
 	bool use_write;		/* write() for some updates, and punches */
+	bool swap;		/* a swap store attached */
 };
 
 FIXTURE_VARIANT_ADD(stress, mmap) { .use_write = false };
 FIXTURE_VARIANT_ADD(stress, mixed) { .use_write = true };
+FIXTURE_VARIANT_ADD(stress, mixed_swap) { .use_write = true, .swap = true };
 
 FIXTURE_SETUP(stress)
 {
@@ -99,6 +109,9 @@ FIXTURE_SETUP(stress)
 		self->pid[i] = -1;
 	self->storer = -1;
 	self->shm = MAP_FAILED;
+	self->root = -1;
+	self->swap_dir[0] = '\0';
+	self->max_percent[0] = '\0';
 	OVC_SHARE_SETUP_REQUIRE();
 	ASSERT_TRUE(ovc_is_ovcfs(ovc_mnt()));
 	ASSERT_EQ(0, ovc_counters_open(&self->cnt));
@@ -112,6 +125,21 @@ FIXTURE_SETUP(stress)
 	ASSERT_EQ(0, ovc_share_fast());
 	self->compressed0 = ovc_sysfs_value("compressed_pages");
 	ASSERT_LE(0, self->compressed0);
+	ovc_sysfs_get_str("compress_max_percent", self->max_percent,
+			  sizeof(self->max_percent));
+	ASSERT_NE(0, self->max_percent[0]);
+	if (variant->swap) {
+		char path[96];
+
+		self->root = open(ovc_mnt(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ASSERT_LE(0, self->root);
+		strcpy(self->swap_dir, "/tmp/ovcst-swap-XXXXXX");
+		ASSERT_NE(NULL, mkdtemp(self->swap_dir));
+		ASSERT_EQ(0, mount("tmpfs", self->swap_dir, "tmpfs", 0,
+				   "mode=0700")) TH_LOG("mount tmpfs: %m");
+		snprintf(path, sizeof(path), "%s/swap", self->swap_dir);
+		ovc_swap_attach(_metadata, self->root, path, 65536);
+	}
 }
 
 FIXTURE_TEARDOWN(stress)
@@ -137,6 +165,19 @@ FIXTURE_TEARDOWN(stress)
 	EXPECT_EQ(self->cnt.pages0, ovc_pages(&self->cnt));
 	EXPECT_EQ(self->compressed0, ovc_sysfs_value("compressed_pages"))
 		TH_LOG("compressed_pages not back after the test");
+	EXPECT_EQ(0, ovc_sysfs_value("swapped_pages"))
+		TH_LOG("swapped_pages not back after the test");
+	if (self->max_percent[0])
+		EXPECT_EQ(0, ovc_sysfs_write("compress_max_percent",
+					     self->max_percent));
+	if (self->root >= 0) {
+		EXPECT_EQ(0, ovc_swap_set(self->root, OVC_SWAP_FILE_NONE, NULL));
+		close(self->root);
+	}
+	if (self->swap_dir[0]) {
+		EXPECT_EQ(0, umount(self->swap_dir));
+		rmdir(self->swap_dir);
+	}
 	for (i = OVC_ST_SHARED; i <= OVC_ST_UNSHARED; i++)
 		EXPECT_EQ(0LL, ovc_stat(&self->sh, i))
 			TH_LOG("%s not 0 after the test", ovc_stat_names[i]);
@@ -407,14 +448,22 @@ static int writer_main(struct writer *w, unsigned long min_ops,
 
 /*
  * Until told to stop: store 64 private pages of each VM in turn (EAGAIN:
- * fewer were there to take).  Return: 0, or 1 if a write failed otherwise.
+ * fewer were there to take); with @max_percent, write 0 and it to
+ * compress_max_percent in turn, one round each.  Return: 0, or 1 if a
+ * write failed otherwise.
  */
-static int storer_main(const unsigned long long *ids, struct shared *shm)
+static int storer_main(const unsigned long long *ids, struct shared *shm,
+		       const char *max_percent)
 {
+	unsigned long round = 0;
 	char rel[64];
 	int p, err;
 
 	while (!shm->stop) {
+		if (max_percent &&
+		    ovc_sysfs_write("compress_max_percent",
+				    round++ & 1 ? max_percent : "0"))
+			return 1;
 		for (p = 0; p < NPROC; p++) {
 			snprintf(rel, sizeof(rel), "vms/%llu/reclaim", ids[p]);
 			err = ovc_sysfs_write(rel, "64");
@@ -457,7 +506,7 @@ static int make_me_fail(void)
 
 /* --- the test ----------------------------------------------------------- */
 
-TEST_F_TIMEOUT(stress, integrity, 240)
+TEST_F_TIMEOUT(stress, integrity, 420)
 {
 	unsigned long total = MIN_WRITES, min_ops, writes = 0, all_ops = 0;
 	long long cow0 = ovc_stat(&self->sh, OVC_ST_COW_BREAKS);
@@ -465,6 +514,7 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 	long long pinned0 = ovc_stat(&self->sh, OVC_ST_PINNED);
 	long long stale0 = ovc_stat(&self->sh, OVC_ST_HINT_STALE);
 	long long seen, max_seen = 0, max_zero = 0, max_sharing = 0;
+	long long max_swapped = 0;
 	unsigned long punches = 0, pwrites = 0, clears = 0, checks = 0;
 	unsigned long enomem = 0;
 	const char *fail_env = getenv("OVC_MAKE_IT_FAIL");
@@ -535,7 +585,8 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 	self->storer = fork();
 	ASSERT_LE(0, self->storer);
 	if (self->storer == 0)
-		_exit(storer_main(ids, self->shm));
+		_exit(storer_main(ids, self->shm,
+				  variant->swap ? self->max_percent : NULL));
 
 	/* Watch the sharing while they write. */
 	do {
@@ -548,6 +599,8 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 			max_seen = seen;
 		if (ovc_stat(&self->sh, OVC_ST_ZERO) > max_zero)
 			max_zero = ovc_stat(&self->sh, OVC_ST_ZERO);
+		if (ovc_sysfs_value("swapped_pages") > max_swapped)
+			max_swapped = ovc_sysfs_value("swapped_pages");
 		if (ovc_stat(&self->sh, OVC_ST_SHARING) > max_sharing)
 			max_sharing = ovc_stat(&self->sh, OVC_ST_SHARING);
 		for (p = 0; p < NPROC && running; p++) {
@@ -597,10 +650,13 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 		close(fds[p]);
 	t3 = ovc_now();
 
-	ksft_print_msg("stress.%s: %lld pages stored, %lld read back\n",
+	ksft_print_msg("stress.%s: %lld pages stored, %lld read back, at most %lld in the swap store\n",
+		       variant->swap ? "mixed_swap" :
 		       variant->use_write ? "mixed" : "mmap",
-		       vms_stat(ids, "swap_outs"), vms_stat(ids, "swap_ins"));
+		       vms_stat(ids, "swap_outs"), vms_stat(ids, "swap_ins"),
+		       max_swapped);
 	ksft_print_msg("stress.%s: %lu ops in %.1f s (unmerge %.1f s, last check %.1f s): %lu page writes (%lu by write(), %lu clears), %lu punches, %lu page checks; merged at most %lld slots (pages_sharing %lld, pages_zero %lld), %lld cow breaks, %lld full scans, %lld pinned, %lld stale hints%s%lu ENOMEM retries\n",
+		       variant->swap ? "mixed_swap" :
 		       variant->use_write ? "mixed" : "mmap", all_ops, t1 - t0,
 		       t2 - t1, t3 - t2,
 		       writes, pwrites, clears, punches, checks, max_seen,
@@ -619,6 +675,8 @@ TEST_F_TIMEOUT(stress, integrity, 240)
 	/* ... and storing: pages went out and came back in. */
 	ASSERT_LT(0, vms_stat(ids, "swap_outs"));
 	ASSERT_LT(0, vms_stat(ids, "swap_ins"));
+	if (variant->swap)
+		ASSERT_LT(0, max_swapped);
 }
 
 TEST_HARNESS_MAIN

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -39,10 +40,12 @@ struct parser {
 	int section_line;	/* line of its header */
 	struct ovcd_vm_conf *vm; /* the [vm NAME] being read, NULL for [global] */
 	unsigned int seen;	/* keys of this section seen so far (bits) */
-	unsigned int global_seen;
+	unsigned int global_seen;	/* [global]'s own keys seen (G_*) */
+	unsigned int knob_seen;		/* the knobs seen: bit i for ovc_knobs[i] */
 	char *err;
 	size_t errlen;
 	bool failed;
+	int swap_file_line, swap_size_line;	/* where [global] gave them */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -237,21 +240,23 @@ static void vm_key(struct parser *p, const char *name, const char *val)
 }
 
 /*
- * The module's knobs that [global] may set: not the state thresholds, nor
- * (yet) the compressed cache's compress_max and shrink, which only ovcctl
- * tune sets for now (their bits, 8 << index, would also run into G_URI).
+ * The module's knobs that [global] may set: all but the state thresholds,
+ * which only ovcctl tune sets (they must stay ordered, see cmd_tune()).
  */
 static const struct ovc_knob *global_knob(const char *name)
 {
 	const struct ovc_knob *k = ovc_knob_find(name);
 
-	return k && strncmp(k->key, "state_", 6) && strcmp(k->key, "compress_max") &&
-	       strcmp(k->key, "shrink") ? k : NULL;
+	return k && strncmp(k->key, "state_", 6) ? k : NULL;
 }
 
-/* [global]'s own keys; the knobs' bits follow (8 << knob index). */
-enum { G_POLL = 1, G_STATS = 2, G_LOG = 4, G_URI = 1u << 20, G_DISCOVER = 1u << 21,
-       G_DIR = 1u << 22 };
+/*
+ * [global]'s own keys, by bit in parser.global_seen; the knobs have a set
+ * of their own (parser.knob_seen, bit i for ovc_knobs[i]), so that neither
+ * list can grow into the other.
+ */
+enum { G_POLL = 1 << 0, G_STATS = 1 << 1, G_LOG = 1 << 2, G_URI = 1 << 3,
+       G_DISCOVER = 1 << 4, G_DIR = 1 << 5, G_SWAP_FILE = 1 << 6, G_SWAP_SIZE = 1 << 7 };
 
 static const struct {
 	const char *name;
@@ -260,12 +265,34 @@ static const struct {
 	{ "poll_interval_ms", G_POLL }, { "stats_interval_s", G_STATS }, { "log", G_LOG },
 	{ "libvirt_uri", G_URI }, { "libvirt_discover", G_DISCOVER },
 	{ "libvirt_memory_backing_dir", G_DIR },
+	{ "swap_file", G_SWAP_FILE }, { "swap_size", G_SWAP_SIZE },
 };
+
+_Static_assert(OVC_NR_KNOBS <= sizeof(((struct parser *)0)->knob_seen) * CHAR_BIT,
+	       "a bit of parser.knob_seen (and ovcd_conf.knob_set) per knob");
 
 /* libvirt_discover: on, off, 1 or 0, in the knobs' words. */
 static const struct ovc_knob discover_switch = {
 	.key = "libvirt_discover", .kind = OVC_KNOB_SWITCH,
 };
+
+/* "unknown key in [global] (expected a, b, ... or z)": every key [global] takes. */
+static void unknown_global(struct parser *p, const char *name)
+{
+	const char *keys[ARRAY_SIZE(global_keys) + OVC_NR_KNOBS];
+	char list[1024];
+	size_t i, nr = 0, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(global_keys); i++)
+		keys[nr++] = global_keys[i].name;
+	for (i = 0; i < ovc_nr_knobs; i++)
+		if (global_knob(ovc_knobs[i].key))
+			keys[nr++] = ovc_knobs[i].key;
+	for (i = 0; i < nr && n < sizeof(list); i++)
+		n += snprintf(list + n, sizeof(list) - n, "%s%s",
+			      !i ? "" : i + 1 == nr ? " or " : ", ", keys[i]);
+	fail(p, p->line, name, "unknown key in [global] (expected %s)", list);
+}
 
 static void global_key(struct parser *p, const char *name, const char *val)
 {
@@ -273,25 +300,23 @@ static void global_key(struct parser *p, const char *name, const char *val)
 	struct ovcd_conf *c = p->conf;
 	char msg[256];
 	uint64_t v;
-	unsigned int bit = k ? 8u << (k - ovc_knobs) : 0;
+	unsigned int bit = 0, *seen = k ? &p->knob_seen : &p->global_seen;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(global_keys); i++)
+	if (k)
+		bit = 1u << (k - ovc_knobs);
+	for (i = 0; !k && i < ARRAY_SIZE(global_keys); i++)
 		if (!strcmp(name, global_keys[i].name))
 			bit = global_keys[i].bit;
 	if (!bit) {
-		fail(p, p->line, name, "unknown key in [global] (expected "
-		     "poll_interval_ms, stats_interval_s, log, libvirt_uri, libvirt_discover, "
-		     "libvirt_memory_backing_dir, policy, idle_tax, budget, "
-		     "reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, "
-		     "scan, pages_to_scan or sleep_millisecs)");
+		unknown_global(p, name);
 		return;
 	}
-	if (p->global_seen & bit) {
+	if (*seen & bit) {
 		fail(p, p->line, name, "given twice in [global]");
 		return;
 	}
-	p->global_seen |= bit;
+	*seen |= bit;
 
 	if (k) {
 		if (ovc_knob_parse(k, val, sysconf(_SC_PAGESIZE), &v)) {
@@ -319,6 +344,13 @@ static void global_key(struct parser *p, const char *name, const char *val)
 		fail(p, p->line, name, "out of memory");
 	else if (bit == G_DIR)
 		parse_path(p, name, val, PATH_MAX - 64, &c->libvirt_dir);
+	else if (bit == G_SWAP_FILE && parse_path(p, name, val, PATH_MAX - 1, &c->swap_file))
+		p->swap_file_line = p->line;
+	else if (bit == G_SWAP_SIZE && parse_pages(p, name, val, &c->swap_size_pages)) {
+		p->swap_size_line = p->line;
+		if (!c->swap_size_pages)
+			fail(p, p->line, name, "0 is less than a page");
+	}
 	else if (bit == G_DISCOVER) {
 		if (ovc_knob_parse(&discover_switch, val, sysconf(_SC_PAGESIZE), &v)) {
 			ovc_knob_error(&discover_switch, val, errno, sysconf(_SC_PAGESIZE), msg,
@@ -342,6 +374,30 @@ static int handler(void *user, const char *section, const char *name, const char
 		global_key(p, name, val);
 	(void)section;	/* p->section, from the header line */
 	return !p->failed;
+}
+
+/*
+ * swap_file and swap_size together: swap_size creates or grows a regular
+ * file, so it needs swap_file and refuses a block device (whose size is
+ * the store's).  What is not there yet is ovcd's to create (or report).
+ */
+static void check_swap(struct parser *p)
+{
+	const struct ovcd_conf *c = p->conf;
+	struct stat st;
+
+	if (c->swap_size_pages && !c->swap_file) {
+		fail(p, p->swap_size_line, "swap_size", "given without swap_file");
+		return;
+	}
+	if (!c->swap_file || stat(c->swap_file, &st))
+		return;
+	if (S_ISBLK(st.st_mode) && c->swap_size_pages)
+		fail(p, p->swap_size_line, "swap_size", "not for a block device (%s): the "
+		     "store is the whole device", c->swap_file);
+	else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		fail(p, p->swap_file_line, "swap_file", "%s is neither a regular file nor a "
+		     "block device", c->swap_file);
 }
 
 /* Checks that need the whole section. */
@@ -512,6 +568,8 @@ int ovcd_conf_load(const char *path, struct ovcd_conf *conf, char *err, size_t e
 		fail(&p, p.line, "read", "%s", strerror(errno));
 	if (!p.failed)
 		end_section(&p);
+	if (!p.failed)
+		check_swap(&p);
 	if (conf->libvirt_discover)
 		conf->libvirt = true;
 	if (!p.failed && !conf->libvirt_uri && !(conf->libvirt_uri = strdup(OVCD_LIBVIRT_URI)))
@@ -539,5 +597,6 @@ void ovcd_conf_free(struct ovcd_conf *conf)
 	free(conf->vms);
 	free(conf->libvirt_uri);
 	free(conf->libvirt_dir);
+	free(conf->swap_file);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -41,6 +41,8 @@ struct ovcd_conf {
 	bool libvirt_discover;		/* serve running domains found on ovcfs */
 	char *libvirt_dir;		/* qemu.conf's memory_backing_dir */
 	bool libvirt;			/* a VM uses libvirt, or libvirt_discover */
+	char *swap_file;		/* the module's swap store, NULL: not given */
+	uint64_t swap_size_pages;	/* create or grow it to this; 0: not given */
 	/*
 	 * The module's knobs ([global] policy, idle_tax, ..., scan), indexed like
 	 * ovc_knobs[]: bit i of knob_set says knob[i] was given.  policy is

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mntent.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -70,6 +72,8 @@ static const struct {
 	{ "swap_ins",       OVC_STAT_SWAP_INS, offsetof(struct ovc_stat, swap_ins) },
 	{ "compress_rejects", OVC_STAT_REJECTS, offsetof(struct ovc_stat, compress_rejects) },
 	{ "store_errors",   OVC_STAT_STORE_ERRORS, offsetof(struct ovc_stat, store_errors) },
+	{ "swap_slots",     OVC_STAT_SWAP_SLOTS, offsetof(struct ovc_stat, swap_slots) },
+	{ "swapped_pages",  OVC_STAT_SWAPPED, offsetof(struct ovc_stat, swapped_pages) },
 };
 
 const char *ovc_sysfs_root(void)
@@ -482,6 +486,8 @@ int ovc_read_stat(int root, struct ovc_stat *st)
 		st->known |= OVC_STAT_FREE;
 	if (!ovc_read_u64(root, "merges", &st->merges))
 		st->known |= OVC_STAT_MERGES;
+	if (!ovc_read_str(root, "swap_file", st->swap_file, sizeof(st->swap_file)))
+		st->known |= OVC_STAT_SWAP_FILE;
 	for (i = 0; i < sizeof(stat_numbers) / sizeof(stat_numbers[0]); i++) {
 		uint64_t *field = (uint64_t *)((char *)st + stat_numbers[i].offset);
 
@@ -630,11 +636,17 @@ static int ioctl_set_share_domain(struct ovc_file *f, const struct ovc_share_dom
 	return ioctl(f->fd, OVC_IOC_SET_SHARE_DOMAIN, d) < 0 ? -1 : 0;
 }
 
+static int ioctl_set_swap_file(struct ovc_file *f, struct ovc_swap_file *sw)
+{
+	return ioctl(f->fd, OVC_IOC_SET_SWAP_FILE, sw) < 0 ? -1 : 0;
+}
+
 static const struct ovc_file_ops ioctl_ops = {
 	.info		= ioctl_info,
 	.set_target	= ioctl_set_target,
 	.report		= ioctl_report,
 	.set_share_domain = ioctl_set_share_domain,
+	.set_swap_file	= ioctl_set_swap_file,
 };
 
 static int check_ovcfs(int fd)
@@ -701,6 +713,95 @@ int ovc_file_set_share_domain(struct ovc_file *f, uint64_t domain)
 int ovc_file_report(struct ovc_file *f, const struct ovc_guest_report *rep)
 {
 	return f->ops->report(f, rep);
+}
+
+int ovc_file_set_swap(struct ovc_file *f, int swap_fd, uint64_t *slots)
+{
+	struct ovc_swap_file sw = {
+		.size = sizeof(sw),
+		.fd = swap_fd,
+	};
+
+	if (f->ops->set_swap_file(f, &sw))
+		return -1;
+	if (slots)
+		*slots = sw.slots;
+	return 0;
+}
+
+/* NULL in ovcctl and ovcd; set by the test build, see libovc.h. */
+int (*ovc_swap_open_hook)(const char *path, int flags);
+
+/* open(2), or the test build's ovc_swap_open_hook */
+static int swap_open(const char *path, int flags)
+{
+	return ovc_swap_open_hook ? ovc_swap_open_hook(path, flags) : open(path, flags);
+}
+
+int ovc_swap_open(const char *path, int *direct)
+{
+	const int flags = O_RDWR | O_CLOEXEC | O_NOCTTY;
+	struct stat st;
+	int fd, e;
+
+	*direct = 1;
+	fd = swap_open(path, flags | O_DIRECT);
+	if (fd < 0 && errno == EINVAL) {	/* the filesystem refuses O_DIRECT */
+		*direct = 0;
+		fd = swap_open(path, flags);
+	}
+	if (fd < 0)
+		return -1;
+	e = fstat(fd, &st) ? errno : S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) ? 0 : EINVAL;
+	if (e) {
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+const char *ovc_mounts_file = "/proc/self/mounts";
+
+int ovc_find_mount(char *buf, size_t len)
+{
+	struct mntent ent, *m;
+	char line[4096];
+	FILE *f = setmntent(ovc_mounts_file, "re");
+	int e = ENODEV;
+
+	if (!f)
+		return -1;
+	while ((m = getmntent_r(f, &ent, line, sizeof(line)))) {
+		if (strcmp(m->mnt_type, OVCFS_NAME))
+			continue;
+		e = strlen(m->mnt_dir) < len ? 0 : ENAMETOOLONG;
+		if (!e)
+			strcpy(buf, m->mnt_dir);
+		break;
+	}
+	endmntent(f);
+	errno = e;
+	return e ? -1 : 0;
+}
+
+int ovc_mount_set_swap(int swap_fd, uint64_t *slots, char *mnt, size_t len)
+{
+	struct ovc_file m;
+	int rc, e;
+
+	*mnt = '\0';
+	if (ovc_find_mount(mnt, len)) {
+		*mnt = '\0';
+		return -1;
+	}
+	if (ovc_file_open(&m, mnt, O_RDONLY | O_DIRECTORY))
+		return -1;
+	rc = ovc_file_set_swap(&m, swap_fd, slots);
+	e = errno;
+	ovc_file_close(&m);
+	errno = e;
+	return rc;
 }
 
 void ovc_file_close(struct ovc_file *f)

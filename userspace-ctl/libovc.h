@@ -95,6 +95,10 @@ enum {
 	OVC_STAT_SWAP_INS	= 1 << 10,	/* swap_ins */
 	OVC_STAT_REJECTS	= 1 << 11,	/* compress_rejects */
 	OVC_STAT_STORE_ERRORS	= 1 << 12,	/* store_errors */
+	/* the swap store (issue 10) */
+	OVC_STAT_SWAP_FILE	= 1 << 13,	/* swap_file */
+	OVC_STAT_SWAP_SLOTS	= 1 << 14,	/* swap_slots */
+	OVC_STAT_SWAPPED	= 1 << 15,	/* swapped_pages */
 };
 
 /* The module-wide numbers at the sysfs root. */
@@ -117,6 +121,9 @@ struct ovc_stat {
 	uint64_t swap_ins;		/* pages read back so far */
 	uint64_t compress_rejects;	/* pages that did not compress to half a page */
 	uint64_t store_errors;		/* stores refused: cache full or no memory */
+	char swap_file[4096];		/* the swap store's path, "" if none */
+	uint64_t swap_slots;		/* pages it can hold, 0 if none */
+	uint64_t swapped_pages;		/* pages in it now */
 	unsigned int known;
 };
 
@@ -296,6 +303,7 @@ struct ovc_file_ops {
 	int (*set_target)(struct ovc_file *f, const struct ovc_balloon_target *t);
 	int (*report)(struct ovc_file *f, const struct ovc_guest_report *rep);
 	int (*set_share_domain)(struct ovc_file *f, const struct ovc_share_domain *d);
+	int (*set_swap_file)(struct ovc_file *f, struct ovc_swap_file *sw);
 };
 
 /*
@@ -319,8 +327,51 @@ int ovc_file_set_share_domain(struct ovc_file *f, uint64_t domain);
 /* OVC_IOC_GUEST_REPORT; OVC_UNKNOWN fields are left as they were. */
 int ovc_file_report(struct ovc_file *f, const struct ovc_guest_report *rep);
 
+/*
+ * OVC_IOC_SET_SWAP_FILE on @f, any ovcfs file or directory (a mount's
+ * root, see ovc_find_mount()): attach @swap_fd (ovc_swap_open()) as the
+ * module's swap store, or detach it with OVC_SWAP_FILE_NONE.  *@slots (may
+ * be NULL): the pages the store can hold.  EBUSY: another store is
+ * attached, or (detach) pages are still in it; EPERM without
+ * CAP_SYS_ADMIN; ENOTTY from a module without the swap store.
+ */
+int ovc_file_set_swap(struct ovc_file *f, int swap_fd, uint64_t *slots);
+
 /* Close what ovc_file_open() opened; safe on a closed ovc_file. */
 void ovc_file_close(struct ovc_file *f);
+
+/*
+ * Open @path as a swap store is opened, by ovcd and ovcctl swapfile alike:
+ * O_RDWR | O_CLOEXEC | O_NOCTTY | O_DIRECT, and without O_DIRECT if the
+ * filesystem refuses it (EINVAL): *@direct says which.  The fd, or -1 with
+ * errno from open(), or EINVAL if it is neither a regular file nor a
+ * block device.
+ */
+int ovc_swap_open(const char *path, int *direct);
+
+/*
+ * The mount point of the first ovcfs mount in the mount table
+ * (ovc_mounts_file), into @buf.  ENODEV if there is none; errno from
+ * setmntent() if the table cannot be read.
+ */
+int ovc_find_mount(char *buf, size_t len);
+
+/*
+ * ovc_file_set_swap() on the first ovcfs mount (ovc_find_mount()), whose
+ * mount point goes to @mnt: the module has one swap store, so any ovcfs
+ * mount will do.  -1/errno with *@mnt "" if no mount was found (ENODEV:
+ * none in the table); else the errno of opening the mount or of the ioctl.
+ */
+int ovc_mount_set_swap(int swap_fd, uint64_t *slots, char *mnt, size_t len);
+
+/* "/proc/self/mounts"; the test build's tests/libovc-fake.c may change it. */
+extern const char *ovc_mounts_file;
+
+/*
+ * The test seam of ovc_swap_open(): NULL in ovcctl and ovcd; the test
+ * build's open(2) for it, which can refuse O_DIRECT on demand.
+ */
+extern int (*ovc_swap_open_hook)(const char *path, int flags);
 
 /*
  * The test seam: NULL in ovcctl and ovcd.  The test build's

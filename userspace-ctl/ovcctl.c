@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,9 +44,9 @@ enum { COL_ID, COL_NAME, COL_UID, COL_USER, COL_PID, COL_COMMAND,
        COL_SIZE, COL_RESIDENT, COL_TARGET, COL_ACTUAL, COL_BALLOONED,
        COL_GUEST_FREE, COL_SHARED, COL_ZERO, COL_COW, COL_SHARE_GROUP,
        COL_ACTIVE, COL_SHARES, COL_ALLOC, COL_MIN, COL_MAX,
-       COL_MCTL, COL_SWAPPED, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE,
+       COL_MCTL, COL_SWAP, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE,
        COL_ZIP, COL_ZIP_BYTES, COL_SWAP_OUTS, COL_SWAP_INS, COL_STORE_ERRORS,
-       COL_SWPIN_RATE };
+       COL_SWPIN_RATE, COL_SWCUR };
 
 /* Exit status of set and tune for a value refused before anything is written. */
 #define EXIT_BADVALUE 2
@@ -79,22 +80,23 @@ static const struct colinfo {
 	[COL_MIN]      = { "MIN",      5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "the policy's reservation for the VM" },
 	[COL_MAX]      = { "MAX",      5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "the most memory the policy gives the VM" },
 	[COL_MCTL]     = { "MCTL",     5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "BALLOONED, as esxtop calls it" },
-	[COL_SWAPPED]  = { "SWAPPED",  5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory in the host's swap store" },
+	[COL_SWAP]     = { "SWAP",     5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory in the module's swap store (swapped_pages)" },
 	[COL_MERGE_RATE] = { "MERGE/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: pages merged per second (the merges counter; estimated on a module without it)" },
 	[COL_COW_RATE] = { "COW/s",    6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: copy-on-write breaks per second" },
 	[COL_FAULT_RATE] = { "FAULT/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: page faults per second that mapped a page of the VM" },
 	[COL_ZIP]      = { "ZIP",      5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "guest memory held in the compressed cache (esxtop's ZIP)" },
 	[COL_ZIP_BYTES] = { "ZIP-BYTES", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "what ZIP takes compressed (without allocator overhead)" },
-	[COL_SWAP_OUTS] = { "SWAP-OUTS", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "pages stored in the compressed cache so far" },
-	[COL_SWAP_INS] = { "SWAP-INS", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "pages read back from the compressed cache so far" },
-	[COL_STORE_ERRORS] = { "STORE-ERRORS", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "stores refused (cache full or no memory) so far" },
-	[COL_SWPIN_RATE] = { "SWPIN/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: pages read back from the compressed cache per second (swap_ins)" },
+	[COL_SWAP_OUTS] = { "SWAP-OUTS", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "pages stored in the compressed cache or the swap store so far" },
+	[COL_SWAP_INS] = { "SWAP-INS", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "pages read back from the compressed cache or the swap store so far" },
+	[COL_STORE_ERRORS] = { "STORE-ERRORS", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "stores refused (cache or swap store full, no memory, I/O error) so far" },
+	[COL_SWPIN_RATE] = { "SWPIN/s", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "top: pages read back from the compressed cache or the swap store per second (swap_ins)" },
+	[COL_SWCUR]    = { "SWCUR",    5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "SWAP, as esxtop calls it (top)" },
 };
 
 static const int default_columns[] = {
 	COL_ID, COL_NAME, COL_UID, COL_PID, COL_SIZE, COL_RESIDENT,
 	COL_ACTIVE, COL_SHARES, COL_ALLOC, COL_TARGET, COL_ACTUAL, COL_BALLOONED, COL_GUEST_FREE, COL_SHARED,
-	COL_ZERO, COL_ZIP, COL_SHARE_GROUP,
+	COL_ZERO, COL_ZIP, COL_SWAP, COL_SHARE_GROUP,
 };
 
 struct ctl {
@@ -112,6 +114,7 @@ struct summary {
 	int pages;		/* value counts pages: also print its size */
 	const char *str;	/* not NULL: the value is this string instead */
 	int bytes;		/* value counts bytes: "bytes", and the size */
+	int json_null;		/* with str: null in JSON (str is for the text) */
 };
 
 struct command {
@@ -158,6 +161,9 @@ static int column_by_name(const char *name, size_t len)
 		if (strlen(infos[i].name) == len &&
 		    !strncasecmp(infos[i].name, name, len))
 			return i;
+	/* SWAP's name before the swap store: -o SWAPPED still works */
+	if (len == strlen("SWAPPED") && !strncasecmp(name, "SWAPPED", len))
+		return COL_SWAP;
 	return -1;
 }
 
@@ -335,7 +341,8 @@ static void format_cell(const struct ctl *ctl, const struct ovc_vm_stat *vm,
 		if (vm->known & OVC_VM_MAX)
 			format_pages(ctl, vm->max_pages, buf, len);
 		break;
-	case COL_SWAPPED:
+	case COL_SWAP:
+	case COL_SWCUR:
 		if (vm->known & OVC_VM_SWAPPED)
 			format_pages(ctl, vm->swapped_pages, buf, len);
 		break;
@@ -431,8 +438,8 @@ static void print_json(struct libscols_table *tb, const struct summary *sum, siz
 	root = json_object_new_object();
 	for (i = 0; i < nsum; i++)
 		if (sum[i].key)
-			json_object_object_add(root, sum[i].key, sum[i].str ?
-					       json_object_new_string(sum[i].str) :
+			json_object_object_add(root, sum[i].key, sum[i].json_null ? NULL :
+					       sum[i].str ? json_object_new_string(sum[i].str) :
 					       json_object_new_uint64(sum[i].value));
 	json_object_object_add(root, "vms", json_object_get(vms));
 	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
@@ -520,10 +527,10 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 		ovc_vm_stat_clear(&vm);
 	}
 
-	struct summary sum[24] = {
-		{ "pages_resident", "Resident", st.pages_resident, 1, NULL, 0 },
-		{ "nr_vms", "VMs", st.nr_vms, 0, NULL, 0 },
-		{ "page_size", NULL, page_size, 0, NULL, 0 },
+	struct summary sum[32] = {
+		{ "pages_resident", "Resident", st.pages_resident, 1, NULL, 0, 0 },
+		{ "nr_vms", "VMs", st.nr_vms, 0, NULL, 0, 0 },
+		{ "page_size", NULL, page_size, 0, NULL, 0, 0 },
 	};
 	char ratio[32];
 	size_t nsum = 3;
@@ -531,32 +538,32 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 	/* Optional numbers: shown when this module has them. */
 	if (st.known & OVC_STAT_BALLOON)
 		sum[nsum++] = (struct summary){ "balloon_pages", "Ballooned",
-						st.balloon_pages, 1, NULL, 0 };
+						st.balloon_pages, 1, NULL, 0, 0 };
 	if (st.known & OVC_STAT_SHARING) {
 		sum[nsum++] = (struct summary){ "pages_shared", "Shared frames",
-						st.pages_shared, 1, NULL, 0 };
+						st.pages_shared, 1, NULL, 0, 0 };
 		sum[nsum++] = (struct summary){ "pages_sharing", "Saved by sharing",
-						st.pages_sharing, 1, NULL, 0 };
+						st.pages_sharing, 1, NULL, 0, 0 };
 		sum[nsum++] = (struct summary){ "pages_zero", "Zero pages",
-						st.pages_zero, 1, NULL, 0 };
+						st.pages_zero, 1, NULL, 0, 0 };
 		sum[nsum++] = (struct summary){ "cow_breaks", "COW breaks",
-						st.cow_breaks, 0, NULL, 0 };
+						st.cow_breaks, 0, NULL, 0, 0 };
 	}
 	if (st.known & OVC_STAT_STATE)
-		sum[nsum++] = (struct summary){ "state", "Host state", 0, 0, st.state, 0 };
+		sum[nsum++] = (struct summary){ "state", "Host state", 0, 0, st.state, 0, 0 };
 	if (st.known & OVC_STAT_BUDGET)
 		sum[nsum++] = (struct summary){ "host_budget_pages", "Host budget",
-						st.host_budget_pages, 1, NULL, 0 };
+						st.host_budget_pages, 1, NULL, 0, 0 };
 	if (st.known & OVC_STAT_FREE)
 		sum[nsum++] = (struct summary){ "free_pages", "Host free",
-						st.free_pages, 1, NULL, 0 };
+						st.free_pages, 1, NULL, 0, 0 };
 	/* The compressed cache (issue 10); its counters in JSON only. */
 	if (st.known & OVC_STAT_COMPRESSED)
 		sum[nsum++] = (struct summary){ "compressed_pages", "Compressed",
-						st.compressed_pages, 1, NULL, 0 };
+						st.compressed_pages, 1, NULL, 0, 0 };
 	if (st.known & OVC_STAT_COMPRESSED_BYTES)
 		sum[nsum++] = (struct summary){ "compressed_bytes", "Compressed bytes",
-						st.compressed_bytes, 0, NULL, 1 };
+						st.compressed_bytes, 0, NULL, 1, 0 };
 	if ((st.known & OVC_STAT_COMPRESSED) && (st.known & OVC_STAT_COMPRESSED_BYTES)) {
 		/* as zram's: the original size over the compressed size */
 		if (st.compressed_bytes)
@@ -564,21 +571,32 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 				 page_size / st.compressed_bytes);
 		else
 			snprintf(ratio, sizeof(ratio), "-");
-		sum[nsum++] = (struct summary){ NULL, "Compression ratio", 0, 0, ratio, 0 };
+		sum[nsum++] = (struct summary){ NULL, "Compression ratio", 0, 0, ratio, 0, 0 };
 	}
 	if (st.known & OVC_STAT_POOL)
 		sum[nsum++] = (struct summary){ "compressed_pool_pages", "Compressed pool",
-						st.compressed_pool_pages, 1, NULL, 0 };
+						st.compressed_pool_pages, 1, NULL, 0, 0 };
 	if (st.known & OVC_STAT_STORE_ERRORS)
 		sum[nsum++] = (struct summary){ "store_errors", "Store errors",
-						st.store_errors, 0, NULL, 0 };
+						st.store_errors, 0, NULL, 0, 0 };
 	if (st.known & OVC_STAT_SWAP_OUTS)
-		sum[nsum++] = (struct summary){ "swap_outs", NULL, st.swap_outs, 0, NULL, 0 };
+		sum[nsum++] = (struct summary){ "swap_outs", NULL, st.swap_outs, 0, NULL, 0, 0 };
 	if (st.known & OVC_STAT_SWAP_INS)
-		sum[nsum++] = (struct summary){ "swap_ins", NULL, st.swap_ins, 0, NULL, 0 };
+		sum[nsum++] = (struct summary){ "swap_ins", NULL, st.swap_ins, 0, NULL, 0, 0 };
 	if (st.known & OVC_STAT_REJECTS)
 		sum[nsum++] = (struct summary){ "compress_rejects", NULL, st.compress_rejects,
-						0, NULL, 0 };
+						0, NULL, 0, 0 };
+	/* The swap store (issue 10); swap_file null in JSON when there is none. */
+	if (st.known & OVC_STAT_SWAP_FILE)
+		sum[nsum++] = (struct summary){ "swap_file", "Swap file", 0, 0,
+						*st.swap_file ? st.swap_file : "none", 0,
+						!*st.swap_file };
+	if (st.known & OVC_STAT_SWAP_SLOTS)
+		sum[nsum++] = (struct summary){ "swap_slots", "Swap slots", st.swap_slots, 1,
+						NULL, 0, 0 };
+	if (st.known & OVC_STAT_SWAPPED)
+		sum[nsum++] = (struct summary){ "swapped_pages", "Swapped", st.swapped_pages, 1,
+						NULL, 0, 0 };
 	print_report(ctl, tb, sum, nsum);
 
 	scols_unref_table(tb);
@@ -625,7 +643,7 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 	}
 	if (!scols_table_is_empty(tb)) {
 		const struct summary sum[] = {
-			{ "api_version", "API version", api, 0, NULL, 0 },
+			{ "api_version", "API version", api, 0, NULL, 0, 0 },
 		};
 		print_report(ctl, tb, sum, ARRAY_SIZE(sum));
 	}
@@ -1007,6 +1025,69 @@ static int cmd_reclaim(struct ctl *ctl, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* Why the module said EBUSY to swapfile: the store it has, and its pages. */
+static void __attribute__((noreturn)) swap_busy(const char *path)
+{
+	struct ovc_stat st;
+	int root = ovc_open_root();
+
+	if (root < 0 || ovc_read_stat(root, &st) || !(st.known & OVC_STAT_SWAP_FILE))
+		errx(EXIT_FAILURE, "swapfile: %s: the module is busy (EBUSY): a swap store is "
+		     "attached, or pages are still in it", path);
+	if (!path)
+		errx(EXIT_FAILURE, "swapfile: none: %s still holds %" PRIu64 " pages "
+		     "(swapped_pages): not detached", st.swap_file, st.swapped_pages);
+	errx(EXIT_FAILURE, "swapfile: %s: the module has a swap store already (%s): detach it "
+	     "first with 'ovcctl swapfile none'", path, st.swap_file);
+}
+
+/*
+ * swapfile PATH|none: attach PATH as the module's swap store, opened as
+ * ovcd opens it, or detach the store; OVC_IOC_SET_SWAP_FILE on the first
+ * ovcfs mount.  Prints the pages the store can hold.
+ */
+static int cmd_swapfile(struct ctl *ctl, int argc, char **argv)
+{
+	const char *path = argc == 2 && strcmp(argv[1], "none") ? argv[1] : NULL;
+	int fd = OVC_SWAP_FILE_NONE, direct = 1;
+	char mnt[PATH_MAX];
+	uint64_t slots;
+
+	(void)ctl;
+	if (argc != 2)
+		errx(EXIT_FAILURE, "swapfile: expected PATH (a regular file or block device) "
+		     "or none");
+	if (path) {
+		fd = ovc_swap_open(path, &direct);
+		if (fd < 0 && errno == EINVAL)
+			errx(EXIT_FAILURE, "swapfile: %s is neither a regular file nor a block "
+			     "device", path);
+		if (fd < 0)
+			err(EXIT_FAILURE, "swapfile: cannot open %s", path);
+		if (!direct)
+			warnx("swapfile: %s: its filesystem refuses O_DIRECT: opened without it, so "
+			      "the page cache will hold swapped pages too", path);
+	}
+	if (ovc_mount_set_swap(fd, &slots, mnt, sizeof(mnt))) {
+		if (!*mnt && errno == ENODEV)
+			errx(EXIT_FAILURE, "swapfile: no %s mount in %s", OVCFS_NAME,
+			     ovc_mounts_file);
+		if (!*mnt)
+			err(EXIT_FAILURE, "swapfile: cannot read %s", ovc_mounts_file);
+		if (errno == EBUSY)
+			swap_busy(path);
+		if (errno == ENOTTY)
+			errx(EXIT_FAILURE, "swapfile: OVC_IOC_SET_SWAP_FILE on %s failed: a module "
+			     "without the swap store", mnt);
+		err(EXIT_FAILURE, "swapfile: OVC_IOC_SET_SWAP_FILE on %s failed", mnt);
+	}
+	if (path) {
+		printf("%" PRIu64 "\n", slots);
+		close(fd);	/* the module holds its own reference */
+	}
+	return EXIT_SUCCESS;
+}
+
 /* A knob's value as tune prints it: sizes as sizes, the switch as on/off. */
 static void format_knob(const struct ctl *ctl, const struct ovc_knob *k, uint64_t v,
 			char *buf, size_t len)
@@ -1209,7 +1290,7 @@ static int cmd_metrics(struct ctl *ctl, int argc, char **argv)
 
 /* top's columns: esxtop's memory screen, virt-top's rates. */
 static const int top_columns[] = {
-	COL_ID, COL_NAME, COL_RESIDENT, COL_SHARED, COL_ZERO, COL_MCTL, COL_SWAPPED,
+	COL_ID, COL_NAME, COL_RESIDENT, COL_SHARED, COL_ZERO, COL_MCTL, COL_SWCUR,
 	COL_ACTIVE, COL_TARGET, COL_MERGE_RATE, COL_COW_RATE, COL_FAULT_RATE,
 	COL_ZIP, COL_SWPIN_RATE,	/* new ones last: scripts read -r's fields by position */
 };
@@ -1574,6 +1655,8 @@ static const struct command commands[] = {
 	  "set a VM's shares=N, min=SIZE, max=SIZE|size for the memory policy", 0 },
 	{ "reclaim", cmd_reclaim, "VM SIZE",
 	  "store that much of a VM's memory compressed now (VM: id or ovcfs file)", 0 },
+	{ "swapfile", cmd_swapfile, "PATH|none",
+	  "attach a file or block device as the module's swap store, or detach it", 0 },
 	{ "tune",    cmd_tune,    "[KEY=VALUE...]",
 	  "set the module's policy knobs; alone: list them", 0 },
 	{ "top",     cmd_top,     "[-d SEC] [-n N]",

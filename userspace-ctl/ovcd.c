@@ -30,7 +30,8 @@
  * would keep a stopped VM's memory alive.  The main thread only waits for
  * signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.  It
  * writes the module's knobs ([global] policy, idle_tax, ..., scan) at the start
- * and, on SIGHUP, those whose value changed.
+ * and, on SIGHUP, those whose value changed; the same for the swap store
+ * ([global] swap_file, attach_swap()), which it never detaches.
  *
  * No thread ever waits unboundedly for a VM's thread, which may be stuck
  * in a libvirt call (a hung domain: libvirt's calls cannot be cut short):
@@ -43,6 +44,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -106,6 +108,7 @@ static struct {
 	struct vm *vms;		/* one per VM of conf */
 	size_t nr_threads;	/* started, of vms */
 	unsigned int knob_ok;	/* knobs of conf written (bits as conf.knob_set) */
+	bool swap_ok;		/* conf's swap_file is the module's store (or none given) */
 	bool verbose, syslog;
 	long page_size;
 	int stop_fd;		/* eventfd: readable when the threads must stop */
@@ -346,6 +349,12 @@ static int apply_knobs(const struct ovcd_conf *conf, const struct ovcd_conf *old
 	return rc;
 }
 
+/* Equal strings, or both NULL. */
+static bool same_str(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
 /* Do @a and @b name one file?  As strings if either cannot be stat'ed. */
 static bool same_file(const char *a, const char *b)
 {
@@ -354,6 +363,137 @@ static bool same_file(const char *a, const char *b)
 	if (stat(a, &sa) || stat(b, &sb))
 		return !strcmp(a, b);
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * swap_size: create @path (mode 0600) or grow it to @pages with
+ * fallocate(); an existing file is never shrunk nor truncated.
+ */
+static int prepare_swap(const char *path, uint64_t pages)
+{
+	off_t size = pages * g.page_size;
+	struct stat st;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		logmsg(LOG_ERR, NULL, "swap_size: cannot create %s: %m", path);
+		return -1;
+	}
+	if (fstat(fd, &st))
+		logmsg(LOG_ERR, NULL, "swap_size: cannot stat %s: %m", path);
+	else if (!S_ISREG(st.st_mode))
+		logmsg(LOG_ERR, NULL, "swap_size: %s is not a regular file", path);
+	else if (st.st_size >= size)
+		rc = 0;
+	else if (fallocate(fd, 0, 0, size))
+		logmsg(LOG_ERR, NULL, "swap_size: cannot allocate %" PRIu64 " bytes for %s: %m",
+		       (uint64_t)size, path);
+	else {
+		logmsg(LOG_INFO, NULL, "swap_size: %s %s to %" PRIu64 " bytes", path,
+		       st.st_size ? "grown" : "allocated", (uint64_t)size);
+		rc = 0;
+	}
+	close(fd);
+	return rc;
+}
+
+/* ovc_mount_set_swap() found no ovcfs mount (errno) for @path: logged. */
+static void no_mount(const char *path)
+{
+	if (errno == ENODEV)
+		logmsg(LOG_ERR, NULL, "swap_file: no %s mount in %s to attach %s on", OVCFS_NAME,
+		       ovc_mounts_file, path);
+	else
+		logmsg(LOG_ERR, NULL, "swap_file: no %s mount in %s to attach %s on: %m",
+		       OVCFS_NAME, ovc_mounts_file, path);
+}
+
+/*
+ * Make @conf's swap_file the module's swap store, on the first ovcfs
+ * mount: nothing if it is already (an ovcd restart); else open it (and
+ * create it, swap_size), detach the store the module has (kept if pages
+ * are still in it: EBUSY), attach it.  Failures are logged; -1.
+ */
+static int attach_swap(const struct ovcd_conf *conf)
+{
+	const char *path = conf->swap_file;
+	char cur[PATH_MAX] = "", mnt[PATH_MAX];
+	uint64_t slots, swapped;
+	int root, fd = -1, direct, rc = -1;
+
+	root = ovc_open_root();
+	if (root >= 0 && ovc_read_str(root, "swap_file", cur, sizeof(cur)))
+		*cur = '\0';	/* a module without it: the ioctl will say */
+	if (*cur && same_file(cur, path)) {
+		logmsg(LOG_DEBUG, NULL, "swap_file: %s is the swap store already", path);
+		rc = 0;
+		goto out;
+	}
+	if (conf->swap_size_pages && prepare_swap(path, conf->swap_size_pages))
+		goto out;
+	fd = ovc_swap_open(path, &direct);
+	if (fd < 0) {
+		if (errno == EINVAL)
+			logmsg(LOG_ERR, NULL, "swap_file: %s is neither a regular file nor a block "
+			       "device", path);
+		else
+			logmsg(LOG_ERR, NULL, "swap_file: cannot open %s: %m", path);
+		goto out;
+	}
+	if (!direct)
+		logmsg(LOG_WARNING, NULL, "swap_file: %s: its filesystem refuses O_DIRECT: "
+		       "opened without it, so the page cache will hold swapped pages too", path);
+	if (*cur && ovc_mount_set_swap(OVC_SWAP_FILE_NONE, NULL, mnt, sizeof(mnt))) {
+		if (!*mnt)
+			no_mount(path);
+		else if (errno == EBUSY && root >= 0 &&
+			 !ovc_read_u64(root, "swapped_pages", &swapped))
+			logmsg(LOG_ERR, NULL, "swap_file: %s still holds %" PRIu64 " pages: kept "
+			       "as the swap store, %s not attached", cur, swapped, path);
+		else
+			logmsg(LOG_ERR, NULL, "swap_file: cannot detach %s (for %s) on %s: %m",
+			       cur, path, mnt);
+		goto out;
+	}
+	if (*cur)
+		logmsg(LOG_INFO, NULL, "swap_file: %s detached", cur);
+	if (ovc_mount_set_swap(fd, &slots, mnt, sizeof(mnt))) {
+		if (!*mnt)
+			no_mount(path);
+		else
+			logmsg(LOG_ERR, NULL, "swap_file: OVC_IOC_SET_SWAP_FILE (%s) on %s failed: "
+			       "%m%s", path, mnt,
+			       errno == ENOTTY ? " (a module without the swap store)" : "");
+		goto out;
+	}
+	logmsg(LOG_INFO, NULL, "swap_file: %s attached: %" PRIu64 " pages%s", path, slots,
+	       direct ? "" : " (without O_DIRECT)");
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);	/* the module holds its own reference */
+	if (root >= 0)
+		close(root);
+	return rc;
+}
+
+/*
+ * [global] swap_file: at the start (@old NULL), and on SIGHUP if it or
+ * swap_size changed or the last attach failed.  Not given: the module's
+ * store is left as it is; ovcd never detaches it when it stops.
+ */
+static int apply_swap(const struct ovcd_conf *conf, const struct ovcd_conf *old)
+{
+	if (!conf->swap_file) {
+		g.swap_ok = true;
+		return 0;
+	}
+	if (old && g.swap_ok && same_str(old->swap_file, conf->swap_file) &&
+	    old->swap_size_pages == conf->swap_size_pages)
+		return 0;
+	g.swap_ok = !attach_swap(conf);
+	return g.swap_ok ? 0 : -1;
 }
 
 /*
@@ -656,7 +796,8 @@ static int run_once(void)
 
 	uint64_t v;
 
-	failed = apply_knobs(&g.conf, NULL, 0) | start_virt(&once_hooks);
+	failed = apply_knobs(&g.conf, NULL, 0) | apply_swap(&g.conf, NULL) |
+		 start_virt(&once_hooks);
 	for (i = 0; i < g.conf.nr_vms; i++) {
 		memset(&vm, 0, sizeof(vm));
 		if (vm_init(&vm, &g.conf.vms[i])) {
@@ -681,12 +822,6 @@ static int run_once(void)
 		eventfd_read(g.stop_fd, &v);
 	}
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
-
-/* Equal strings, or both NULL. */
-static bool same_str(const char *a, const char *b)
-{
-	return a && b ? !strcmp(a, b) : a == b;
 }
 
 static bool same_policy(const struct ovc_vm_policy *a, const struct ovc_vm_policy *b)
@@ -954,6 +1089,7 @@ static int reload(void)
 	g.conf = conf;
 	logmsg(LOG_INFO, NULL, "reloaded %s: %zu VMs", g.conf_path, g.conf.nr_vms);
 	apply_knobs(&g.conf, &old_conf, g.knob_ok);
+	apply_swap(&g.conf, &old_conf);
 	rc = start_threads(old, nr_old);
 	free(old);
 	ovcd_conf_free(&old_conf);
@@ -974,6 +1110,7 @@ static int serve(void)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* inherited by the threads */
 	apply_knobs(&g.conf, NULL, 0);	/* a failure is logged; VMs still served */
+	apply_swap(&g.conf, NULL);	/* the same */
 	if (start_threads(NULL, 0))
 		rc = EXIT_FAILURE;
 	while (rc == EXIT_SUCCESS) {
@@ -1002,8 +1139,8 @@ static void __attribute__((noreturn)) usage(int rc)
 
 	fprintf(out, "Usage:\n %s [options]\n\n"
 		"Carry the ovc module's balloon targets to QEMU over QMP or through\n"
-		"libvirt, and set the module's policy knobs and the VMs' shares, min\n"
-		"and max from the configuration.\n\n"
+		"libvirt, and set the module's policy knobs, its swap store and the\n"
+		"VMs' shares, min and max from the configuration.\n\n"
 		"Options:\n"
 		" -c, --config <file>  configuration file (default /etc/ovc/ovcd.conf)\n"
 		" -f, --foreground     stay in the foreground (else detach, log to syslog)\n"

@@ -3,7 +3,7 @@
  * KUnit tests of the slot encoding (kmod/slot.h): every kind of entry is
  * built, decoded and stored in a real xarray, with real pages from
  * alloc_pages(), fake but aligned frame pointers, the ballooned marker and
- * store handles (8-byte aligned, as zsmalloc's);
+ * store handles (8-byte aligned, as zsmalloc's), swap store slots;
  * and the transition of one slot of each kind when a hole punch or a
  * truncate drops it (ovc_slot_drop_step()).
  *
@@ -32,6 +32,7 @@ enum slot_src {
 	SRC_BALLOON,	/* the ballooned marker */
 	SRC_OUT_OBJ,	/* a real kmalloc()ed 8-byte object as a store handle */
 	SRC_OUT_FAKE,	/* the handle @val, never dereferenced */
+	SRC_SWAP,	/* swap store slot @val */
 };
 
 struct slot_case {
@@ -65,6 +66,10 @@ static const struct slot_case slot_cases[] = {
 	{ "out: handle 8", SRC_OUT_FAKE, 0, 0, 8, OVC_SLOT_OUT },
 	{ "out: the highest 8-byte aligned handle", SRC_OUT_FAKE, 0, 0,
 	  ULONG_MAX & ~7UL, OVC_SLOT_OUT },
+	{ "swapped: slot 0", SRC_SWAP, 0, 0, 0, OVC_SLOT_SWAPPED },
+	{ "swapped: slot 1", SRC_SWAP, 0, 0, 1, OVC_SLOT_SWAPPED },
+	{ "swapped: the highest slot", SRC_SWAP, 0, 0,
+	  ULONG_MAX >> OVC_SLOT_SWAP_SHIFT, OVC_SLOT_SWAPPED },
 };
 
 static void slot_case_desc(const struct slot_case *c, char *desc)
@@ -110,9 +115,17 @@ static void slot_check_decode(struct kunit *test, const struct slot_case *c,
 		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
 		KUNIT_EXPECT_FALSE(test, xa_is_internal(entry));
 		break;
+	case OVC_SLOT_SWAPPED:
+		KUNIT_EXPECT_EQ(test, ovc_slot_swap(entry), c->val);
+		KUNIT_EXPECT_NULL(test, ovc_slot_page(entry));
+		KUNIT_EXPECT_NULL(test, ovc_slot_frame(entry));
+		KUNIT_EXPECT_FALSE(test, xa_is_internal(entry));
+		break;
 	}
 	if (c->kind != OVC_SLOT_OUT)
 		KUNIT_EXPECT_EQ(test, ovc_slot_handle(entry), 0UL);
+	KUNIT_EXPECT_EQ(test, ovc_slot_stored(entry),
+			c->kind == OVC_SLOT_OUT || c->kind == OVC_SLOT_SWAPPED);
 }
 
 /*
@@ -158,6 +171,9 @@ static void slot_round_trip_test(struct kunit *test)
 	case SRC_OUT_FAKE:
 		ptr = (void *)c->val;
 		entry = ovc_slot_mk_out(c->val);
+		break;
+	case SRC_SWAP:
+		entry = ovc_slot_mk_swapped(c->val);
 		break;
 	}
 
@@ -218,7 +234,7 @@ static void slot_ballooned_marker_test(struct kunit *test)
 /* ---- ovc_slot_drop_step(): punch and truncate, one slot ---- */
 
 enum drop_src { DROP_EMPTY, DROP_PRIVATE, DROP_SHARED, DROP_BALLOONED,
-		DROP_OUT };
+		DROP_OUT, DROP_SWAPPED };
 
 struct drop_case {
 	const char *name;
@@ -228,7 +244,7 @@ struct drop_case {
 	enum ovc_slot_kind next;
 	int ballooned, resident, shared;
 	bool release;
-	int out;
+	int out, swapped;
 };
 
 static const struct drop_case drop_cases[] = {
@@ -252,6 +268,10 @@ static const struct drop_case drop_cases[] = {
 	  true, OVC_SLOT_BALLOONED, 1, 0, 0, true, -1 },
 	{ "truncate: out is erased, its copy freed", DROP_OUT, false, true,
 	  OVC_SLOT_EMPTY, 0, 0, 0, true, -1 },
+	{ "punch: swapped becomes ballooned, its slot freed", DROP_SWAPPED,
+	  true, true, OVC_SLOT_BALLOONED, 1, 0, 0, true, 0, -1 },
+	{ "truncate: swapped is erased, its slot freed", DROP_SWAPPED, false,
+	  true, OVC_SLOT_EMPTY, 0, 0, 0, true, 0, -1 },
 };
 
 static void drop_case_desc(const struct drop_case *c, char *desc)
@@ -288,6 +308,9 @@ static void slot_drop_step_test(struct kunit *test)
 	case DROP_OUT:
 		entry = ovc_slot_mk_out(0x1000);
 		break;
+	case DROP_SWAPPED:
+		entry = ovc_slot_mk_swapped(42);
+		break;
 	}
 
 	memset(&st, 0x5a, sizeof(st));
@@ -299,6 +322,7 @@ static void slot_drop_step_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.resident, c->resident);
 	KUNIT_EXPECT_EQ(test, st.shared, c->shared);
 	KUNIT_EXPECT_EQ(test, st.out, c->out);
+	KUNIT_EXPECT_EQ(test, st.swapped, c->swapped);
 	KUNIT_EXPECT_EQ(test, st.release, c->release);
 	/* Whatever the row, the slot holds no memory afterwards. */
 	KUNIT_EXPECT_NULL(test, ovc_slot_page(st.change ? st.next : entry));
@@ -307,7 +331,8 @@ static void slot_drop_step_test(struct kunit *test)
 			0UL);
 	/* Memory is released exactly when a counter of memory drops. */
 	KUNIT_EXPECT_EQ(test, st.release,
-			st.resident + st.shared + st.out == -1);
+			st.resident + st.shared + st.out + st.swapped == -1);
+	KUNIT_EXPECT_FALSE(test, ovc_slot_stored(st.change ? st.next : entry));
 
 	if (page)
 		__free_page(page);

@@ -115,6 +115,7 @@ struct uarg_type {
 	size_t abi_size;	/* frozen: the ioctl number encodes it */
 	unsigned int ioctl;
 	long flags_off;		/* -1: no flags field */
+	long zero_off;		/* a __u32 reserved32 besides flags, or -1 */
 	size_t reserved_off;
 	size_t nr_reserved;
 	int (*check)(const void *arg);
@@ -140,16 +141,23 @@ static int uarg_share_domain(const void *arg)
 	return ovc_uarg_share_domain(arg);
 }
 
-#define UARG_TYPE(t, abi, nr, fl, fn) {					\
+static int uarg_swap_file(const void *arg)
+{
+	return ovc_uarg_swap_file(arg);
+}
+
+#define UARG_TYPE32(t, abi, nr, fl, z, fn) {				\
 	.name = #t,							\
 	.size = sizeof(struct t),					\
 	.abi_size = abi,						\
 	.ioctl = nr,							\
 	.flags_off = fl,						\
+	.zero_off = z,							\
 	.reserved_off = offsetof(struct t, reserved),			\
 	.nr_reserved = ARRAY_SIZE(((struct t *)0)->reserved),		\
 	.check = fn,							\
 }
+#define UARG_TYPE(t, abi, nr, fl, fn) UARG_TYPE32(t, abi, nr, fl, -1, fn)
 
 static const struct uarg_type uarg_types[] = {
 	/* reserved32 must be zero on input, as a flags field. */
@@ -162,13 +170,18 @@ static const struct uarg_type uarg_types[] = {
 		  offsetof(struct ovc_guest_report, flags), uarg_guest_report),
 	UARG_TYPE(ovc_share_domain, 32, OVC_IOC_SET_SHARE_DOMAIN,
 		  offsetof(struct ovc_share_domain, flags), uarg_share_domain),
+	/* fd -1 (all ones: "other fields set") is OVC_SWAP_FILE_NONE. */
+	UARG_TYPE32(ovc_swap_file, 40, OVC_IOC_SET_SWAP_FILE,
+		    offsetof(struct ovc_swap_file, flags),
+		    offsetof(struct ovc_swap_file, reserved32), uarg_swap_file),
 };
 
 #define UARG_NR_RESERVED						\
 	(ARRAY_SIZE(((struct ovc_vm_info *)0)->reserved) +		\
 	 ARRAY_SIZE(((struct ovc_balloon_target *)0)->reserved) +	\
 	 ARRAY_SIZE(((struct ovc_guest_report *)0)->reserved) +	\
-	 ARRAY_SIZE(((struct ovc_share_domain *)0)->reserved))
+	 ARRAY_SIZE(((struct ovc_share_domain *)0)->reserved) +	\
+	 ARRAY_SIZE(((struct ovc_swap_file *)0)->reserved))
 
 /*
  * The size field is not among them: ovc_uarg_copy() refuses any size but
@@ -197,6 +210,8 @@ static void uarg_fill(void *buf, const struct uarg_type *t, bool fill,
 	memset(buf, 0, t->size);
 	if (fill)
 		memset(buf, 0xff, t->reserved_off);
+	if (t->zero_off >= 0)
+		memset(buf + t->zero_off, 0, sizeof(u32));
 	if (t->flags_off >= 0)
 		memcpy(buf + t->flags_off, &flags, sizeof(flags));
 	memcpy(buf, &usize, sizeof(usize));
@@ -322,7 +337,32 @@ static void uarg_layout_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, t->nr_reserved, (size_t)0);
 }
 
+/*
+ * The swap file's fd: OVC_SWAP_FILE_NONE or a descriptor, no other
+ * negative number; reserved32 must be zero.
+ */
+static void uarg_swap_file_test(struct kunit *test)
+{
+	static const struct { s32 fd; u32 reserved32; int ret; } rows[] = {
+		{ 0, 0, 0 }, { 3, 0, 0 }, { S32_MAX, 0, 0 },
+		{ OVC_SWAP_FILE_NONE, 0, 0 }, { -2, 0, -EINVAL },
+		{ S32_MIN, 0, -EINVAL }, { 3, 1, -EINVAL },
+		{ 3, 0x80000000, -EINVAL },
+	};
+	struct ovc_swap_file f;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		f = (struct ovc_swap_file){ .size = sizeof(f), .fd = rows[i].fd,
+					    .reserved32 = rows[i].reserved32 };
+		KUNIT_EXPECT_EQ_MSG(test, ovc_uarg_swap_file(&f), rows[i].ret,
+				    "fd %d reserved32 %#x", rows[i].fd,
+				    rows[i].reserved32);
+	}
+}
+
 static struct kunit_case uarg_test_cases[] = {
+	KUNIT_CASE(uarg_swap_file_test),
 	KUNIT_CASE_PARAM(fallocate_mode_test, fl_gen_params),
 	KUNIT_CASE_PARAM(uarg_check_test, uarg_gen_params),
 	KUNIT_CASE_PARAM(uarg_reserved_test, uarg_reserved_gen_params),

@@ -98,13 +98,16 @@ vm_numa_args() {
 # stop a crashed VM early).  OVC_VM_MEM sets the VM's memory (QEMU -m,
 # default 2G, in two NUMA nodes), OVC_VM_SMP its CPUs (2), OVC_VM_CPU its
 # CPU model (above); OVC_VM_KERNEL, OVC_VM_INITRAMFS and OVC_VM_APPEND
-# another kernel (see the top).
+# another kernel (see the top); OVC_VM_QEMU_ARGS adds QEMU arguments (split
+# at white space: e.g. a disk, "-drive file=...,if=none,id=d0 -device
+# virtio-blk-pci,drive=d0", bench/reclaim's swap device).
 vm_boot() {
-	local secs=$1 script=$2 mon=$VM_CONSOLE.mon watch rc numa
+	local secs=$1 script=$2 mon=$VM_CONSOLE.mon watch rc numa extra
 	local kernel=${OVC_VM_KERNEL:-$VMLINUX} initrd=${OVC_VM_INITRAMFS:-$INITRAMFS}
 	vm_kernel && vm_initramfs || return 1
 	[[ -s $kernel ]] || { echo "vm: kernel $kernel missing" >&2; return 1; }
 	read -ra numa <<<"$(vm_numa_args)"
+	read -ra extra <<<"${OVC_VM_QEMU_ARGS:-}"
 	mkdir -p "$BUILD"
 	rm -f "$mon" "$VM_CONSOLE.hang"
 	# (Not on the pipe below: a watcher holding it would keep the
@@ -120,7 +123,7 @@ vm_boot() {
 		-append "console=ttyS0 panic=-1 unknown_nmi_panic=1 panic_print=0x40 ${OVC_VM_APPEND:-} ovc_cmd=$script ovc_keep=$OVC_REPO,$BUILD,${VMLINUX%/*}" \
 		-serial "file:$VM_CONSOLE" -serial stdio \
 		-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
-		</dev/null | stdbuf -oL tr -d '\r'
+		"${extra[@]}" </dev/null | stdbuf -oL tr -d '\r'
 	rc=${PIPESTATUS[0]}
 	kill "$watch" 2>/dev/null
 	wait "$watch" 2>/dev/null

@@ -7,7 +7,9 @@
  * zero on input (the module answers -EINVAL otherwise) and are zeroed on
  * output.  Unknown ioctls are answered with -ENOTTY.
  *
- * The ioctls are issued on an open ovcfs regular file (one VM's RAM).
+ * The ioctls are issued on an open ovcfs regular file (one VM's RAM);
+ * OVC_IOC_SET_SWAP_FILE, which concerns the whole module, also on an open
+ * ovcfs directory (a mount's root).
  */
 #ifndef _UAPI_LINUX_OVC_H
 #define _UAPI_LINUX_OVC_H
@@ -128,6 +130,35 @@ struct ovc_share_domain {
 	__u64 reserved[2];
 };
 
+/**
+ * struct ovc_swap_file - give the module its swap store (ovcd does)
+ * @size:	sizeof(struct ovc_swap_file)
+ * @fd:		in: an open regular file or block device, opened for reading
+ *		and writing (O_DIRECT advised: no page cache is filled with
+ *		what reclaim takes out); its size in whole pages is the
+ *		store's.  The module keeps its own reference: the caller may
+ *		close it.  OVC_SWAP_FILE_NONE detaches the store, which must
+ *		hold no page then (else -EBUSY).
+ * @flags:	must be zero
+ * @slots:	out: pages the store can hold (0 after a detach)
+ * @reserved:	must be zero
+ *
+ * One store for the whole module; setting one while another is attached
+ * is -EBUSY (detach it first).  Pages go there when the compressed cache
+ * is full or they do not compress to half a page; a full or failing
+ * store leaves the page resident (store_errors).  Needs CAP_SYS_ADMIN.
+ */
+#define OVC_SWAP_FILE_NONE	(-1)
+
+struct ovc_swap_file {
+	__u32 size;
+	__s32 fd;
+	__u32 flags;
+	__u32 reserved32;
+	__u64 slots;
+	__u64 reserved[2];
+};
+
 #define OVC_IOC_MAGIC		0xB8
 
 #define OVC_IOC_VM_INFO		_IOWR(OVC_IOC_MAGIC, 0x01, struct ovc_vm_info)
@@ -136,5 +167,6 @@ struct ovc_share_domain {
 #define OVC_IOC_GUEST_REPORT	_IOW(OVC_IOC_MAGIC, 0x03, struct ovc_guest_report)
 #define OVC_IOC_SET_SHARE_DOMAIN \
 	_IOW(OVC_IOC_MAGIC, 0x04, struct ovc_share_domain)
+#define OVC_IOC_SET_SWAP_FILE	_IOWR(OVC_IOC_MAGIC, 0x05, struct ovc_swap_file)
 
 #endif /* _UAPI_LINUX_OVC_H */

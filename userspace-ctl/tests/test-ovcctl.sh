@@ -53,7 +53,7 @@ pg=$(getconf PAGESIZE)
 export OVC_SYSFS=$root
 export LC_ALL=C
 
-echo "1..248"
+echo "1..282"
 "$OVCCTL" status >"$tmp/status.txt" 2>&1; rc=$?
 ok "status exits 0 on a fake tree" test $rc -eq 0
 ok "status prints pages_resident in pages" grep -q '^Resident: *393216 pages' "$tmp/status.txt"
@@ -445,7 +445,7 @@ fails "metrics with an argument" "ovcctl: metrics: unexpected argument 'x'" "$OV
 "$OVCCTL" top -n 2 -d 0.1 >"$tmp/top" 2>"$tmp/err"; rc=$?
 ok "top -n 2 -d 0.1 exits 0 (not a terminal)" test $rc -eq 0 -a ! -s "$tmp/err"
 ok "... two frames, each with the summary and the header (new columns last: -r's fields keep their places)" \
-	test "$(grep -c '^ovcctl top - ' "$tmp/top"),$(grep -cE '^ +ID +NAME +RESIDENT +SHARED +ZERO +MCTL +SWAPPED +ACTIVE% +TARGET +MERGE/s +COW/s +FAULT/s +ZIP +SWPIN/s$' "$tmp/top")" = 2,2
+	test "$(grep -c '^ovcctl top - ' "$tmp/top"),$(grep -cE '^ +ID +NAME +RESIDENT +SHARED +ZERO +MCTL +SWCUR +ACTIVE% +TARGET +MERGE/s +COW/s +FAULT/s +ZIP +SWPIN/s$' "$tmp/top")" = 2,2
 ok "... plain text: no terminal control codes" bash -c "! grep -q $'\033' '$tmp/top'"
 ok "... a row per VM per frame, ids in order" \
 	test "$(awk '$1 ~ /^[0-9]+$/ { print $1 }' "$tmp/top" | paste -sd,)" = "1,2,3,10,1,2,3,10"
@@ -594,7 +594,7 @@ echo 0 >"$root/compressed_bytes"
 ok "status summary: no ratio for an empty cache ('-')" \
 	grep -qx 'Compression ratio:  *-' <("$OVCCTL" status)
 echo 1234567 >"$root/compressed_bytes"
-ok "status shows ZIP by default, between ZERO and SHARE-GROUP" grep -qE ' ZERO +ZIP +SHARE-GROUP$' "$tmp/st"
+ok "status shows ZIP by default, between ZERO and SWAP" grep -qE ' ZERO +ZIP +SWAP +SHARE-GROUP$' "$tmp/st"
 ok "... ZIP: compressed_pages in bytes, 0, '-' where missing" \
 	test "$(cols -o id,zip)" = "1,$((256 * pg));2,0;10,-"
 ok "... ZIP as a size without --bytes" \
@@ -703,6 +703,105 @@ ok "--help lists reclaim, ZIP, ZIP-BYTES, SWAP-INS and SWPIN/s" \
 	bash -c "'$OVCCTL' --help >'$tmp/help' && grep -q '^ reclaim  *VM SIZE ' '$tmp/help' && grep -q '^ *ZIP  ' '$tmp/help' && grep -q ' ZIP-BYTES  ' '$tmp/help' && grep -q ' SWAP-INS  ' '$tmp/help' && grep -q ' STORE-ERRORS  ' '$tmp/help' && grep -q ' SWPIN/s  ' '$tmp/help'"
 ok "the man page documents reclaim, ZIP, SWPIN/s, the knobs and the new fields" \
 	bash -c "grep -q '^\.BI reclaim ' '$here/ovcctl.8' && grep -q '^\.B ZIP\$' '$here/ovcctl.8' && grep -q 'SWPIN/s' '$here/ovcctl.8' && grep -q 'compress_max_percent' '$here/ovcctl.8' && grep -q 'swap_ins_per_s' '$here/ovcctl.8' && grep -q 'ovc_vm_store_errors_total' '$here/ovcctl.8' && man -l '$here/ovcctl.8' >/dev/null 2>&1"
+
+# --- issue 10: the swap store ------------------------------------------------
+# First a module without it (none of its files), then one with no store,
+# then one with a store; VM 10 keeps lacking swapped_pages.
+ok "no swap store: SWAP shows '-' for every VM" test "$(cols -o id,swap)" = "1,-;2,-;10,-"
+ok "... and the summary has no Swap lines" \
+	bash -c "'$OVCCTL' status >'$tmp/st' && grep -q '^Resident:' '$tmp/st' && ! grep -qE '^Swap' '$tmp/st'"
+"$OVCCTL" status --json >"$tmp/status.json" 2>&1
+jq_ok "... JSON: swap null, no swap_file, swap_slots, swapped_pages keys" \
+	'(.vms | all(.swap == null)) and (has("swap_file") or has("swap_slots") or has("swapped_pages") | not)'
+ok "... metrics: no swap store metrics" \
+	bash -c "'$OVCCTL' metrics >'$tmp/om' && ! grep -qE '^(# TYPE )?ovc_(vm_)?(swap_slots|swapped_pages)' '$tmp/om'"
+"$OVCCTL" top -b -n 1 >"$tmp/top" 2>&1
+ok "... top: SWCUR shows '-'" test "$(awk '$2 == "/vm1" { print $7 }' "$tmp/top")" = -
+echo >"$root/swap_file"; echo 0 >"$root/swap_slots"; echo 0 >"$root/swapped_pages"
+"$OVCCTL" status >"$tmp/st" 2>&1
+ok "a module without a store attached: Swap file: none, Swap slots 0, Swapped 0" \
+	test "$(grep -E '^Swap' "$tmp/st" | tr -s ' ' | paste -sd,)" = "Swap file: none,Swap slots: 0 pages (0.0 MiB),Swapped: 0 pages (0.0 MiB)"
+"$OVCCTL" status --json >"$tmp/status.json" 2>&1
+jq_ok "... JSON: swap_file null, swap_slots 0, swapped_pages 0" \
+	'.swap_file == null and has("swap_file") and .swap_slots == 0 and .swapped_pages == 0'
+echo /var/lib/ovc/swap >"$root/swap_file"; echo 262144 >"$root/swap_slots"; echo 1000 >"$root/swapped_pages"
+echo 600 >"$vm1/swapped_pages"; echo 0 >"$root/vms/2/swapped_pages"
+"$OVCCTL" status >"$tmp/st" 2>&1
+ok "status summary: the swap store's file, slots and swapped pages, last" \
+	test "$(tail -n +1 "$tmp/st" | sed -n '/^$/q;p' | tail -n 3 | tr -s ' ' | paste -sd,)" = \
+	"Swap file: /var/lib/ovc/swap,Swap slots: 262144 pages ($(mib 262144) MiB),Swapped: 1000 pages ($(mib 1000) MiB)"
+ok "status --bytes: in bytes" \
+	bash -c "'$OVCCTL' status --bytes | grep -qx 'Swapped:  *1000 pages ($((1000 * pg)) bytes)'"
+ok "status shows SWAP by default, after ZIP" grep -qE ' ZIP +SWAP +SHARE-GROUP$' "$tmp/st"
+ok "... SWAP: swapped_pages in bytes, 0, '-' where missing" test "$(cols -o id,swap)" = "1,$((600 * pg));2,0;10,-"
+ok "... as a size without --bytes, like ZIP" \
+	test "$("$OVCCTL" status -n -o zip,swap | awk '{ print $1 "/" $2 }' | paste -sd,)" = \
+	"$((pg / 4096))MiB/$(awk -v b=$((600 * pg)) 'BEGIN { printf "%.1fMiB", b / 1048576 }'),0B/0B,-/-"
+ok "-o SWAPPED, its older name, still selects it" test "$(cols -o id,swapped)" = "1,$((600 * pg));2,0;10,-"
+"$OVCCTL" status --json >"$tmp/status.json" 2>&1
+jq_ok "JSON: swap_file, swap_slots, swapped_pages; vms[].swap in bytes, null where missing" \
+	".swap_file == \"/var/lib/ovc/swap\" and .swap_slots == 262144 and .swapped_pages == 1000 and
+	 [.vms[].swap] == [$((600 * pg)), 0, null] and .compressed_pages == 1000"
+"$OVCCTL" metrics >"$tmp/om" 2>"$tmp/err"; rc=$?
+ok "metrics: ovc_swap_slots and ovc_swapped_pages, gauges" \
+	bash -c "test $rc -eq 0 && grep -qx 'ovc_swap_slots 262144' '$tmp/om' && grep -qx 'ovc_swapped_pages 1000' '$tmp/om' && grep -qx '# TYPE ovc_swap_slots gauge' '$tmp/om' && grep -qx '# TYPE ovc_swapped_pages gauge' '$tmp/om'"
+ok "metrics: ovc_vm_swapped_pages per VM, VM 10 without it" \
+	test "$(grep '^ovc_vm_swapped_pages{' "$tmp/om" | paste -sd' ')" = \
+	"ovc_vm_swapped_pages{vm=\"1\",name=\"/vm1\"} 600 ovc_vm_swapped_pages{vm=\"2\",name=\"/vm2 (deleted)\"} 0"
+"$OVCCTL" top -b -n 1 >"$tmp/top" 2>&1
+ok "top: SWCUR (esxtop's name) in SWAPPED's place: swapped_pages, '-' where missing" \
+	test "$(awk '$1 ~ /^[0-9]+$/ { print $1 "=" $(NF - 7) }' "$tmp/top" | paste -sd,)" = "1=$((600 * pg)),2=0,10=-"
+
+# swapfile PATH|none: the emulated ioctl on the first ovcfs mount of a fake table
+mkdir -p "$tmp/mnt"
+printf 'proc /proc proc rw 0 0\novc %s ovcfs rw 0 0\n' "$tmp/mnt" >"$tmp/mounts"
+swapctl() { env OVC_FAKE_IOCTL=1 OVC_FAKE_MOUNTS="$tmp/mounts" OVC_FAKE_SWAP_LOG="$tmp/swap.log" "$OVCCTL" swapfile "$@"; }
+echo >"$root/swap_file"; echo 0 >"$root/swap_slots"; echo 0 >"$root/swapped_pages"; : >"$tmp/swap.log"
+truncate -s 1M "$tmp/s1.img"; truncate -s 2M "$tmp/s2.img"
+ok "swapfile PATH: prints the slots the module gives" test "$(swapctl "$tmp/s1.img")" = $(((1 << 20) / pg))
+ok "... OVC_IOC_SET_SWAP_FILE on the ovcfs mount, the file read-write, O_DIRECT" \
+	test "$(cat "$tmp/swap.log")" = "attach $tmp/mnt $tmp/s1.img direct=1 -> 0 slots=$(((1 << 20) / pg))"
+ok "... and the module shows it" test "$(cat "$root/swap_file"),$(cat "$root/swap_slots")" = "$tmp/s1.img,$(((1 << 20) / pg))"
+fails "swapfile PATH while one is attached: EBUSY, the attached one named" \
+	"ovcctl: swapfile: $tmp/s2.img: the module has a swap store already ($tmp/s1.img): detach it first with 'ovcctl swapfile none'" \
+	swapctl "$tmp/s2.img"
+echo 5 >"$root/swapped_pages"
+fails "swapfile none while pages are in the store: EBUSY, their number" \
+	"ovcctl: swapfile: none: $tmp/s1.img still holds 5 pages (swapped_pages): not detached" swapctl none
+ok "... the store kept" test "$(cat "$root/swap_file")" = "$tmp/s1.img"
+echo 0 >"$root/swapped_pages"
+ok "swapfile none: detached, prints nothing" \
+	bash -c "test -z \"\$(env OVC_FAKE_IOCTL=1 OVC_FAKE_MOUNTS='$tmp/mounts' OVC_FAKE_SWAP_LOG='$tmp/swap.log' '$OVCCTL' swapfile none)\" && test -z \"\$(cat '$root/swap_file')\" && test \"\$(tail -n1 '$tmp/swap.log')\" = 'detach $tmp/mnt -> 0'"
+OVC_FAKE_NO_DIRECT=1 swapctl "$tmp/s2.img" >"$tmp/out" 2>"$tmp/err"
+ok "swapfile on a filesystem refusing O_DIRECT: attached without it, one warning" \
+	bash -c "test \"\$(cat '$tmp/out')\" = $(((2 << 20) / pg)) && test \"\$(cat '$tmp/err')\" = 'ovcctl: swapfile: $tmp/s2.img: its filesystem refuses O_DIRECT: opened without it, so the page cache will hold swapped pages too' && grep -q 'direct=0 -> 0' '$tmp/swap.log'"
+swapctl none >/dev/null
+fails "swapfile: not a regular file or block device" \
+	"ovcctl: swapfile: /dev/null is neither a regular file nor a block device" swapctl /dev/null
+fails "swapfile: a missing file" "ovcctl: swapfile: cannot open $tmp/none.img: No such file or directory" \
+	swapctl "$tmp/none.img"
+printf 'tiny' >"$tmp/tiny.img"
+fails "swapfile: smaller than a page: the module's EINVAL" \
+	"ovcctl: swapfile: OVC_IOC_SET_SWAP_FILE on $tmp/mnt failed: Invalid argument" swapctl "$tmp/tiny.img"
+fails "swapfile without PATH" "ovcctl: swapfile: expected PATH (a regular file or block device) or none" swapctl
+head -n1 "$tmp/mounts" >"$tmp/mounts.none"
+fails "swapfile with no ovcfs mount" "ovcctl: swapfile: no ovcfs mount in $tmp/mounts.none" \
+	env OVC_FAKE_IOCTL=1 OVC_FAKE_MOUNTS="$tmp/mounts.none" "$OVCCTL" swapfile "$tmp/s1.img"
+mv "$root/swap_file" "$tmp/swap_file.saved"
+fails "swapfile on a module without the swap store" \
+	"ovcctl: swapfile: OVC_IOC_SET_SWAP_FILE on $tmp/mnt failed: a module without the swap store" swapctl "$tmp/s1.img"
+mv "$tmp/swap_file.saved" "$root/swap_file"
+if ! grep -q ' ovcfs ' /proc/self/mounts; then
+	fails "the installed ovcctl reads /proc/self/mounts: OVC_FAKE_MOUNTS changes nothing" \
+		"ovcctl: swapfile: no ovcfs mount in /proc/self/mounts" \
+		env OVC_FAKE_IOCTL=1 OVC_FAKE_MOUNTS="$tmp/mounts" "$here/ovcctl" swapfile "$tmp/s1.img"
+else
+	skip "the installed ovcctl reads /proc/self/mounts" "machine: an ovcfs mount is there"
+fi
+ok "--help lists swapfile, SWAP and SWCUR" \
+	bash -c "'$OVCCTL' --help >'$tmp/help' && grep -q '^ swapfile  *PATH|none ' '$tmp/help' && grep -q '^ *SWAP  ' '$tmp/help' && grep -q ' SWCUR  ' '$tmp/help'"
+ok "the man page documents swapfile, SWAP, SWCUR, the summary's and metrics' swap store" \
+	bash -c "grep -q '^\.BI swapfile ' '$here/ovcctl.8' && grep -q '^\.B SWAP\$' '$here/ovcctl.8' && grep -q '^\.B SWCUR\$' '$here/ovcctl.8' && grep -q 'swap_slots' '$here/ovcctl.8' && grep -q 'ovc_swapped_pages' '$here/ovcctl.8' && man -l '$here/ovcctl.8' >/dev/null 2>&1"
 
 fails "missing sysfs root: exit 1 and a clear error" \
 	"ovcctl: ovc module not loaded (no $tmp/none)" env OVC_SYSFS="$tmp/none" "$OVCCTL" status

@@ -55,7 +55,7 @@ vm_conf() {	# vm_conf NAME FILE SOCKET [EXTRA LINE]
 	printf '[vm %s]\nfile = %s\nqmp = %s\n%s\n' "$1" "$tmp/$2" "$tmp/$3.qmp" "${4:-}"
 }
 
-echo "1..168"
+echo "1..213"
 
 # --- configuration errors: exit 2, "ovcd: FILE:LINE: FIELD: PROBLEM" ---------
 conf_err "unknown key: its line and name" "4: frob: unknown key in [vm a] (expected file, backend, qmp, domain, balloon_qom_path, shares, min, max or share_group)" <<EOF
@@ -192,8 +192,8 @@ ok "ovcctl status shows the balloon target and guest free memory" \
 	grep -qE " $((100 * pg)) +0 +0 +$((1234 * pg))\$" \
 	<("$OVCCTL" status --bytes -o ID,TARGET,ACTUAL,BALLOONED,GUEST-FREE)
 echo 5 >"$OVC_SYSFS/vms/3/shared_pages"; echo 6 >"$OVC_SYSFS/vms/3/zero_pages"
-ok "ovcctl status shows SHARED and ZERO by default (then ZIP, - without the compressed cache)" \
-	grep -qE "^ +3 .* $((5 * pg)) +$((6 * pg)) +- +own\$" <("$OVCCTL" status --bytes)
+ok "ovcctl status shows SHARED and ZERO by default (then ZIP and SWAP, - without the cache and the swap store)" \
+	grep -qE "^ +3 .* $((5 * pg)) +$((6 * pg)) +- +- +own\$" <("$OVCCTL" status --bytes)
 rm "$OVC_SYSFS/vms/3/shared_pages" "$OVC_SYSFS/vms/3/zero_pages"
 ok "ovcctl share-group FILE GROUP goes through the (emulated) ioctl" \
 	bash -c "'$OVCCTL' share-group '$tmp/vm-good' 42 && grep -qx 42 '$OVC_SYSFS/vms/3/share_domain'"
@@ -426,15 +426,13 @@ pages_to_scan=0 0 is out of range (1..100000)
 pages_to_scan=100001 100001 is out of range (1..100000)
 sleep_millisecs=60001 60001 is out of range (0..60000)
 sleep_millisecs=-1 '-1' is not a number (0..60000)
+compress_max=101 101 is out of range (0..100)
+compress_max=ten 'ten' is not a number (0..100)
+shrink=yes 'yes' is not valid (on, off, 1 or 0)
 EOT
 conf_err "[global] state_high is not ovcd's (ovcctl tune sets the thresholds)" \
-	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, libvirt_uri, libvirt_discover, libvirt_memory_backing_dir, policy, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, scan, pages_to_scan or sleep_millisecs)" \
+	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, libvirt_uri, libvirt_discover, libvirt_memory_backing_dir, swap_file, swap_size, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, policy, scan, pages_to_scan, sleep_millisecs, compress_max or shrink)" \
 	< <(printf '[global]\nstate_high = 5\n')
-for key in compress_max shrink; do
-	conf_err "[global] $key is not ovcd's yet (ovcctl tune sets the compressed cache's knobs)" \
-		"2: $key: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, libvirt_uri, libvirt_discover, libvirt_memory_backing_dir, policy, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, scan, pages_to_scan or sleep_millisecs)" \
-		< <(printf '[global]\n%s = 1\n' "$key")
-done
 conf_err "[global] a knob given twice" "3: idle_tax: given twice in [global]" \
 	< <(printf '[global]\nidle_tax = 5\nidle_tax = 6\n')
 conf_err "[vm] shares = 0: out of range" "4: shares: 0 is out of range (1..1000000)" < <(group_conf "shares = 0")
@@ -501,8 +499,11 @@ vm_conf good vm-good good >"$tmp/k.conf"
 ok "an older module (no policy_run), policy not in the file: --once exits 0" test $? -eq 0
 ok "... with one warning" count "$tmp/k.err" \
 	"ovcd: policy: no $OVC_SYSFS/policy_run (a module without the memory policy): not turned on" 1
-{ printf '[global]\npolicy = on\n'; vm_conf good vm-good good; } >"$tmp/k.conf"
-"$OVCD" -c "$tmp/k.conf" --once 2>"$tmp/k.err"
+k_once() {	# k_once GLOBAL-LINES: ovcd --once with them and the good VM, log in k.err
+	{ printf '[global]\n%s\n' "$1"; vm_conf good vm-good good; } >"$tmp/k.conf"
+	"$OVCD" -c "$tmp/k.conf" --once 2>"$tmp/k.err"
+}
+k_once "policy = on"
 ok "... policy = on in the file: exit 1, the file and errno named" \
 	grep -qxF "ovcd: policy: cannot write 1 to $OVC_SYSFS/policy_run: No such file or directory" \
 	<(test $? -eq 1 && cat "$tmp/k.err")
@@ -578,11 +579,187 @@ kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
 daemon_pid=
 ok "... SIGTERM: exit 0" test $rc -eq 0
 
+# the compressed cache's knobs: compress_max (compress_max_percent), shrink
+zip_tree() { echo 10 >"$OVC_SYSFS/compress_max_percent"; echo 0 >"$OVC_SYSFS/shrink"; }
+zip_knobs() { cat "$OVC_SYSFS"/{compress_max_percent,shrink} | paste -sd,; }
+zip_is() { test "$(zip_knobs)" = "$1" || { echo "compress_max_percent,shrink: $(zip_knobs), expected $1"; return 1; }; }
+export -f zip_knobs zip_is
+zip_tree
+k_once "compress_max = 25
+shrink = on"
+ok "compress_max = 25, shrink = on: --once exits 0, writes compress_max_percent = 25, shrink = 1" \
+	bash -c "test $? -eq 0 && zip_is 25,1"
+ok "... one line for each" bash -c "count '$tmp/k.err' 'ovcd: compress_max: compress_max_percent = 25' 1 &&
+	count '$tmp/k.err' 'ovcd: shrink: shrink = 1' 1"
+k_once "compress_max = 0
+shrink = off"
+ok "compress_max = 0, shrink = off: written as 0 and 0" zip_is 0,0
+mv "$OVC_SYSFS/compress_max_percent" "$tmp/cmp.saved"
+k_once "compress_max = 5"
+ok "compress_max on a module without the compressed cache: exit 1, the key, file and errno named" \
+	grep -qxF "ovcd: compress_max: cannot write 5 to $OVC_SYSFS/compress_max_percent: No such file or directory" \
+	<(test $? -eq 1 && cat "$tmp/k.err")
+mv "$tmp/cmp.saved" "$OVC_SYSFS/compress_max_percent"
+zip_tree
+k_conf "compress_max = 30" ""
+"$OVCD" -f -c "$tmp/k.conf" 2>"$tmp/k.err" &
+daemon_pid=$!
+ok "the daemon writes compress_max at the start, leaves shrink" wait_for 3 zip_is 30,0
+echo 50 >"$OVC_SYSFS/compress_max_percent"	# by hand
+k_conf "compress_max = 30
+shrink = on" ""
+kill -HUP $daemon_pid
+ok "SIGHUP: a new shrink = on is written" wait_for 3 zip_is 50,1
+ok "... the unchanged compress_max is not (changed by hand)" bash -c "sleep 0.5; zip_is 50,1"
+kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
+daemon_pid=
+ok "... SIGTERM: exit 0" test $rc -eq 0
+
 ok "ovcctl set FILE: the id from OVC_IOC_VM_INFO (emulated), then vms/<id>/shares" \
 	bash -c "'$OVCCTL' set '$tmp/vm-good' shares=42 >/dev/null && grep -qx 42 '$OVC_SYSFS/vms/3/shares'"
 ok "ovcd.8 documents the knobs" bash -c "grep -q '^\.B idle_tax' '$here/ovcd.8' && grep -q '^\.B policy' '$here/ovcd.8'"
-ok "ovcd.8 and ovcd.conf.example document scan, pages_to_scan, sleep_millisecs" \
-	bash -c "for k in scan pages_to_scan sleep_millisecs; do grep -q \"^\\.B \$k\\\$\" '$here/ovcd.8' && grep -qE \"^;?\$k = \" '$here/ovcd.conf.example' || exit 1; done"
+ok "ovcd.8 and ovcd.conf.example document scan, pages_to_scan, sleep_millisecs, compress_max, shrink" \
+	bash -c "for k in scan pages_to_scan sleep_millisecs compress_max shrink; do grep -q \"^\\.B \$k\\\$\" '$here/ovcd.8' && grep -qE \"^;?\$k = \" '$here/ovcd.conf.example' || exit 1; done"
+
+# --- the swap store: [global] swap_file, swap_size ---------------------------
+conf_err "swap_file: a relative path" "2: swap_file: 'swap.img' is not an absolute path" \
+	< <(printf '[global]\nswap_file = swap.img\n')
+conf_err "swap_size: not a size" "3: swap_size: '12Q' is not a size (bytes, or a number with K, M, G, T or p)" \
+	< <(printf '[global]\nswap_file = /var/lib/ovc/swap\nswap_size = 12Q\n')
+conf_err "swap_size: not a whole number of pages" "3: swap_size: 1000 is not a whole number of pages ($pg bytes)" \
+	< <(printf '[global]\nswap_file = /var/lib/ovc/swap\nswap_size = 1000\n')
+conf_err "swap_size = 0" "3: swap_size: 0 is less than a page" \
+	< <(printf '[global]\nswap_file = /var/lib/ovc/swap\nswap_size = 0\n')
+conf_err "swap_size without swap_file" "2: swap_size: given without swap_file" \
+	< <(printf '[global]\nswap_size = 1G\n')
+conf_err "swap_file: a directory" "2: swap_file: $tmp is neither a regular file nor a block device" \
+	< <(printf '[global]\nswap_file = %s\n' "$tmp")
+blk=$(find /dev -maxdepth 1 -type b 2>/dev/null | head -n1)
+if [ -n "$blk" ]; then
+	conf_err "swap_size for a block device: refused, on swap_size's line" \
+		"3: swap_size: not for a block device ($blk): the store is the whole device" \
+		< <(printf '[global]\nswap_file = %s\nswap_size = 1G\n' "$blk")
+	ok "... in one line" test "$(wc -l <"$tmp/err")" -eq 1
+	printf '[global]\nswap_file = %s\n' "$blk" >"$tmp/sw.conf"
+	ok "a block device without swap_size: --check passes" "$OVCD" --check -c "$tmp/sw.conf"
+else
+	skip "swap_size for a block device: refused" "machine: no block device in /dev"
+	skip "... in one line" "machine: no block device in /dev"
+	skip "a block device without swap_size: --check passes" "machine: no block device in /dev"
+fi
+printf '[global]\nswap_file = %s\nswap_size = 1M\n' "$tmp/swap/a.img" >"$tmp/sw.conf"
+mkdir -p "$tmp/swap"
+ok "swap_file not there yet, swap_size = 1M: --check passes and creates nothing" \
+	bash -c "'$OVCD' --check -c '$tmp/sw.conf' && test ! -e '$tmp/swap/a.img'"
+
+# The fake tree's module has the swap store; the mount table names two
+# ovcfs mounts after a tmpfs: the first one is used.
+mkdir -p "$tmp/mnt1" "$tmp/mnt2"
+printf 'tmpfs /run tmpfs rw 0 0\novc %s ovcfs rw,mode=755 0 0\novc %s ovcfs rw 0 0\n' \
+	"$tmp/mnt1" "$tmp/mnt2" >"$tmp/mounts"
+export OVC_FAKE_MOUNTS=$tmp/mounts OVC_FAKE_SWAP_LOG=$tmp/swap.log
+swap_tree() { echo >"$OVC_SYSFS/swap_file"; echo 0 >"$OVC_SYSFS/swap_slots"; echo 0 >"$OVC_SYSFS/swapped_pages"; : >"$tmp/swap.log"; }
+swap_is() { test "$(cat "$OVC_SYSFS/swap_file")" = "$1" || { echo "swap_file: $(cat "$OVC_SYSFS/swap_file"), expected $1"; return 1; }; }
+export -f swap_is
+sw_conf() {	# sw_conf PATH [SIZE]: [global] with them, and the good VM
+	{ printf '[global]\npoll_interval_ms = 200\nswap_file = %s\n' "$1"
+	  [ -n "${2:-}" ] && printf 'swap_size = %s\n' "$2"
+	  vm_conf good vm-good good; } >"$tmp/sw.conf"
+}
+swap_tree
+sw_conf "$tmp/swap/a.img" 1M
+"$OVCD" -c "$tmp/sw.conf" --once 2>"$tmp/sw.err"
+ok "swap_file with swap_size: --once exits 0" test $? -eq 0
+ok "... creates the file, mode 0600, fallocate()d to swap_size" \
+	test "$(stat -c '%a %s %b' "$tmp/swap/a.img")" = "600 1048576 $(((1 << 20) / 512))"
+ok "... attaches it O_DIRECT on the first ovcfs mount; the module says its slots" \
+	test "$(cat "$tmp/swap.log")" = "attach $tmp/mnt1 $tmp/swap/a.img direct=1 -> 0 slots=$(((1 << 20) / pg))"
+ok "... sysfs swap_file shows it" swap_is "$tmp/swap/a.img"
+ok "... one line for the file, one for the store" bash -c "count '$tmp/sw.err' 'ovcd: swap_size: $tmp/swap/a.img allocated to 1048576 bytes' 1 &&
+	count '$tmp/sw.err' 'ovcd: swap_file: $tmp/swap/a.img attached: $(((1 << 20) / pg)) pages' 1 && count '$tmp/sw.err' swap_ 2"
+"$OVCD" -c "$tmp/sw.conf" --once 2>"$tmp/sw.err"
+ok "again (an ovcd restart): sysfs shows it already: no ioctl, nothing logged, exit 0" \
+	bash -c "test $? -eq 0 && test \$(wc -l <'$tmp/swap.log') -eq 1 && count '$tmp/sw.err' swap_ 0"
+swap_tree
+printf 'keep me' >"$tmp/swap/b.img"; truncate -s 2M "$tmp/swap/b.img"
+sw_conf "$tmp/swap/b.img" 1M
+"$OVCD" -c "$tmp/sw.conf" --once 2>"$tmp/sw.err"
+ok "an existing file larger than swap_size: not shrunk, not truncated; attached" \
+	bash -c "test $? -eq 0 && test \$(stat -c %s '$tmp/swap/b.img') -eq $((2 << 20)) && test \"\$(head -c 7 '$tmp/swap/b.img')\" = 'keep me' && swap_is '$tmp/swap/b.img'"
+swap_tree
+sw_conf "$tmp/swap/b.img" 3M
+"$OVCD" -c "$tmp/sw.conf" --once 2>"$tmp/sw.err"
+ok "an existing file smaller than swap_size: grown, its data kept" \
+	bash -c "test $? -eq 0 && test \$(stat -c %s '$tmp/swap/b.img') -eq $((3 << 20)) && test \"\$(head -c 7 '$tmp/swap/b.img')\" = 'keep me' &&
+		 count '$tmp/sw.err' 'ovcd: swap_size: $tmp/swap/b.img grown to $((3 << 20)) bytes' 1"
+swap_tree
+sw_conf "$tmp/swap/b.img"
+OVC_FAKE_NO_DIRECT=1 "$OVCD" -c "$tmp/sw.conf" --once 2>"$tmp/sw.err"
+ok "a filesystem refusing O_DIRECT: opened without it, attached, exit 0" \
+	bash -c "test $? -eq 0 && grep -qF 'direct=0 -> 0' '$tmp/swap.log' && swap_is '$tmp/swap/b.img'"
+ok "... one line saying the page cache will hold swapped pages" count "$tmp/sw.err" \
+	"ovcd: swap_file: $tmp/swap/b.img: its filesystem refuses O_DIRECT: opened without it, so the page cache will hold swapped pages too" 1
+swap_tree
+sw_conf "$tmp/swap/none.img"
+"$OVCD" -c "$tmp/sw.conf" --once 2>"$tmp/sw.err"
+ok "swap_file missing, no swap_size: exit 1, one line naming the key, nothing attached" \
+	bash -c "test $? -eq 1 && count '$tmp/sw.err' 'ovcd: swap_file: cannot open $tmp/swap/none.img: No such file or directory' 1 &&
+		 count '$tmp/sw.err' swap_ 1 && test ! -s '$tmp/swap.log'"
+ok "... and the VM still served" count "$tmp/sw.err" "ovcd: good: serving:" 1
+sw_conf "$tmp/swap/b.img"
+OVC_FAKE_MOUNTS=$tmp/none "$OVCD" -c "$tmp/sw.conf" --once 2>"$tmp/sw.err"
+ok "no mount table: exit 1, one line naming the key" \
+	bash -c "test $? -eq 1 && count '$tmp/sw.err' 'ovcd: swap_file: no ovcfs mount in $tmp/none to attach $tmp/swap/b.img on: No such file or directory' 1"
+head -n1 "$tmp/mounts" >"$tmp/mounts.tmpfs"
+OVC_FAKE_MOUNTS=$tmp/mounts.tmpfs "$OVCD" -c "$tmp/sw.conf" --once 2>"$tmp/sw.err"
+ok "no ovcfs mount: exit 1, one line naming the key" \
+	bash -c "test $? -eq 1 && count '$tmp/sw.err' 'ovcd: swap_file: no ovcfs mount in $tmp/mounts.tmpfs to attach $tmp/swap/b.img on' 1"
+"$here/ovcd" -c "$tmp/sw.conf" --once 2>"$tmp/sw.err"
+ok "the installed ovcd reads /proc/self/mounts: OVC_FAKE_MOUNTS changes nothing" \
+	grep -qF "ovcd: swap_file: no ovcfs mount in /proc/self/mounts to attach $tmp/swap/b.img on" "$tmp/sw.err"
+mv "$OVC_SYSFS/swap_file" "$tmp/swap_file.saved"
+"$OVCD" -c "$tmp/sw.conf" --once 2>"$tmp/sw.err"
+ok "a module without the swap store: exit 1, one line with the ioctl's error" \
+	bash -c "test $? -eq 1 && count '$tmp/sw.err' 'ovcd: swap_file: OVC_IOC_SET_SWAP_FILE ($tmp/swap/b.img) on $tmp/mnt1 failed: Inappropriate ioctl for device (a module without the swap store)' 1"
+mv "$tmp/swap_file.saved" "$OVC_SYSFS/swap_file"
+
+# the daemon: SIGHUP with another swap_file detaches the old one, unless
+# pages are still in it; the store stays attached when ovcd stops.
+swap_tree
+truncate -s 1M "$tmp/swap/a.img"
+sw_conf "$tmp/swap/a.img"
+"$OVCD" -f -c "$tmp/sw.conf" 2>"$tmp/sw.err" &
+daemon_pid=$!
+ok "the daemon attaches swap_file at the start" wait_for 3 swap_is "$tmp/swap/a.img"
+sw_conf "$tmp/swap/b.img"
+kill -HUP $daemon_pid
+ok "SIGHUP with another swap_file: the new one attached" wait_for 3 swap_is "$tmp/swap/b.img"
+ok "... after detaching the old one" test "$(cut -d' ' -f1,2 "$tmp/swap.log" | paste -sd,)" = \
+	"attach $tmp/mnt1,detach $tmp/mnt1,attach $tmp/mnt1"
+ok "... saying so" bash -c "count '$tmp/sw.err' 'ovcd: swap_file: $tmp/swap/a.img detached' 1 &&
+	count '$tmp/sw.err' 'ovcd: swap_file: $tmp/swap/b.img attached: $(((3 << 20) / pg)) pages' 1"
+echo 5 >"$OVC_SYSFS/swapped_pages"	# pages in b.img now
+sw_conf "$tmp/swap/a.img"
+kill -HUP $daemon_pid
+ok "SIGHUP back to the first while pages are in the store: EBUSY logged, in one line" \
+	wait_for 3 count "$tmp/sw.err" "ovcd: swap_file: $tmp/swap/b.img still holds 5 pages: kept as the swap store, $tmp/swap/a.img not attached" 1
+ok "... the old store kept, nothing else tried" \
+	bash -c "swap_is '$tmp/swap/b.img' && test \"\$(tail -n1 '$tmp/swap.log')\" = 'detach $tmp/mnt1 -> EBUSY'"
+echo 0 >"$OVC_SYSFS/swapped_pages"
+kill -HUP $daemon_pid
+ok "SIGHUP again, the store empty now: the failed change is tried again and made" \
+	wait_for 3 swap_is "$tmp/swap/a.img"
+mark=$(wc -l <"$tmp/swap.log")
+kill -HUP $daemon_pid
+ok "SIGHUP with swap_file unchanged (and attached): no ioctl" \
+	bash -c "sleep 1; test \$(wc -l <'$tmp/swap.log') -eq $mark"
+kill -TERM $daemon_pid; wait $daemon_pid; rc=$?
+daemon_pid=
+ok "SIGTERM: exit 0, the store left attached (pages may be in it)" \
+	bash -c "test $rc -eq 0 && swap_is '$tmp/swap/a.img' && test \$(wc -l <'$tmp/swap.log') -eq $mark"
+unset OVC_FAKE_MOUNTS OVC_FAKE_SWAP_LOG
+ok "ovcd.8 and ovcd.conf.example document swap_file and swap_size" \
+	bash -c "for k in swap_file swap_size; do grep -q \"^\\.B \$k\\\$\" '$here/ovcd.8' && grep -qE \"^;?\$k = \" '$here/ovcd.conf.example' || exit 1; done && grep -q 'left attached' '$here/ovcd.8'"
 
 # --- a real QEMU (no guest: -S), for its QMP dialect --------------------------
 if command -v qemu-system-x86_64 >/dev/null; then

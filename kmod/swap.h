@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ovc swap store (swap.c): where a reclaimed page goes when the compressed
+ * cache (store.h) cannot keep it.
+ *
+ * DOC: Swap store
+ *
+ * One file for the whole module, a regular file or a block device on the
+ * host that the administrator names: ovcd opens it and hands its file
+ * descriptor over (OVC_IOC_SET_SWAP_FILE, uapi/linux/ovc.h), so the module
+ * never resolves a path with its own credentials and the file's
+ * permissions are checked when ovcd opens it.  Slot n of the store is the
+ * page at offset n * PAGE_SIZE; a bitmap says which slots are taken.  A
+ * page goes there (slot state "swapped", slot.h) when the compressed
+ * cache is full or the page does not compress to half a page.  Pages are
+ * written and read with the file's own ->write_iter() and ->read_iter()
+ * through an asynchronous kiocb (as drivers/block/loop.c does), direct I/O
+ * when the file was opened with O_DIRECT; the caller waits for the one
+ * page it moves.  A full store (-ENOSPC) or a failed write (the file's
+ * error) leaves the page resident: nothing is ever dropped.
+ *
+ * The store cannot be detached while a slot is taken, so a slot number
+ * keeps the file alive: only allocation and detach need ovc_swap_lock.
+ *
+ * Locking: ovc_swap_lock (swap.c, a spinlock) protects the store pointer,
+ * its bitmap and its counts; it is a leaf.  A write runs with the page
+ * locked, a read under vm->lock (slot.c); the file's own locks nest
+ * inside those.
+ */
+#ifndef _OVC_SWAP_H
+#define _OVC_SWAP_H
+
+#include <linux/atomic.h>
+#include <linux/mm_types.h>
+#include <linux/types.h>
+
+struct ovc_swap_file;
+
+/**
+ * struct ovc_swap_stats - the swap store's global counters
+ * @pages:	slots taken (pages in the store)
+ * @writes:	pages written so far (swap-outs to the store)
+ * @reads:	pages read back so far (swap-ins from the store)
+ */
+struct ovc_swap_stats {
+	atomic_long_t pages;
+	atomic_long_t writes;
+	atomic_long_t reads;
+};
+
+extern struct ovc_swap_stats ovc_swap_stats;
+
+bool ovc_swap_attached(void);
+unsigned long ovc_swap_slots(void);
+ssize_t ovc_swap_path(char *buf, size_t len);
+
+int ovc_swap_alloc(unsigned long *slot);
+void ovc_swap_free(unsigned long slot);
+int ovc_swap_write(struct page *page, unsigned long slot);
+int ovc_swap_read(unsigned long slot, struct page *page);
+
+int ovc_swap_set_file(int fd, u64 *slots);
+
+void ovc_swap_exit(void);
+
+#endif /* _OVC_SWAP_H */

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The swap store of reclaim without the guest (issue 10): a file handed
+ * to the module with OVC_IOC_SET_SWAP_FILE (checked: size, flags, fd,
+ * access mode, file type, permissions, one store at a time, no detach
+ * while pages are in it); pages that do not compress, or that meet a
+ * full compressed cache, go there (slot state "swapped"); faults, read(),
+ * write(), punch and truncate find them; a full store and a failing one
+ * (a sparse file on a tmpfs smaller than it) are errors the writer sees
+ * (EAGAIN, store_errors), and every page stays intact.  Every test ends
+ * with swapped_pages, compressed_pages back where they were and the store
+ * detached.  The store lives on a tmpfs of the test's own.
+ */
+#define _GNU_SOURCE
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "ovc_test_util.h"
+
+#define PAGES	256UL
+
+FIXTURE(swap) {
+	struct ovc_vmfile f;
+	char dir[64], path[128];
+	int root;			/* the ovcfs mount's root directory */
+	long long compressed0;
+	char max_percent[32], shrink[32];
+};
+
+FIXTURE_SETUP(swap)
+{
+	ovc_vmfile_setup(_metadata, &self->f);
+	self->root = open(ovc_mnt(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, self->root) TH_LOG("open %s: %m", ovc_mnt());
+	ovc_sysfs_get_str("compress_max_percent", self->max_percent,
+			  sizeof(self->max_percent));
+	ovc_sysfs_get_str("shrink", self->shrink, sizeof(self->shrink));
+	if (!self->max_percent[0] || ovc_sysfs_value("swap_slots") < 0)
+		OVC_SETUP_FAIL("%s/compress_max_percent or swap_slots absent",
+			       OVC_SYSFS_ROOT);
+	ASSERT_EQ(0, ovc_sysfs_value("swap_slots"))
+		TH_LOG("a swap store is attached already");
+	ASSERT_EQ(0, ovc_sysfs_write("shrink", "0"));
+	self->compressed0 = ovc_sysfs_value("compressed_pages");
+	strcpy(self->dir, "/tmp/ovc-swap-XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir)) TH_LOG("mkdtemp: %m");
+	ASSERT_EQ(0, mount("tmpfs", self->dir, "tmpfs", 0, "size=8m,mode=0700"))
+		TH_LOG("mount tmpfs on %s: %m", self->dir);
+	snprintf(self->path, sizeof(self->path), "%s/swap", self->dir);
+	ovc_vmfile_map(_metadata, &self->f, PAGES * OVC_PG);
+}
+
+FIXTURE_TEARDOWN(swap)
+{
+	ovc_vmfile_teardown(_metadata, &self->f);
+	EXPECT_EQ(0, ovc_sysfs_value("swapped_pages"))
+		TH_LOG("swapped_pages not back after the test");
+	EXPECT_EQ(self->compressed0, ovc_sysfs_value("compressed_pages"));
+	/* No page left in it: the store detaches (twice is fine). */
+	EXPECT_EQ(0, ovc_swap_set(self->root, OVC_SWAP_FILE_NONE, NULL));
+	EXPECT_EQ(0, ovc_swap_set(self->root, OVC_SWAP_FILE_NONE, NULL));
+	EXPECT_EQ(0, ovc_sysfs_value("swap_slots"));
+	close(self->root);
+	EXPECT_EQ(0, umount(self->dir)) TH_LOG("umount %s: %m", self->dir);
+	rmdir(self->dir);
+	EXPECT_EQ(0, ovc_sysfs_write("compress_max_percent",
+				     self->max_percent));
+	EXPECT_EQ(0, ovc_sysfs_write("shrink", self->shrink));
+}
+
+/* Every bad argument and unfit file is refused, and nothing attaches. */
+TEST_F(swap, attach_checks)
+{
+	struct ovc_swap_file s;
+	char fifo[160], got[PATH_MAX];
+	unsigned long long slots = 1;
+	int fd;
+
+	/* The argument: size, flags, reserved fields, fd. */
+	fd = ovc_swap_mkfile(_metadata, self->path, 64, 0600, O_RDWR);
+	s = (struct ovc_swap_file){ .size = sizeof(s) - 8, .fd = fd };
+	EXPECT_EQ(-1, ioctl(self->root, OVC_IOC_SET_SWAP_FILE, &s));
+	EXPECT_EQ(EINVAL, errno);
+	s = (struct ovc_swap_file){ .size = sizeof(s), .fd = fd, .flags = 1 };
+	EXPECT_EQ(-1, ioctl(self->root, OVC_IOC_SET_SWAP_FILE, &s));
+	EXPECT_EQ(EINVAL, errno);
+	s = (struct ovc_swap_file){ .size = sizeof(s), .fd = fd,
+				    .reserved32 = 1 };
+	EXPECT_EQ(-1, ioctl(self->root, OVC_IOC_SET_SWAP_FILE, &s));
+	EXPECT_EQ(EINVAL, errno);
+	s = (struct ovc_swap_file){ .size = sizeof(s), .fd = fd,
+				    .reserved = { 0, 1 } };
+	EXPECT_EQ(-1, ioctl(self->root, OVC_IOC_SET_SWAP_FILE, &s));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EINVAL, ovc_swap_set(self->root, -2, NULL));
+	EXPECT_EQ(EBADF, ovc_swap_set(self->root, 1000, NULL));
+	close(fd);
+
+	/* The file: opened read-write, a regular file, 0600, a page. */
+	fd = ovc_swap_mkfile(_metadata, self->path, 64, 0600, O_RDONLY);
+	EXPECT_EQ(EBADF, ovc_swap_set(self->root, fd, NULL));
+	close(fd);
+	fd = ovc_swap_mkfile(_metadata, self->path, 64, 0600, O_WRONLY);
+	EXPECT_EQ(EBADF, ovc_swap_set(self->root, fd, NULL));
+	close(fd);
+	fd = ovc_swap_mkfile(_metadata, self->path, 64, 0644, O_RDWR);
+	EXPECT_EQ(EACCES, ovc_swap_set(self->root, fd, NULL));
+	close(fd);
+	fd = ovc_swap_mkfile(_metadata, self->path, 0, 0600, O_RDWR);
+	EXPECT_EQ(EINVAL, ovc_swap_set(self->root, fd, NULL));
+	ASSERT_EQ(0, ftruncate(fd, OVC_PG - 1));
+	EXPECT_EQ(EINVAL, ovc_swap_set(self->root, fd, NULL));
+	close(fd);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", self->dir);
+	ASSERT_EQ(0, mkfifo(fifo, 0600));
+	fd = open(fifo, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(EINVAL, ovc_swap_set(self->root, fd, NULL));
+	close(fd);
+	/* A VM file: its writes would come back into ovc. */
+	EXPECT_EQ(EINVAL, ovc_swap_set(self->root, self->f.fd, NULL));
+	EXPECT_EQ(0, ovc_sysfs_value("swap_slots"));
+	ovc_sysfs_get_str("swap_file", got, sizeof(got));
+	EXPECT_STREQ("", got);
+
+	/* A good one, through a VM file this time; then one at a time. */
+	fd = ovc_swap_mkfile(_metadata, self->path, 64, 0600, O_RDWR);
+	EXPECT_EQ(0, ovc_swap_set(self->f.fd, fd, &slots));
+	EXPECT_EQ(64ULL, slots);
+	EXPECT_EQ(EBUSY, ovc_swap_set(self->root, fd, NULL));
+	close(fd);
+	EXPECT_EQ(64, ovc_sysfs_value("swap_slots"));
+	ovc_sysfs_get_str("swap_file", got, sizeof(got));
+	EXPECT_STREQ(self->path, got);
+	EXPECT_EQ(0, ovc_swap_set(self->root, OVC_SWAP_FILE_NONE, &slots));
+	EXPECT_EQ(0ULL, slots);
+	ovc_sysfs_get_str("swap_file", got, sizeof(got));
+	EXPECT_STREQ("", got);
+}
+
+/*
+ * Pages that do not compress go to the swap store, and the store cannot
+ * be detached while they are there; faults bring each back intact.
+ */
+TEST_F(swap, incompressible_to_swap)
+{
+	struct ovc_vmfile *f = &self->f;
+	long long ins;
+
+	ovc_swap_attach(_metadata, self->root, self->path, 1024);
+	ovc_fill(f->map, PAGES * OVC_PG, 0, 21);
+	ASSERT_EQ(0, ovc_vm_reclaim(f, PAGES));
+	EXPECT_EQ(0, ovc_resident(f));
+	EXPECT_EQ((long long)PAGES, ovc_vm_stat(f, "swapped_pages"));
+	EXPECT_EQ((long long)PAGES, ovc_sysfs_value("swapped_pages"));
+	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ((long long)PAGES, ovc_vm_stat(f, "swap_outs"));
+	EXPECT_EQ(EBUSY, ovc_swap_set(self->root, OVC_SWAP_FILE_NONE, NULL));
+	EXPECT_EQ(1024, ovc_sysfs_value("swap_slots"));
+
+	ins = ovc_sysfs_value("swap_ins");
+	EXPECT_EQ(-1, ovc_check(f->map, PAGES * OVC_PG, 0, 21));
+	EXPECT_EQ((long long)PAGES, ovc_resident(f));
+	EXPECT_EQ(0, ovc_vm_stat(f, "swapped_pages"));
+	EXPECT_EQ(0, ovc_sysfs_value("swapped_pages"));
+	EXPECT_EQ((long long)PAGES, ovc_vm_stat(f, "swap_ins"));
+	EXPECT_LE(ins + (long long)PAGES, ovc_sysfs_value("swap_ins"));
+	/* Swapped out and in again: the freed slots are reused. */
+	ASSERT_EQ(0, ovc_vm_reclaim(f, PAGES));
+	EXPECT_EQ((long long)PAGES, ovc_sysfs_value("swapped_pages"));
+	EXPECT_EQ(-1, ovc_check(f->map, PAGES * OVC_PG, 0, 21));
+}
+
+/*
+ * A full compressed cache sends pages that compress well to the swap
+ * store; those compressed before stay compressed.  A mix comes back.
+ */
+TEST_F(swap, cache_full_to_swap)
+{
+	struct ovc_vmfile *f = &self->f;
+
+	ovc_swap_attach(_metadata, self->root, self->path, 1024);
+	ovc_fill_compressible(f->map, PAGES, 0, 23);
+	ASSERT_EQ(0, ovc_vm_reclaim(f, 16));
+	EXPECT_EQ(16, ovc_vm_stat(f, "compressed_pages"));
+	ASSERT_EQ(0, ovc_sysfs_write("compress_max_percent", "0"));
+	ASSERT_EQ(0, ovc_vm_reclaim(f, PAGES - 16));
+	EXPECT_EQ(0, ovc_resident(f));
+	EXPECT_EQ(16, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ((long long)PAGES - 16, ovc_vm_stat(f, "swapped_pages"));
+	EXPECT_EQ(-1, ovc_check_compressible(f->map, PAGES, 0, 23));
+	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(0, ovc_vm_stat(f, "swapped_pages"));
+}
+
+/*
+ * read() and write() of swapped pages, a partial write keeping the rest
+ * of its page; punch and truncate free the store's slots.
+ */
+TEST_F(swap, syscalls_punch_truncate)
+{
+	struct ovc_vmfile *f = &self->f;
+	char buf[OVC_PG], want[OVC_PG];
+	size_t i;
+
+	ovc_swap_attach(_metadata, self->root, self->path, 1024);
+	ovc_fill(f->map, PAGES * OVC_PG, 0, 25);
+	ASSERT_EQ(0, ovc_vm_reclaim(f, PAGES));
+	ASSERT_EQ((long long)PAGES, ovc_vm_stat(f, "swapped_pages"));
+
+	/* read() of page 3, a partial write() into page 4 */
+	ASSERT_EQ((ssize_t)OVC_PG, pread(f->fd, buf, OVC_PG, 3 * OVC_PG));
+	EXPECT_EQ(-1, ovc_check(buf, OVC_PG, 3 * OVC_PG, 25));
+	memset(want, 0x5a, 100);
+	ASSERT_EQ(100, pwrite(f->fd, want, 100, 4 * OVC_PG + 1000));
+	EXPECT_EQ((long long)PAGES - 2, ovc_vm_stat(f, "swapped_pages"));
+	EXPECT_EQ(-1, ovc_check(f->map + 4 * OVC_PG, 1000, 4 * OVC_PG, 25));
+	for (i = 0; i < 100; i++)
+		ASSERT_EQ(0x5a, f->map[4 * OVC_PG + 1000 + i]);
+	EXPECT_EQ(-1, ovc_check(f->map + 4 * OVC_PG + 1100, OVC_PG - 1100,
+				4 * OVC_PG + 1100, 25));
+
+	/* punch pages 16..47: their slots go back, they read as zero */
+	ASSERT_EQ(0, fallocate(f->fd, FALLOC_FL_PUNCH_HOLE |
+			       FALLOC_FL_KEEP_SIZE, 16 * OVC_PG, 32 * OVC_PG));
+	EXPECT_EQ((long long)PAGES - 2 - 32, ovc_vm_stat(f, "swapped_pages"));
+	EXPECT_EQ((long long)PAGES - 2 - 32, ovc_sysfs_value("swapped_pages"));
+	for (i = 16; i < 48; i++)
+		ASSERT_EQ(0, f->map[i * OVC_PG + 7]);
+	/* truncate to 128 pages: the tail's slots go back too */
+	ASSERT_EQ(0, munmap(f->map, f->map_len));
+	f->map = NULL;
+	ASSERT_EQ(0, ftruncate(f->fd, 128 * OVC_PG));
+	EXPECT_EQ(128 - 2 - 32, ovc_vm_stat(f, "swapped_pages"));
+	EXPECT_EQ(128 - 2 - 32, ovc_sysfs_value("swapped_pages"));
+	/* the rest goes with the file (the teardown checks the counters) */
+}
+
+/*
+ * A full store is an error the writer sees: EAGAIN, store_errors; the
+ * pages it could not take stay resident, all of them intact.
+ */
+TEST_F(swap, store_full)
+{
+	struct ovc_vmfile *f = &self->f;
+	long long errors = ovc_sysfs_value("store_errors");
+
+	ovc_swap_attach(_metadata, self->root, self->path, 8);
+	ovc_fill(f->map, PAGES * OVC_PG, 0, 27);
+	EXPECT_EQ(EAGAIN, ovc_vm_reclaim(f, 32));
+	EXPECT_EQ(8, ovc_vm_stat(f, "swapped_pages"));
+	EXPECT_EQ((long long)PAGES - 8, ovc_resident(f));
+	EXPECT_LT(0, ovc_vm_stat(f, "store_errors"));
+	EXPECT_LT(errors, ovc_sysfs_value("store_errors"));
+	EXPECT_EQ(-1, ovc_check(f->map, PAGES * OVC_PG, 0, 27));
+	EXPECT_EQ(0, ovc_vm_stat(f, "swapped_pages"));
+}
+
+/*
+ * A failing store: a sparse 1 MiB file on a 64 KiB tmpfs, whose writes
+ * fail with ENOSPC once the tmpfs is full.  The writer sees EAGAIN,
+ * store_errors rises, no page is lost.
+ */
+TEST_F(swap, write_error)
+{
+	struct ovc_vmfile *f = &self->f;
+	long long errors = ovc_sysfs_value("store_errors"), swapped;
+
+	ASSERT_EQ(0, mount("tmpfs", self->dir, "tmpfs", MS_REMOUNT,
+			   "size=64k,mode=0700"));
+	ovc_swap_attach(_metadata, self->root, self->path, 256);
+	ovc_fill(f->map, PAGES * OVC_PG, 0, 29);
+	EXPECT_EQ(EAGAIN, ovc_vm_reclaim(f, PAGES));
+	swapped = ovc_vm_stat(f, "swapped_pages");
+	EXPECT_GE(16, swapped) TH_LOG("%lld pages in a 64 KiB tmpfs", swapped);
+	EXPECT_EQ((long long)PAGES - swapped, ovc_resident(f));
+	EXPECT_LT(errors, ovc_sysfs_value("store_errors"));
+	EXPECT_EQ(-1, ovc_check(f->map, PAGES * OVC_PG, 0, 29));
+	EXPECT_EQ(0, ovc_vm_stat(f, "swapped_pages"));
+}
+
+/* Only root attaches a store. */
+TEST_F(swap, needs_cap_sys_admin)
+{
+	pid_t pid;
+	int status, fd;
+
+	fd = ovc_swap_mkfile(_metadata, self->path, 64, 0600, O_RDWR);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (setresuid(65534, 65534, 65534))
+			_exit(2);
+		_exit(ovc_swap_set(self->root, fd, NULL) == EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fd);
+	EXPECT_EQ(0, ovc_sysfs_value("swap_slots"));
+}
+
+TEST_HARNESS_MAIN
