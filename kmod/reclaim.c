@@ -25,6 +25,7 @@
 #include "store.h"
 #include "swap.h"
 #include "vm.h"
+#include "writeback.h"
 
 bool ovc_reclaim_shrink = true;
 
@@ -91,6 +92,7 @@ static int ovc_reclaim_swap(struct page *page, void **stored)
 		ovc_swap_free(slot);
 		return err;
 	}
+	atomic_long_inc(&ovc_swap_stats.writes);
 	*stored = ovc_slot_mk_swapped(slot);
 	return 0;
 }
@@ -122,8 +124,11 @@ static int ovc_reclaim_slot(struct ovc_vm *vm, pgoff_t index,
 	void *entry, *stored = NULL;
 	int err;
 
-	if (!swap && ovc_store_full())	/* not unmapped for nothing */
-		return -ENOSPC;
+	if (ovc_store_full()) {
+		ovc_writeback_kick();	/* its oldest pages to the swap store */
+		if (!swap)		/* not unmapped for nothing */
+			return -ENOSPC;
+	}
 	page = ovc_slot_get(vm, index, &entry);
 	if (!page)
 		return -EAGAIN;
@@ -134,7 +139,9 @@ static int ovc_reclaim_slot(struct ovc_vm *vm, pgoff_t index,
 	err = ovc_slot_isolate(vm, index, page, nowait);
 	if (err)
 		goto out_put;
-	err = ovc_store_page(page, &handle);
+	err = ovc_store_page(page, vm->id, index, &handle);
+	if (err == -ENOSPC)
+		ovc_writeback_kick();
 	if (!err)
 		stored = ovc_slot_mk_out(handle);
 	else if (swap && (err == -E2BIG || err == -ENOSPC || err == -ENOMEM))
@@ -372,8 +379,7 @@ static enum lru_status ovc_reclaim_pick_one(struct list_head *item,
  * taking QEMU); the caller's ovc_reclaim_srcu read section keeps them
  * alive.
  */
-static unsigned long ovc_reclaim_scan_memcg(struct shrink_control *sc,
-					    unsigned int flags)
+static unsigned long ovc_reclaim_scan_memcg(struct shrink_control *sc)
 {
 	struct ovc_reclaim_pick pick = { .n = 0 };
 	unsigned long want = sc->nr_to_scan, done = 0;
@@ -382,7 +388,8 @@ static unsigned long ovc_reclaim_scan_memcg(struct shrink_control *sc,
 
 	ovc_reclaim_walk_memcg(sc, ovc_reclaim_pick_one, &pick, &nr);
 	for (i = 0; i < pick.n && done < want; i++)
-		done += ovc_reclaim_vm(pick.vm[i], want - done, flags);
+		done += ovc_reclaim_vm(pick.vm[i], want - done,
+				       OVC_RECLAIM_NOWAIT);
 	return done;
 }
 
@@ -390,8 +397,7 @@ static unsigned long ovc_reclaim_scan_memcg(struct shrink_control *sc,
  * Global reclaim: store @want pages, from the VMs over their targets
  * first (as much as each is over), then from every VM in turn.
  */
-static unsigned long ovc_reclaim_scan_all(unsigned long want,
-					  unsigned int flags)
+static unsigned long ovc_reclaim_scan_all(unsigned long want)
 {
 	unsigned long done = 0;
 	struct ovc_vm *vm;
@@ -411,7 +417,7 @@ static unsigned long ovc_reclaim_scan_all(unsigned long want,
 					continue;
 				nr = min_t(unsigned long, nr, over);
 			}
-			done += ovc_reclaim_vm(vm, nr, flags);
+			done += ovc_reclaim_vm(vm, nr, OVC_RECLAIM_NOWAIT);
 		}
 	}
 	return done;
@@ -428,7 +434,9 @@ static unsigned long ovc_reclaim_scan_all(unsigned long want,
  * takes the file's i_rwsem and allocates page cache, which an allocation
  * we run in may hold or wait for (the kernel's own swap, for that reason,
  * goes around the filesystem); the rebalancer's hard state and
- * vms/<id>/reclaim write it, from process context.
+ * vms/<id>/reclaim write it, from process context, and so does the
+ * writeback, a work item kicked when the cache is full, which moves the
+ * cache's oldest pages there and so makes room for more (writeback.h).
  */
 static unsigned long ovc_reclaim_scan(struct shrinker *shrinker,
 				      struct shrink_control *sc)
@@ -440,10 +448,9 @@ static unsigned long ovc_reclaim_scan(struct shrinker *shrinker,
 		return SHRINK_STOP;
 	idx = srcu_read_lock(&ovc_reclaim_srcu);
 	if (ovc_reclaim_for_memcg(sc))
-		done = ovc_reclaim_scan_memcg(sc, OVC_RECLAIM_NOWAIT);
+		done = ovc_reclaim_scan_memcg(sc);
 	else
-		done = ovc_reclaim_scan_all(sc->nr_to_scan,
-					    OVC_RECLAIM_NOWAIT);
+		done = ovc_reclaim_scan_all(sc->nr_to_scan);
 	srcu_read_unlock(&ovc_reclaim_srcu, idx);
 	/*
 	 * Our pages are freed, not slab: tell reclaim, as slab frees do, or
@@ -526,10 +533,11 @@ static struct ovc_vm_ops ovc_reclaim_vm_ops = {
 };
 
 /**
- * ovc_reclaim_init() - the compressed cache, the shrinker and its memory
- * cgroup lists (the swap store starts detached)
+ * ovc_reclaim_init() - the compressed cache, its writeback, the shrinker
+ * and its memory cgroup lists (the swap store starts detached)
  *
- * Return: 0, or the error of ovc_store_init() or register_shrinker().
+ * Return: 0, or the error of ovc_store_init(), ovc_writeback_init() or
+ * register_shrinker().
  */
 int ovc_reclaim_init(void)
 {
@@ -538,10 +546,13 @@ int ovc_reclaim_init(void)
 	err = ovc_store_init();
 	if (err)
 		return err;
+	err = ovc_writeback_init();
+	if (err)
+		goto out_store;
 	err = -ENOMEM;
 	ovc_reclaim_node_cache = KMEM_CACHE(ovc_reclaim_node, SLAB_ACCOUNT);
 	if (!ovc_reclaim_node_cache)
-		goto out_store;
+		goto out_writeback;
 	/* The list needs the shrinker's id: register first, count 0 till then. */
 	err = register_shrinker(&ovc_reclaim_shrinker, "ovc");
 	if (err)
@@ -558,6 +569,8 @@ out_shrinker:
 	unregister_shrinker(&ovc_reclaim_shrinker);
 out_cache:
 	kmem_cache_destroy(ovc_reclaim_node_cache);
+out_writeback:
+	ovc_writeback_exit();
 out_store:
 	ovc_store_exit();
 	return err;
@@ -570,6 +583,7 @@ void ovc_reclaim_exit(void)
 	unregister_shrinker(&ovc_reclaim_shrinker);
 	list_lru_destroy(&ovc_reclaim_lru);
 	kmem_cache_destroy(ovc_reclaim_node_cache);
+	ovc_writeback_exit();
 	ovc_swap_exit();
 	ovc_store_exit();
 }

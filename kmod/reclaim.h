@@ -24,6 +24,8 @@
  *    first; the shrinker is memcg aware, so a cgroup's own reclaim
  *    (memory.high, memory.max) stores the pages of the VMs mapped from it;
  *  - an administrator or a test: vms/<id>/reclaim (as memory.reclaim).
+ * A store that finds the compressed cache full kicks the writeback
+ * (writeback.h), which moves the cache's oldest pages to the swap store.
  */
 #ifndef _OVC_RECLAIM_H
 #define _OVC_RECLAIM_H

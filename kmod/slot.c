@@ -789,6 +789,74 @@ int ovc_slot_store(struct ovc_vm *vm, pgoff_t index, struct page *page,
 	return 0;
 }
 
+/*
+ * Whether slot @index records the compressed object @handle of age @seq:
+ * a handle freed and reused meanwhile (by a swap-in and a new swap-out
+ * of the slot) is of another age, and holds other bytes.
+ * Context: vm->lock held, which keeps the slot's object from being freed.
+ */
+static bool ovc_slot_records(struct ovc_vm *vm, pgoff_t index,
+			     unsigned long handle, u64 seq)
+{
+	return ovc_slot_handle(xa_load(&vm->slots, index)) == handle &&
+	       ovc_store_seq(handle) == seq;
+}
+
+/**
+ * ovc_slot_copy_out() - the bytes of an out slot, for the writeback
+ * @vm:		the VM, kept alive by the caller
+ * @index:	the slot
+ * @handle:	the compressed object the caller expects it to record
+ * @seq:	that object's age (ovc_store_oldest())
+ * @page:	the destination, a page of the caller's that no one maps
+ *
+ * Context: process context, may sleep; takes vm->lock.
+ * Return: 0, -EAGAIN if the slot does not record that object any more,
+ * or -EIO (ovc_store_copy()).
+ */
+int ovc_slot_copy_out(struct ovc_vm *vm, pgoff_t index, unsigned long handle,
+		      u64 seq, struct page *page)
+{
+	int err = -EAGAIN;
+
+	mutex_lock(&vm->lock);
+	if (ovc_slot_records(vm, index, handle, seq))
+		err = ovc_store_copy(handle, page);
+	mutex_unlock(&vm->lock);
+	return err;
+}
+
+/**
+ * ovc_slot_write_back() - point an out slot at a swap store copy
+ * @vm:		the VM, kept alive by the caller
+ * @index:	the slot
+ * @handle:	the compressed object the slot recorded when the caller
+ *		copied it (ovc_slot_copy_out())
+ * @seq:	that object's age
+ * @slot:	a swap store slot holding the same bytes
+ *
+ * On success the compressed object is freed and the page slot owns
+ * @slot; otherwise @slot is still the caller's.
+ * Context: process context, may sleep; takes vm->lock.
+ * Return: 0, or -EAGAIN if the slot does not record that object any more
+ * (read back, punched, truncated).
+ */
+int ovc_slot_write_back(struct ovc_vm *vm, pgoff_t index, unsigned long handle,
+			u64 seq, unsigned long slot)
+{
+	mutex_lock(&vm->lock);
+	if (!ovc_slot_records(vm, index, handle, seq)) {
+		mutex_unlock(&vm->lock);
+		return -EAGAIN;
+	}
+	ovc_slot_replace(vm, index, ovc_slot_mk_swapped(slot));
+	atomic_long_dec(&vm->compressed);
+	atomic_long_inc(&vm->swapped);
+	atomic_long_sub(ovc_store_free(handle), &vm->compressed_bytes);
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
 #if IS_ENABLED(CONFIG_OVC_KUNIT_TEST)
 #include "tests/slot_kunit.h"
 #endif

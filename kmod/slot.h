@@ -184,6 +184,10 @@ int ovc_slot_store(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		   void *stored, bool nowait);
 int ovc_slot_isolate(struct ovc_vm *vm, pgoff_t index, struct page *page,
 		     bool nowait);
+int ovc_slot_copy_out(struct ovc_vm *vm, pgoff_t index, unsigned long handle,
+		      u64 seq, struct page *page);
+int ovc_slot_write_back(struct ovc_vm *vm, pgoff_t index, unsigned long handle,
+			u64 seq, unsigned long slot);
 void ovc_slot_drop_range(struct ovc_vm *vm, pgoff_t first, pgoff_t end,
 		       bool balloon);
 

@@ -16,12 +16,16 @@
  * resident (counted in store_errors, one rate-limited log line,
  * reclaim.c).  Nothing is ever dropped.
  *
- * An object is the compressed length (a u16) followed by the LZ4 stream.
+ * An object is a header (its age, the VM and slot that recorded it when
+ * stored, the stream's length) followed by the LZ4 stream.  The objects
+ * are kept by age, so that when the cache is full and a swap store is
+ * attached the oldest ones move on to it (writeback.h).
  *
- * Locking: ovc_store_mutex (store.c) protects the one compressor and its
- * buffer; it is a leaf: nothing is taken inside it but zsmalloc's own
- * locks, and no allocation under it may enter direct reclaim, so the
- * shrinker may take it.
+ * Locking: ovc_store_mutex (store.c) protects the one compressor, its
+ * buffer and the next age; it is a leaf but for zsmalloc's own locks and
+ * the xa_lock of the age index (a spinlock, also taken alone), and no
+ * allocation under it may enter direct reclaim, so the shrinker may take
+ * it.
  */
 #ifndef _OVC_STORE_H
 #define _OVC_STORE_H
@@ -39,7 +43,10 @@
  * @rejects:	pages that did not compress to half a page
  * @errors:	pages reclaim could not store anywhere: the cache and the
  *		swap store were full, an allocation or a swap write failed
- *		(reclaim.c counts them)
+ *		(reclaim.c counts them), and pages the writeback could not
+ *		write to the swap store (they stay compressed)
+ * @written_back: pages moved from the cache to the swap store so far
+ *		(writeback.c)
  */
 struct ovc_store_stats {
 	atomic_long_t pages;
@@ -48,6 +55,7 @@ struct ovc_store_stats {
 	atomic_long_t loads;
 	atomic_long_t rejects;
 	atomic_long_t errors;
+	atomic_long_t written_back;
 };
 
 extern struct ovc_store_stats ovc_store_stats;
@@ -56,11 +64,17 @@ extern struct ovc_store_stats ovc_store_stats;
 extern unsigned int ovc_store_max_percent;
 
 bool ovc_store_full(void);
-int ovc_store_page(struct page *page, unsigned long *handle);
+int ovc_store_page(struct page *page, u64 vm, pgoff_t index,
+		   unsigned long *handle);
+int ovc_store_copy(unsigned long handle, struct page *page);
 int ovc_store_load(unsigned long handle, struct page *page);
 unsigned int ovc_store_size(unsigned long handle);
+u64 ovc_store_seq(unsigned long handle);
+int ovc_store_oldest(u64 *seq, u64 *vm, pgoff_t *index,
+		     unsigned long *handle);
 unsigned int ovc_store_free(unsigned long handle);
 unsigned long ovc_store_pool_pages(void);
+void ovc_store_compact(void);
 
 int ovc_store_init(void);
 void ovc_store_exit(void);

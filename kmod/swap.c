@@ -198,6 +198,8 @@ static int ovc_swap_rw(int dir, struct page *page, unsigned long slot)
  * Context: process context, may sleep; not inside an allocation (the
  * shrinker never writes: the file's ->write_iter() takes its i_rwsem and
  * allocates).
+ * The caller counts the write (reclaim: writes; the writeback:
+ * written_back).
  * Return: 0, or the file's error (logged; the caller counts it in
  * store_errors).
  */
@@ -205,9 +207,7 @@ int ovc_swap_write(struct page *page, unsigned long slot)
 {
 	int err = ovc_swap_rw(WRITE, page, slot);
 
-	if (!err)
-		atomic_long_inc(&ovc_swap_stats.writes);
-	else
+	if (err)
 		pr_warn_ratelimited("swap store write error %d: the page stays resident\n",
 				    err);
 	return err;

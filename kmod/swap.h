@@ -12,7 +12,8 @@
  * permissions are checked when ovcd opens it.  Slot n of the store is the
  * page at offset n * PAGE_SIZE; a bitmap says which slots are taken.  A
  * page goes there (slot state "swapped", slot.h) when the compressed
- * cache is full or the page does not compress to half a page.  Pages are
+ * cache is full or the page does not compress to half a page, and the
+ * cache's oldest pages move there when it is full (writeback.h).  Pages are
  * written and read with the file's own ->write_iter() and ->read_iter()
  * through an asynchronous kiocb (as drivers/block/loop.c does), direct I/O
  * when the file was opened with O_DIRECT; the caller waits for the one
@@ -39,7 +40,9 @@ struct ovc_swap_file;
 /**
  * struct ovc_swap_stats - the swap store's global counters
  * @pages:	slots taken (pages in the store)
- * @writes:	pages written so far (swap-outs to the store)
+ * @writes:	pages reclaim wrote to the store so far (swap-outs; the
+ *		writeback's moves from the compressed cache are counted
+ *		in ovc_store_stats.written_back)
  * @reads:	pages read back so far (swap-ins from the store)
  */
 struct ovc_swap_stats {

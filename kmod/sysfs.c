@@ -456,6 +456,7 @@ OVC_ATTR_RO(_name)
 OVC_STORE_STAT(compressed_pages, pages);
 OVC_STORE_STAT(compressed_bytes, bytes);
 OVC_STORE_STAT(compress_rejects, rejects);
+OVC_STORE_STAT(compressed_written_back, written_back);
 OVC_STORE_STAT(store_errors, errors);
 
 static ssize_t compressed_pool_pages_show(struct kobject *kobj,
@@ -559,6 +560,7 @@ static struct attribute *ovc_attrs[] = {
 	&compressed_pages_attr.attr,
 	&compressed_bytes_attr.attr,
 	&compressed_pool_pages_attr.attr,
+	&compressed_written_back_attr.attr,
 	&swap_outs_attr.attr,
 	&swap_ins_attr.attr,
 	&compress_rejects_attr.attr,

@@ -47,6 +47,7 @@
  *           xa_lock(&vm->slots)	(inside the xarray API)
  *           ovc_share_lock		(spinlock: frame and hint table)
  *           ovc_store_mutex		(the compressor: a swap-in; store.h)
+ *           (ovc_store_age's xa_lock)	(freeing a compressed copy; store.c)
  *           (the swap file's locks)	(reading a swapped page; swap.h)
  *           ovc_swap_lock		(spinlock: freeing its slot)
  *         mapping->i_mmap_rwsem	(unmap_mapping_range)
@@ -83,6 +84,14 @@
  *   The rebalancer stores pages too, under ovc_balance_mutex: the same
  *   order from the page lock down.
  *
+ *   ovc_writeback_mutex		(moving one compressed page to the
+ *					 swap store; writeback.c)
+ *     ovc_vms_lock			(held only to find one VM)
+ *     vm->lock			(checking the slot, decompressing)
+ *       ovc_store_mutex, ovc_store_age's xa_lock, xa_lock(&vm->slots)
+ *     (the swap file's locks)	(writing the page: vm->lock not held)
+ *     ovc_swap_lock		(spinlock: taking or giving back a slot)
+ *
  *   ovc_scan_mutex			(scanner work, rmap records, domains)
  *     ovc_zero_mutex			(a merge finding the zero frame
  *					 poisoned)
@@ -101,7 +110,8 @@
  *   mechanisms  merge.c, slot.c + slot.h, share.c, range.c, policy.c
  *               (pure: the allocation policy), reclaim.c (choosing
  *               pages to store, the shrinker), store.c (the compressed
- *               cache), swap.c (the swap store)
+ *               cache), swap.c (the swap store), writeback.c (the
+ *               cache's oldest pages to the swap store)
  *
  * The core calls no interface and vm.c calls no other core file; the
  * scanner and sysfs hear of a VM's destruction and balloon target changes

@@ -24,7 +24,7 @@
 # libvirtd runs in a mount namespace of its own over the read-only root:
 # tmpfs state directories, an /etc/passwd with the libvirt-qemu user
 # (Debian's libvirt-daemon-system makes it; the test VM's root is the build
-# machine's, which has libvirtd from libvirt-daemon-driver-qemu only).  The
+# machine's, which has libvirtd from libvirt-daemon, not -system).  The
 # ovcfs mount is the same superblock in both namespaces.  qemu.conf: QEMU as
 # root, no security driver, no cgroups, no namespaces, logs to files (no
 # virtlogd): the test VM has no systemd, D-Bus or AppArmor.  A UTS namespace
@@ -57,7 +57,7 @@ echo "TAP version 13"
 nested_need_kvm || exit 1
 if ! command -v libvirtd >/dev/null || ! command -v virsh >/dev/null; then
 	echo "1..1"
-	echo "not ok 1 libvirtd and virsh installed (make deps: libvirt-daemon-driver-qemu, libvirt-clients)"
+	echo "not ok 1 libvirtd and virsh installed (make deps: libvirt-daemon, libvirt-daemon-driver-qemu, libvirt-clients)"
 	exit 1
 fi
 echo "1..16"

@@ -25,7 +25,9 @@
  * Variant "mixed_swap" attaches a swap store too (a file on a tmpfs of
  * the test's own), and the storer turns the compressed cache off and on
  * (compress_max_percent 0, then its value) every round, so that pages go
- * to both stores and come back from both.
+ * to both stores and come back from both, and the writeback moves
+ * compressed pages to the swap store (a full cache) while faults read
+ * them back.
  *
  * Under fault injection (the debug layer, selftests/vm/runner.sh):
  * OVC_MAKE_IT_FAIL=1 makes each writer write 1 to /proc/self/make-it-fail
@@ -515,6 +517,7 @@ TEST_F_TIMEOUT(stress, integrity, 420)
 	long long stale0 = ovc_stat(&self->sh, OVC_ST_HINT_STALE);
 	long long seen, max_seen = 0, max_zero = 0, max_sharing = 0;
 	long long max_swapped = 0;
+	long long wb0 = ovc_sysfs_value("compressed_written_back");
 	unsigned long punches = 0, pwrites = 0, clears = 0, checks = 0;
 	unsigned long enomem = 0;
 	const char *fail_env = getenv("OVC_MAKE_IT_FAIL");
@@ -650,11 +653,12 @@ TEST_F_TIMEOUT(stress, integrity, 420)
 		close(fds[p]);
 	t3 = ovc_now();
 
-	ksft_print_msg("stress.%s: %lld pages stored, %lld read back, at most %lld in the swap store\n",
+	ksft_print_msg("stress.%s: %lld pages stored, %lld read back, at most %lld in the swap store, %lld moved there from the compressed cache\n",
 		       variant->swap ? "mixed_swap" :
 		       variant->use_write ? "mixed" : "mmap",
 		       vms_stat(ids, "swap_outs"), vms_stat(ids, "swap_ins"),
-		       max_swapped);
+		       max_swapped,
+		       ovc_sysfs_value("compressed_written_back") - wb0);
 	ksft_print_msg("stress.%s: %lu ops in %.1f s (unmerge %.1f s, last check %.1f s): %lu page writes (%lu by write(), %lu clears), %lu punches, %lu page checks; merged at most %lld slots (pages_sharing %lld, pages_zero %lld), %lld cow breaks, %lld full scans, %lld pinned, %lld stale hints%s%lu ENOMEM retries\n",
 		       variant->swap ? "mixed_swap" :
 		       variant->use_write ? "mixed" : "mmap", all_ops, t1 - t0,

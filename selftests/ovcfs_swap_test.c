@@ -4,10 +4,11 @@
  * to the module with OVC_IOC_SET_SWAP_FILE (checked: size, flags, fd,
  * access mode, file type, permissions, one store at a time, no detach
  * while pages are in it); pages that do not compress, or that meet a
- * full compressed cache, go there (slot state "swapped"); faults, read(),
- * write(), punch and truncate find them; a full store and a failing one
- * (a sparse file on a tmpfs smaller than it) are errors the writer sees
- * (EAGAIN, store_errors), and every page stays intact.  Every test ends
+ * full compressed cache, go there (slot state "swapped"), and so do the
+ * oldest compressed pages when the cache is full (the writeback); faults,
+ * read(), write(), punch and truncate find them; a full store and a
+ * failing one (a sparse file on a tmpfs smaller than it) are errors the
+ * writer sees (EAGAIN, store_errors), and every page stays intact.  Every test ends
  * with swapped_pages, compressed_pages back where they were and the store
  * detached.  The store lives on a tmpfs of the test's own.
  */
@@ -172,23 +173,113 @@ TEST_F(swap, incompressible_to_swap)
 }
 
 /*
+ * Wait (30 s at most: the debug kernel is slow) until global counter
+ * @name reaches @want.  Return: its value then.
+ */
+static long long wait_counter(const char *name, long long want)
+{
+	long long v = ovc_sysfs_value(name);
+	int i;
+
+	for (i = 0; i < 3000 && v < want; i++) {
+		usleep(10000);
+		v = ovc_sysfs_value(name);
+	}
+	return v;
+}
+
+/*
  * A full compressed cache sends pages that compress well to the swap
- * store; those compressed before stay compressed.  A mix comes back.
+ * store, and the writeback moves the oldest compressed ones on to it
+ * (here all of them: the bound is 0), each counted once in swap_outs.
+ * Every page comes back intact.
  */
 TEST_F(swap, cache_full_to_swap)
 {
 	struct ovc_vmfile *f = &self->f;
+	long long wb = ovc_sysfs_value("compressed_written_back");
 
+	ASSERT_LE(0, wb) TH_LOG("%s/compressed_written_back absent",
+				OVC_SYSFS_ROOT);
 	ovc_swap_attach(_metadata, self->root, self->path, 1024);
 	ovc_fill_compressible(f->map, PAGES, 0, 23);
 	ASSERT_EQ(0, ovc_vm_reclaim(f, 16));
 	EXPECT_EQ(16, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(wb, ovc_sysfs_value("compressed_written_back"));
 	ASSERT_EQ(0, ovc_sysfs_write("compress_max_percent", "0"));
 	ASSERT_EQ(0, ovc_vm_reclaim(f, PAGES - 16));
 	EXPECT_EQ(0, ovc_resident(f));
-	EXPECT_EQ(16, ovc_vm_stat(f, "compressed_pages"));
-	EXPECT_EQ((long long)PAGES - 16, ovc_vm_stat(f, "swapped_pages"));
+	EXPECT_EQ(wb + 16, wait_counter("compressed_written_back", wb + 16));
+	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_bytes"));
+	EXPECT_EQ((long long)PAGES, ovc_vm_stat(f, "swapped_pages"));
+	EXPECT_EQ((long long)PAGES, ovc_vm_stat(f, "swap_outs"));
+	EXPECT_EQ(0, ovc_vm_stat(f, "store_errors"));
 	EXPECT_EQ(-1, ovc_check_compressible(f->map, PAGES, 0, 23));
+	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(0, ovc_vm_stat(f, "swapped_pages"));
+	EXPECT_EQ((long long)PAGES, ovc_vm_stat(f, "swap_ins"));
+}
+
+/*
+ * The writeback stops when the swap store is full: what it could not
+ * move stays compressed, nothing is lost, and the store ends full.
+ */
+TEST_F(swap, writeback_store_full)
+{
+	struct ovc_vmfile *f = &self->f;
+	long long wb = ovc_sysfs_value("compressed_written_back"), moved;
+	int err;
+
+	ovc_swap_attach(_metadata, self->root, self->path, 8);
+	ovc_fill_compressible(f->map, PAGES, 0, 31);
+	ASSERT_EQ(0, ovc_vm_reclaim(f, 32));
+	ASSERT_EQ(32, ovc_vm_stat(f, "compressed_pages"));
+	ASSERT_EQ(0, ovc_sysfs_write("compress_max_percent", "0"));
+	/* Kicks the writeback; it and this page race for the 8 slots. */
+	err = ovc_vm_reclaim(f, 1);
+	EXPECT_TRUE(!err || err == EAGAIN) TH_LOG("reclaim: %d", err);
+	EXPECT_EQ(8, wait_counter("swapped_pages", 8));
+	usleep(100000);		/* it would go on if it did not stop */
+	moved = ovc_sysfs_value("compressed_written_back") - wb;
+	EXPECT_LE(7, moved);
+	EXPECT_GE(8, moved);
+	EXPECT_EQ(32 - moved, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(8, ovc_vm_stat(f, "swapped_pages"));
+	EXPECT_EQ((long long)PAGES - 32 - (8 - moved), ovc_resident(f));
+	EXPECT_EQ(-1, ovc_check_compressible(f->map, PAGES, 0, 31));
+	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(0, ovc_vm_stat(f, "swapped_pages"));
+}
+
+/*
+ * A failing store under the writeback (a sparse 1 MiB file on a 64 KiB
+ * tmpfs): store_errors rises, the pages it could not write stay
+ * compressed, and every page comes back intact.
+ */
+TEST_F(swap, writeback_write_error)
+{
+	struct ovc_vmfile *f = &self->f;
+	long long errors = ovc_sysfs_value("store_errors"), moved;
+	long long wb = ovc_sysfs_value("compressed_written_back");
+	int err;
+
+	ASSERT_EQ(0, mount("tmpfs", self->dir, "tmpfs", MS_REMOUNT,
+			   "size=64k,mode=0700"));
+	ovc_swap_attach(_metadata, self->root, self->path, 256);
+	ovc_fill_compressible(f->map, PAGES, 0, 33);
+	ASSERT_EQ(0, ovc_vm_reclaim(f, 64));
+	ASSERT_EQ(64, ovc_vm_stat(f, "compressed_pages"));
+	ASSERT_EQ(0, ovc_sysfs_write("compress_max_percent", "0"));
+	err = ovc_vm_reclaim(f, 1);
+	EXPECT_TRUE(!err || err == EAGAIN) TH_LOG("reclaim: %d", err);
+	EXPECT_LT(errors, wait_counter("store_errors", errors + 1));
+	usleep(100000);
+	moved = ovc_sysfs_value("compressed_written_back") - wb;
+	EXPECT_GE(16, moved) TH_LOG("%lld pages in a 64 KiB tmpfs", moved);
+	EXPECT_LE(1, 64 - moved);
+	EXPECT_EQ(64 - moved, ovc_vm_stat(f, "compressed_pages"));
+	EXPECT_EQ(-1, ovc_check_compressible(f->map, PAGES, 0, 33));
 	EXPECT_EQ(0, ovc_vm_stat(f, "compressed_pages"));
 	EXPECT_EQ(0, ovc_vm_stat(f, "swapped_pages"));
 }

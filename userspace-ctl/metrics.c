@@ -59,6 +59,7 @@ static const struct metric {
 	{ "swap_outs",		"swap_outs",		COUNTER, "Guest pages stored in the compressed cache or the swap store", NULL },
 	{ "swap_ins",		"swap_ins",		COUNTER, "Guest pages read back from the compressed cache or the swap store", NULL },
 	{ "compress_rejects",	"compress_rejects",	COUNTER, "Pages that did not compress to half a page", NULL },
+	{ "compressed_written_back", "compressed_written_back", COUNTER, "Compressed pages moved to the swap store when the cache was full", NULL },
 	{ "store_errors",	"store_errors",		COUNTER, "Stores refused, the cache or swap store full, an allocation or a write failed", NULL },
 	{ "swap_slots",		"swap_slots",		GAUGE,	"Pages the swap store can hold, 0 without one", NULL },
 	{ "swapped_pages",	"swapped_pages",	GAUGE,	"Guest pages in the swap store", NULL },

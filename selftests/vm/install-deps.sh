@@ -7,7 +7,7 @@ pkgs=(qemu-system-x86 qemu-utils busybox-static linux-image-amd64
       linux-headers-amd64 cpio linux-source flex bison bc libelf-dev
       libjson-c-dev libsmartcols-dev libinih-dev kmod xz-utils gcc make
       libc6-dev python3 pkgconf python3-prometheus-client gnuplot-nox dkms
-      debhelper dh-dkms libvirt-dev libvirt-daemon-driver-qemu
+      debhelper dh-dkms libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu
       libvirt-clients linux-perf)
 
 missing=()
