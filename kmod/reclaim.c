@@ -75,16 +75,17 @@ static struct list_lru ovc_reclaim_lru;
 static bool ovc_reclaim_lru_ready;
 
 /*
- * Write an isolated @page to a new slot of the swap store.
+ * Write an isolated @page to a new slot of the swap store (@reclaim: from
+ * the shrinker, only a block device store).
  * Return: 0 and the slot's entry in @stored, -ENOSPC (the store is
  * full) or the file's error.
  */
-static int ovc_reclaim_swap(struct page *page, void **stored)
+static int ovc_reclaim_swap(struct page *page, void **stored, bool reclaim)
 {
 	unsigned long slot;
 	int err;
 
-	err = ovc_swap_alloc(&slot);
+	err = ovc_swap_alloc(&slot, reclaim);
 	if (err)
 		return err == -ENODEV ? -ENOSPC : err;	/* detached meanwhile */
 	err = ovc_swap_write(page, slot);
@@ -118,7 +119,9 @@ static int ovc_reclaim_slot(struct ovc_vm *vm, pgoff_t index,
 			    unsigned int flags)
 {
 	bool nowait = flags & OVC_RECLAIM_NOWAIT;
-	bool swap = (flags & OVC_RECLAIM_SWAP) && ovc_swap_attached();
+	bool shrink = flags & OVC_RECLAIM_SHRINK;
+	bool swap = (flags & OVC_RECLAIM_SWAP) &&
+		    (shrink ? ovc_swap_in_reclaim() : ovc_swap_attached());
 	unsigned long handle;
 	struct page *page;
 	void *entry, *stored = NULL;
@@ -145,7 +148,7 @@ static int ovc_reclaim_slot(struct ovc_vm *vm, pgoff_t index,
 	if (!err)
 		stored = ovc_slot_mk_out(handle);
 	else if (swap && (err == -E2BIG || err == -ENOSPC || err == -ENOMEM))
-		err = ovc_reclaim_swap(page, &stored);
+		err = ovc_reclaim_swap(page, &stored, shrink);
 	if (err)
 		goto out_unlock;
 	err = ovc_slot_store(vm, index, page, stored, nowait);
@@ -183,8 +186,8 @@ static void ovc_reclaim_store_error(struct ovc_vm *vm, int err)
  * @nr:		how many
  * @flags:	OVC_RECLAIM_NOWAIT: reclaim context, only trylocks (see
  *		ovc_slot_store()); OVC_RECLAIM_SWAP: may write to the swap
- *		store (process context, not inside an allocation: never
- *		the shrinker)
+ *		store; OVC_RECLAIM_SHRINK: inside an allocation, so only to
+ *		a block device store (bio, no filesystem lock)
  *
  * The walk starts at a random slot and goes once around the VM: first
  * over the slots idle sampling marked (sampled, not touched since), then
@@ -379,7 +382,8 @@ static enum lru_status ovc_reclaim_pick_one(struct list_head *item,
  * taking QEMU); the caller's ovc_reclaim_srcu read section keeps them
  * alive.
  */
-static unsigned long ovc_reclaim_scan_memcg(struct shrink_control *sc)
+static unsigned long ovc_reclaim_scan_memcg(struct shrink_control *sc,
+					    unsigned int flags)
 {
 	struct ovc_reclaim_pick pick = { .n = 0 };
 	unsigned long want = sc->nr_to_scan, done = 0;
@@ -388,8 +392,7 @@ static unsigned long ovc_reclaim_scan_memcg(struct shrink_control *sc)
 
 	ovc_reclaim_walk_memcg(sc, ovc_reclaim_pick_one, &pick, &nr);
 	for (i = 0; i < pick.n && done < want; i++)
-		done += ovc_reclaim_vm(pick.vm[i], want - done,
-				       OVC_RECLAIM_NOWAIT);
+		done += ovc_reclaim_vm(pick.vm[i], want - done, flags);
 	return done;
 }
 
@@ -397,7 +400,8 @@ static unsigned long ovc_reclaim_scan_memcg(struct shrink_control *sc)
  * Global reclaim: store @want pages, from the VMs over their targets
  * first (as much as each is over), then from every VM in turn.
  */
-static unsigned long ovc_reclaim_scan_all(unsigned long want)
+static unsigned long ovc_reclaim_scan_all(unsigned long want,
+					  unsigned int flags)
 {
 	unsigned long done = 0;
 	struct ovc_vm *vm;
@@ -417,7 +421,7 @@ static unsigned long ovc_reclaim_scan_all(unsigned long want)
 					continue;
 				nr = min_t(unsigned long, nr, over);
 			}
-			done += ovc_reclaim_vm(vm, nr, OVC_RECLAIM_NOWAIT);
+			done += ovc_reclaim_vm(vm, nr, flags);
 		}
 	}
 	return done;
@@ -426,21 +430,24 @@ static unsigned long ovc_reclaim_scan_all(unsigned long want)
 /*
  * Host memory pressure: store sc->nr_to_scan pages, from every VM
  * (ovc_reclaim_scan_all()) or, asked for one memory cgroup, from its VMs
- * (ovc_reclaim_scan_memcg()), in the compressed cache only.  Reclaim may
- * run inside any allocation, ours included, with any lock held: page
- * locks and vm->lock are only tried, the compressed cache allocates
- * without direct reclaim, and no lock is waited for (ovc_reclaim_srcu).
- * Nothing is written to the swap store here: its file's ->write_iter()
- * takes the file's i_rwsem and allocates page cache, which an allocation
- * we run in may hold or wait for (the kernel's own swap, for that reason,
- * goes around the filesystem); the rebalancer's hard state and
- * vms/<id>/reclaim write it, from process context, and so does the
- * writeback, a work item kicked when the cache is full, which moves the
- * cache's oldest pages there and so makes room for more (writeback.h).
+ * (ovc_reclaim_scan_memcg()).  Reclaim may run inside any allocation,
+ * ours included, with any lock held: page locks and vm->lock are only
+ * tried, the compressed cache allocates without direct reclaim, and no
+ * lock is waited for (ovc_reclaim_srcu).  A page that does not compress
+ * (or meets a full cache) goes to the swap store only if that is a block
+ * device, written by bio as the kernel's swap writes (swap.h); a file
+ * store is not written here: its ->write_iter() takes the file's i_rwsem
+ * and allocates page cache, which an allocation we run in may hold or
+ * wait for.  The rebalancer's hard state and vms/<id>/reclaim write a
+ * file store, from process context, and so does the writeback, a work
+ * item kicked when the cache is full, which moves the cache's oldest
+ * pages there and so makes room for more (writeback.h).
  */
 static unsigned long ovc_reclaim_scan(struct shrinker *shrinker,
 				      struct shrink_control *sc)
 {
+	unsigned int flags = OVC_RECLAIM_NOWAIT | OVC_RECLAIM_SWAP |
+			     OVC_RECLAIM_SHRINK;
 	unsigned long done;
 	int idx;
 
@@ -448,9 +455,9 @@ static unsigned long ovc_reclaim_scan(struct shrinker *shrinker,
 		return SHRINK_STOP;
 	idx = srcu_read_lock(&ovc_reclaim_srcu);
 	if (ovc_reclaim_for_memcg(sc))
-		done = ovc_reclaim_scan_memcg(sc);
+		done = ovc_reclaim_scan_memcg(sc, flags);
 	else
-		done = ovc_reclaim_scan_all(sc->nr_to_scan);
+		done = ovc_reclaim_scan_all(sc->nr_to_scan, flags);
 	srcu_read_unlock(&ovc_reclaim_srcu, idx);
 	/*
 	 * Our pages are freed, not slab: tell reclaim, as slab frees do, or

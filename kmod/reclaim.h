@@ -19,9 +19,10 @@
  *    policy_run=1: each VM over its target, down to the target, at most
  *    OVC_RECLAIM_PER_PERIOD pages a rebalance;
  *  - the kernel's reclaim, through a shrinker (knob "shrink"): host
- *    memory pressure stores VMs' pages in the compressed cache (never in
- *    the swap store: see ovc_reclaim_scan()), VMs over their targets
- *    first; the shrinker is memcg aware, so a cgroup's own reclaim
+ *    memory pressure stores VMs' pages in the compressed cache, and in
+ *    the swap store only if it is a block device (see
+ *    ovc_reclaim_scan()), VMs over their targets first; the shrinker is
+ *    memcg aware, so a cgroup's own reclaim
  *    (memory.high, memory.max) stores the pages of the VMs mapped from it;
  *  - an administrator or a test: vms/<id>/reclaim (as memory.reclaim).
  * A store that finds the compressed cache full kicks the writeback
@@ -43,6 +44,8 @@ extern bool ovc_reclaim_shrink;
 /* ovc_reclaim_vm() flags */
 #define OVC_RECLAIM_NOWAIT	0x1	/* only trylocks: reclaim context */
 #define OVC_RECLAIM_SWAP	0x2	/* may write to the swap store */
+/* Inside an allocation (the shrinker): the swap store only if a block device. */
+#define OVC_RECLAIM_SHRINK	0x4
 
 unsigned long ovc_reclaim_vm(struct ovc_vm *vm, unsigned long nr,
 			     unsigned int flags);

@@ -395,6 +395,33 @@ static struct page *ovc_slot_load(struct ovc_vm *vm, pgoff_t index,
 	return new;
 }
 
+/*
+ * Fill the empty slot of @xas with @entry.  The xarray node it may need is
+ * allocated here without reclaim (xas_store() under the xa_lock takes
+ * GFP_NOWAIT): reclaim under vm->lock could not store this VM's pages
+ * (the shrinker only tries vm->lock), so a memory cgroup at its limit
+ * would OOM-kill the faulting task instead; on -ENOMEM the caller drops
+ * vm->lock and allocates it with xas_nomem(), as filemap does.
+ * Context: vm->lock held.
+ * Return: 0 or -ENOMEM.
+ */
+static int ovc_slot_fill(struct xa_state *xas, void *entry)
+{
+	xas_lock(xas);
+	xas_store(xas, entry);
+	xas_unlock(xas);
+	return xas_error(xas);
+}
+
+/*
+ * Free a node xas_nomem() allocated and the store did not use
+ * (xas_destroy() is not exported: xas_nomem() without an -ENOMEM does it).
+ */
+static void ovc_slot_fill_done(struct xa_state *xas)
+{
+	WARN_ON_ONCE(xas_nomem(xas, GFP_KERNEL));
+}
+
 /**
  * ovc_slot_get_page() - the page of a slot, allocated if empty
  * @vm:		the VM
@@ -421,9 +448,10 @@ static struct page *ovc_slot_load(struct ovc_vm *vm, pgoff_t index,
 struct page *ovc_slot_get_page(struct ovc_vm *vm, pgoff_t index,
 			       unsigned int flags, struct vm_fault *vmf)
 {
+	XA_STATE(xas, &vm->slots, index);
 	struct ovc_frame *zero = NULL;
 	struct page *page, *new = NULL;
-	void *entry, *old;
+	void *entry;
 	int err;
 
 again:
@@ -462,7 +490,9 @@ again:
 		new->index = index;
 	}
 
+relock:
 	mutex_lock(&vm->lock);
+	xas_reset(&xas);
 	if (!(flags & OVC_GET_EXTEND) && !ovc_vm_index_valid(vm, index)) {
 		page = ERR_PTR(-EFAULT);
 		goto out_unlock;
@@ -471,6 +501,7 @@ again:
 	if (ovc_slot_entry_page(entry) ||	/* a racing fault filled it */
 	    ovc_slot_stored(entry)) {		/* or reclaim stored it */
 		mutex_unlock(&vm->lock);
+		ovc_slot_fill_done(&xas);
 		if (new)
 			put_page(new);
 		new = NULL;
@@ -480,25 +511,21 @@ again:
 	if (zero) {
 		if (!ovc_frame_add_sharer(zero)) {	/* replaced meanwhile */
 			mutex_unlock(&vm->lock);
+			ovc_slot_fill_done(&xas);
 			zero = NULL;
 			goto again;
 		}
-		old = xa_store(&vm->slots, index, ovc_slot_mk_shared(zero),
-			       GFP_KERNEL);
-		if (xa_is_err(old)) {
+		err = ovc_slot_fill(&xas, ovc_slot_mk_shared(zero));
+		if (err) {
 			ovc_frame_drop_sharer(zero);
-			page = ERR_PTR(xa_err(old));
-			goto out_unlock;
+			goto out_nomem;
 		}
 		atomic_long_inc(&vm->zero);
 		page = zero->page;
 	} else {
-		old = xa_store(&vm->slots, index, ovc_slot_mk_private(new),
-			       GFP_KERNEL);
-		if (xa_is_err(old)) {
-			page = ERR_PTR(xa_err(old));
-			goto out_unlock;
-		}
+		err = ovc_slot_fill(&xas, ovc_slot_mk_private(new));
+		if (err)
+			goto out_nomem;
 		ovc_slot_resident_add(vm, 1);
 		page = new;
 		new = NULL;
@@ -508,9 +535,19 @@ again:
 	get_page(page);
 out_unlock:
 	mutex_unlock(&vm->lock);
+	ovc_slot_fill_done(&xas);
+out_put:
 	if (new)
 		put_page(new);
 	return page;
+
+out_nomem:
+	/* The node the slot needs, allocated without vm->lock: try again. */
+	mutex_unlock(&vm->lock);
+	if (xas_nomem(&xas, GFP_KERNEL))
+		goto relock;
+	page = ERR_PTR(err);	/* no node allocated: nothing to free */
+	goto out_put;
 }
 
 /*

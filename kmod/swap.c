@@ -7,7 +7,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bio.h>
 #include <linux/bitmap.h>
+#include <linux/blkdev.h>
 #include <linux/bvec.h>
 #include <linux/completion.h>
 #include <linux/file.h>
@@ -26,6 +28,9 @@ struct ovc_swap_stats ovc_swap_stats;
 /**
  * struct ovc_swap - the attached store
  * @file:	the backing file, our own reference
+ * @bdev:	the block device, if @file is one: its pages are read and
+ *		written by bio, as the kernel's swap does (no page cache,
+ *		no filesystem lock: the shrinker may write it); else NULL
  * @nr:		its slots: whole pages
  * @used:	slots taken
  * @next:	where the next search for a free slot starts
@@ -33,6 +38,7 @@ struct ovc_swap_stats ovc_swap_stats;
  */
 struct ovc_swap {
 	struct file *file;
+	struct block_device *bdev;
 	unsigned long nr;
 	unsigned long used;
 	unsigned long next;
@@ -49,6 +55,17 @@ static DEFINE_MUTEX(ovc_swap_mutex);
 bool ovc_swap_attached(void)
 {
 	return READ_ONCE(ovc_swap);
+}
+
+/*
+ * Return: whether the attached store is a block device, which reclaim
+ * (the shrinker) may write (ovc_swap_alloc()).
+ */
+bool ovc_swap_in_reclaim(void)
+{
+	struct ovc_swap *s = READ_ONCE(ovc_swap);
+
+	return s && s->bdev;
 }
 
 /* Return: the slots of the attached store, 0 if none. */
@@ -90,12 +107,15 @@ ssize_t ovc_swap_path(char *buf, size_t len)
 /**
  * ovc_swap_alloc() - take a free slot
  * @slot:	set to it
+ * @reclaim:	for a write from inside an allocation (the shrinker): only
+ *		in a block device store
  *
  * While a slot is taken the store cannot be detached.
  * Context: any; takes a spinlock.
- * Return: 0, -ENODEV (no store) or -ENOSPC (the store is full).
+ * Return: 0, -ENODEV (no store, or a file store and @reclaim) or -ENOSPC
+ * (the store is full).
  */
-int ovc_swap_alloc(unsigned long *slot)
+int ovc_swap_alloc(unsigned long *slot, bool reclaim)
 {
 	struct ovc_swap *s;
 	unsigned long n;
@@ -103,7 +123,7 @@ int ovc_swap_alloc(unsigned long *slot)
 
 	spin_lock(&ovc_swap_lock);
 	s = ovc_swap;
-	if (!s)
+	if (!s || (reclaim && !s->bdev))
 		goto out;
 	err = -ENOSPC;
 	if (s->used == s->nr)
@@ -155,18 +175,41 @@ static void ovc_swap_io_done(struct kiocb *iocb, long ret)
 }
 
 /*
+ * A block device store's page I/O: one bio on the stack, waited for (as
+ * blkdev_issue_flush()); what the kernel's swap does, without the page
+ * cache or a filesystem lock, so reclaim may do it.
+ */
+static int ovc_swap_bio(struct block_device *bdev, int dir, struct page *page,
+			unsigned long slot)
+{
+	struct bio_vec bv;
+	struct bio bio;
+	int err;
+
+	bio_init(&bio, bdev, &bv, 1, dir == WRITE ? REQ_OP_WRITE : REQ_OP_READ);
+	bio.bi_iter.bi_sector = (sector_t)slot << (PAGE_SHIFT - SECTOR_SHIFT);
+	__bio_add_page(&bio, page, PAGE_SIZE, 0);
+	err = submit_bio_wait(&bio);
+	bio_uninit(&bio);
+	return err;
+}
+
+/*
  * Write (@dir WRITE) @page to, or read it (READ) from, a taken @slot,
  * and wait for it.  The slot keeps the store attached.
  * Return: 0, or the file's error (-EIO for a short transfer).
  */
 static int ovc_swap_rw(int dir, struct page *page, unsigned long slot)
 {
-	struct file *file = READ_ONCE(ovc_swap)->file;
+	struct ovc_swap *s = READ_ONCE(ovc_swap);
+	struct file *file = s->file;
 	struct ovc_swap_io io;
 	struct iov_iter iter;
 	struct bio_vec bv;
 	ssize_t ret;
 
+	if (s->bdev)
+		return ovc_swap_bio(s->bdev, dir, page, slot);
 	init_sync_kiocb(&io.iocb, file);
 	io.iocb.ki_pos = (loff_t)slot << PAGE_SHIFT;
 	io.iocb.ki_complete = ovc_swap_io_done;
@@ -195,9 +238,9 @@ static int ovc_swap_rw(int dir, struct page *page, unsigned long slot)
  * @page:	the page; the caller keeps it locked and unmapped
  * @slot:	a slot the caller took (ovc_swap_alloc())
  *
- * Context: process context, may sleep; not inside an allocation (the
- * shrinker never writes: the file's ->write_iter() takes its i_rwsem and
- * allocates).
+ * Context: process context, may sleep; inside an allocation (the
+ * shrinker) only to a block device store (ovc_swap_alloc()): a file's
+ * ->write_iter() takes its i_rwsem and allocates.
  * The caller counts the write (reclaim: writes; the writeback:
  * written_back).
  * Return: 0, or the file's error (logged; the caller counts it in
@@ -239,8 +282,8 @@ int ovc_swap_read(unsigned long slot, struct page *page)
  * A file fit to be the store: open for reading and writing, a regular
  * file or a block device with ->read_iter() and ->write_iter(), at least
  * a page, not on ovcfs (its writes would recurse into ovc), not a Linux
- * swap file, and a regular file readable by its owner only (it holds
- * guest memory).
+ * swap file, a regular file readable by its owner only (it holds guest
+ * memory), a block device whose blocks are at most a page.
  * Return: its slots, or -EBADF, -EINVAL, -ETXTBSY or -EACCES.
  */
 static long ovc_swap_check(struct file *file)
@@ -266,6 +309,9 @@ static long ovc_swap_check(struct file *file)
 	}
 	if (size < PAGE_SIZE)
 		return -EINVAL;
+	if (S_ISBLK(inode->i_mode) &&
+	    bdev_logical_block_size(I_BDEV(file->f_mapping->host)) > PAGE_SIZE)
+		return -EINVAL;
 	return size >> PAGE_SHIFT;
 }
 
@@ -290,6 +336,8 @@ static int ovc_swap_attach(int fd, u64 *slots)
 	if (!s->map)
 		goto out_free;
 	s->file = file;
+	if (S_ISBLK(file_inode(file)->i_mode))
+		s->bdev = I_BDEV(file->f_mapping->host);
 	s->nr = nr;
 	spin_lock(&ovc_swap_lock);
 	err = ovc_swap ? -EBUSY : 0;
@@ -300,6 +348,7 @@ static int ovc_swap_attach(int fd, u64 *slots)
 		goto out_free;
 	*slots = nr;
 	pr_info("swap store attached: %ld pages, %s I/O\n", nr,
+		s->bdev ? "bio" :
 		file->f_flags & O_DIRECT ? "direct" : "buffered");
 	return 0;
 

@@ -16,8 +16,9 @@
  * cache's oldest pages move there when it is full (writeback.h).  Pages are
  * written and read with the file's own ->write_iter() and ->read_iter()
  * through an asynchronous kiocb (as drivers/block/loop.c does), direct I/O
- * when the file was opened with O_DIRECT; the caller waits for the one
- * page it moves.  A full store (-ENOSPC) or a failed write (the file's
+ * when the file was opened with O_DIRECT; a block device's by bio, as the
+ * kernel's swap does (no page cache, no filesystem lock), so that the
+ * shrinker may write it too; the caller waits for the one page it moves.  A full store (-ENOSPC) or a failed write (the file's
  * error) leaves the page resident: nothing is ever dropped.
  *
  * The store cannot be detached while a slot is taken, so a slot number
@@ -57,7 +58,8 @@ bool ovc_swap_attached(void);
 unsigned long ovc_swap_slots(void);
 ssize_t ovc_swap_path(char *buf, size_t len);
 
-int ovc_swap_alloc(unsigned long *slot);
+bool ovc_swap_in_reclaim(void);
+int ovc_swap_alloc(unsigned long *slot, bool reclaim);
 void ovc_swap_free(unsigned long slot);
 int ovc_swap_write(struct page *page, unsigned long slot);
 int ovc_swap_read(unsigned long slot, struct page *page);

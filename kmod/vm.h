@@ -78,8 +78,10 @@
  *       vm->lock			(the slot change: only tried)
  *       ovc_store_mutex		(compressing it)
  *       ovc_swap_lock		(spinlock: taking a swap slot)
- *       (the swap file's locks)	(writing it to the swap store: never
- *					 from the shrinker)
+ *       (the swap file's locks)	(writing it to a file swap store:
+ *					 never from the shrinker, which
+ *					 writes only a block device store,
+ *					 by bio: the block layer's locks)
  *       mapping->i_mmap_rwsem	(unmap_mapping_pages)
  *   The rebalancer stores pages too, under ovc_balance_mutex: the same
  *   order from the page lock down.

@@ -90,7 +90,7 @@ static int ovc_writeback_one(u64 *seq, struct page *buf)
 		goto out;
 	if (ovc_slot_copy_out(vm, index, handle, *seq, buf))
 		goto out;
-	err = ovc_swap_alloc(&slot);
+	err = ovc_swap_alloc(&slot, false);
 	if (err)
 		goto out;
 	err = ovc_swap_write(buf, slot);

@@ -11,7 +11,8 @@
 # every OVC_* variable is passed on to the runner in the VM.  OVC_VM_LABEL
 # (default vm) names the run: its messages, its summary line ("<label>: N
 # passed, ...") and its logs ($BUILD/<label>-console.log, -tap.log,
-# -summary.log); OVC_VM_KERNEL etc. boot another kernel (lib.sh).
+# -summary.log); OVC_VM_KERNEL etc. boot another kernel (lib.sh).  The VM
+# gets a scratch disk (below).
 # A crash or stall of the test VM during a nested KVM test is never retried
 # and always fails the run; it only gets a label from a control run: the
 # same nested test alone, with OVC_NESTED_CONTROL=tmpfs (guest RAM on
@@ -45,6 +46,13 @@ mkcmd() {
 }
 
 mkdir -p "$BUILD/vm"
+# The scratch disk: a 2 GiB sparse image, new each run, the test VM's one
+# virtio-blk disk (/dev/vda there), for the tests of a block device swap
+# store (ovcfs_pressure_test); removed at the end.
+scratch=$BUILD/vm/scratch.img
+rm -f "$scratch" && truncate -s 2G "$scratch" || exit 1
+trap 'rm -f "$scratch"' EXIT
+export OVC_VM_QEMU_ARGS="${OVC_VM_QEMU_ARGS:+$OVC_VM_QEMU_ARGS }-drive file=$scratch,format=raw,if=none,id=scratch0,cache=unsafe -device virtio-blk-pci,drive=scratch0"
 cmd=$BUILD/vm/cmd
 label=$OVC_VM_LABEL
 taplog=$BUILD/$label-tap.log summary=$BUILD/$label-summary.log

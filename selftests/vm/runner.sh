@@ -119,8 +119,10 @@ loaded=0 mounted=0
 # ovc.ko needs zsmalloc and the lz4 compressor (the compressed cache):
 # modprobe ovc would load zsmalloc, and the crypto API asks for lz4 through
 # the kernel's modprobe helper, which runs in the initramfs here, outside
-# the 9p root's /lib/modules.
-modprobe -qa zsmalloc lz4
+# the 9p root's /lib/modules.  virtio_blk: run-tests.sh's scratch disk,
+# a block device swap store for ovcfs_pressure_test (built in on the
+# debug kernel).
+modprobe -qa zsmalloc lz4 virtio_blk
 if [[ -f $OVC_KO ]] && insmod "$OVC_KO"; then loaded=1; fi
 tap $((!loaded)) "insmod $OVC_KO"
 mkdir -p "$OVC_MNT"
