@@ -889,7 +889,7 @@ int ovc_slot_write_back(struct ovc_vm *vm, pgoff_t index, unsigned long handle,
 	ovc_slot_replace(vm, index, ovc_slot_mk_swapped(slot));
 	atomic_long_dec(&vm->compressed);
 	atomic_long_inc(&vm->swapped);
-	atomic_long_sub(ovc_store_free(handle), &vm->compressed_bytes);
+	ovc_slot_free_stored(vm, ovc_slot_mk_out(handle));
 	mutex_unlock(&vm->lock);
 	return 0;
 }

@@ -80,6 +80,12 @@ void ovc_store_compact(void)
 	zs_compact(ovc_store_pool);
 }
 
+/* Return: the pool's bound in pages, compress_max_percent of the host's RAM. */
+unsigned long ovc_store_max_pages(void)
+{
+	return totalram_pages() / 100 * READ_ONCE(ovc_store_max_percent);
+}
+
 /*
  * Whether the pool is at compress_max_percent of the host's RAM.  The
  * check and the allocation are not one step: racing stores may go past
@@ -87,9 +93,7 @@ void ovc_store_compact(void)
  */
 bool ovc_store_full(void)
 {
-	unsigned int pct = READ_ONCE(ovc_store_max_percent);
-
-	return ovc_store_pool_pages() >= totalram_pages() / 100 * pct;
+	return ovc_store_pool_pages() >= ovc_store_max_pages();
 }
 
 /**

@@ -63,6 +63,7 @@ extern struct ovc_store_stats ovc_store_stats;
 /* At most this percentage of the host's RAM is compressed cache. */
 extern unsigned int ovc_store_max_percent;
 
+unsigned long ovc_store_max_pages(void);
 bool ovc_store_full(void);
 int ovc_store_page(struct page *page, u64 vm, pgoff_t index,
 		   unsigned long *handle);

@@ -29,11 +29,9 @@ static struct work_struct ovc_writeback_work;
 /* Whether the pool is above the share of its bound the work stops at. */
 static bool ovc_writeback_wanted(void)
 {
-	unsigned long max = totalram_pages() / 100 *
-			    READ_ONCE(ovc_store_max_percent);
-
 	return ovc_swap_attached() &&
-	       ovc_store_pool_pages() > max / 100 * OVC_WRITEBACK_LOW_PERCENT;
+	       ovc_store_pool_pages() >
+	       ovc_store_max_pages() / 100 * OVC_WRITEBACK_LOW_PERCENT;
 }
 
 /**
