@@ -56,6 +56,33 @@ static void ovc_slot_resident_add(struct ovc_vm *vm, long n)
 }
 
 /*
+ * A new page for a slot of @vm, @ahead slots after the one of @vmf, with
+ * @gfp; ovc_slot_alloc() says the rest.  Within the mount's size= even
+ * with the @ahead pages allocated before it (a readahead).
+ */
+static struct page *ovc_slot_alloc_gfp(struct ovc_vm *vm,
+				       struct vm_fault *vmf, gfp_t gfp,
+				       unsigned int ahead)
+{
+	struct ovc_slot_limit *limit = vm->limit;
+	struct page *page;
+
+	if (limit && limit->max &&
+	    atomic_long_read(&limit->used) + ahead >= limit->max)
+		return ERR_PTR(-ENOSPC);
+	if (vmf) {
+		unsigned long addr = vmf->address + PAGE_SIZE * ahead;
+
+		if (addr >= vmf->vma->vm_end)
+			addr = vmf->address;
+		page = ovc_vma_alloc_page(gfp, vmf->vma, addr);
+	} else {
+		page = alloc_page(gfp);
+	}
+	return page ?: ERR_PTR(-ENOMEM);
+}
+
+/*
  * A new page for a slot of @vm, zero-filled if @zero.  It is charged to
  * the memory cgroup of the current task (__GFP_ACCOUNT): the one that
  * faults it in or write()s it, QEMU for a guest.  With @vmf (a fault) it
@@ -68,18 +95,8 @@ static void ovc_slot_resident_add(struct ovc_vm *vm, long n)
 static struct page *ovc_slot_alloc(struct ovc_vm *vm, struct vm_fault *vmf,
 				   bool zero)
 {
-	gfp_t gfp = GFP_HIGHUSER | __GFP_ACCOUNT | (zero ? __GFP_ZERO : 0);
-	struct ovc_slot_limit *limit = vm->limit;
-	struct page *page;
-
-	if (limit && limit->max &&
-	    atomic_long_read(&limit->used) >= limit->max)
-		return ERR_PTR(-ENOSPC);
-	if (vmf)
-		page = ovc_vma_alloc_page(gfp, vmf->vma, vmf->address);
-	else
-		page = alloc_page(gfp);
-	return page ?: ERR_PTR(-ENOMEM);
+	return ovc_slot_alloc_gfp(vm, vmf, GFP_HIGHUSER | __GFP_ACCOUNT |
+				  (zero ? __GFP_ZERO : 0), 0);
 }
 
 /*
@@ -346,12 +363,82 @@ repeat:
 }
 
 /*
+ * The readahead of swapped slot @index of @vm, whose entry is @entry: the
+ * next slots of the file, at most @max, whose pages sit in the next slots
+ * of the swap store; their entries go to @ra.  Reclaim walks a VM in file
+ * order from a random slot and the store hands out slots in order, so
+ * pages stored in one walk sit together; a page stored apart ends the run.
+ * Context: vm->lock held; or none, for a guess (a swapped entry is a
+ * value, never dereferenced).
+ * Return: how many.
+ */
+static unsigned int ovc_slot_ra_window(struct ovc_vm *vm, pgoff_t index,
+				       const void *entry, void **ra,
+				       unsigned int max)
+{
+	unsigned long slot = ovc_slot_swap(entry);
+	unsigned int n;
+
+	for (n = 0; n < max; n++) {
+		pgoff_t next = index + 1 + n;
+		void *e;
+
+		if (!ovc_vm_index_valid(vm, next))
+			break;
+		e = xa_load(&vm->slots, next);
+		if (ovc_slot_kind(e) != OVC_SLOT_SWAPPED ||
+		    ovc_slot_swap(e) != slot + 1 + n)
+			break;
+		ra[n] = e;
+	}
+	return n;
+}
+
+/*
+ * Pages for the readahead of slot @index (ovc_slot_load()), into
+ * @pages[1..]: as many as a look without the lock finds (at most
+ * swap_readahead), and only those that come easily (no retry, no
+ * warning: the page cache's readahead_gfp_mask()).
+ * Return: how many.
+ */
+static unsigned int ovc_slot_ra_alloc(struct ovc_vm *vm, pgoff_t index,
+				      struct vm_fault *vmf,
+				      struct page **pages)
+{
+	void *ra[OVC_SWAP_IO_MAX - 1];
+	unsigned int want, n;
+	void *entry;
+
+	want = min_t(unsigned int, READ_ONCE(ovc_swap_readahead),
+		     OVC_SWAP_IO_MAX - 1);
+	entry = xa_load(&vm->slots, index);
+	if (!want || ovc_slot_kind(entry) != OVC_SLOT_SWAPPED)
+		return 0;
+	want = ovc_slot_ra_window(vm, index, entry, ra, want);
+	for (n = 0; n < want; n++) {
+		struct page *page = ovc_slot_alloc_gfp(vm, vmf,
+				GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NORETRY |
+				__GFP_NOWARN, n + 1);
+
+		if (IS_ERR(page))
+			break;
+		page->index = index + 1 + n;
+		pages[n + 1] = page;
+	}
+	return n;
+}
+
+/*
  * Read a stored slot back in (swap-in): a new page, charged and placed as
  * any (ovc_slot_alloc()), filled from the compressed cache or the swap
  * store under vm->lock, which keeps the copy from being freed meanwhile;
- * the copy is freed once the slot holds the page.  One page at a time, no
- * readahead: reclaim chose the pages at random, so a neighbour in the
- * file is not a neighbour in the store, and need not be wanted.
+ * the copy is freed once the slot holds the page.  A page from the swap
+ * store comes with a small readahead (ovc_slot_ra_window(): the next
+ * slots of the file stored next to it, at most swap_readahead), read in
+ * the same I/O and left resident, unmapped, for the faults that follow; a
+ * failed readahead is dropped and the page read alone.  The compressed
+ * cache has none: a decompression costs microseconds, and would only
+ * grow the VM by pages it may not want.
  * Return: the page, referenced; NULL if the slot is not stored any more
  * (the caller looks again); ERR_PTR(-ENOMEM), -ENOSPC, -EIO or the swap
  * file's read error.
@@ -359,39 +446,60 @@ repeat:
 static struct page *ovc_slot_load(struct ovc_vm *vm, pgoff_t index,
 				  struct vm_fault *vmf)
 {
-	struct page *new = ovc_slot_alloc(vm, vmf, false);
+	struct page *pages[OVC_SWAP_IO_MAX], *new;
+	void *ra[OVC_SWAP_IO_MAX - 1];
+	unsigned int got, n = 0, i;
 	bool swapped;
 	void *entry;
 	int err;
 
+	new = ovc_slot_alloc(vm, vmf, false);
 	if (IS_ERR(new))
 		return new;
 	new->index = index;
+	pages[0] = new;
+	got = ovc_slot_ra_alloc(vm, index, vmf, pages);
 	mutex_lock(&vm->lock);
 	entry = xa_load(&vm->slots, index);
 	if (!ovc_slot_stored(entry)) {
-		mutex_unlock(&vm->lock);
-		put_page(new);
-		return NULL;
+		new = NULL;
+		goto out_unlock;
 	}
 	swapped = ovc_slot_kind(entry) == OVC_SLOT_SWAPPED;
-	if (swapped)
-		err = ovc_swap_read(ovc_slot_swap(entry), new);
-	else
+	if (swapped) {
+		n = ovc_slot_ra_window(vm, index, entry, ra, got);
+		err = ovc_swap_read(ovc_slot_swap(entry), pages, n + 1);
+		if (err && n) {	/* a neighbour's block: this page alone */
+			n = 0;
+			err = ovc_swap_read(ovc_slot_swap(entry), pages, 1);
+		}
+	} else {
 		err = ovc_store_load(ovc_slot_handle(entry), new);
-	if (err) {
-		mutex_unlock(&vm->lock);
-		put_page(new);
-		return ERR_PTR(err);
 	}
-	ovc_slot_replace(vm, index, ovc_slot_mk_private(new));
-	atomic_long_dec(swapped ? &vm->swapped : &vm->compressed);
-	ovc_slot_resident_add(vm, 1);
-	atomic_long_inc(&vm->swap_ins);
+	if (err) {
+		new = ERR_PTR(err);
+		goto out_unlock;
+	}
+	for (i = 0; i <= n; i++)
+		ovc_slot_replace(vm, index + i, ovc_slot_mk_private(pages[i]));
+	atomic_long_sub(n + 1, swapped ? &vm->swapped : &vm->compressed);
+	ovc_slot_resident_add(vm, n + 1);
+	atomic_long_add(n + 1, &vm->swap_ins);
 	get_page(new);
 	mutex_unlock(&vm->lock);
 	ovc_slot_free_stored(vm, entry);
+	for (i = 0; i < n; i++)
+		ovc_slot_free_stored(vm, ra[i]);
+	atomic_long_add(n, &ovc_swap_stats.readahead);
 	trace_ovc_swap_in(vm->id, index);
+	for (i = n + 1; i <= got; i++)
+		put_page(pages[i]);
+	return new;
+
+out_unlock:
+	mutex_unlock(&vm->lock);
+	for (i = 0; i <= got; i++)
+		put_page(pages[i]);
 	return new;
 }
 

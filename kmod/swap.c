@@ -24,6 +24,7 @@
 #include "swap.h"
 
 struct ovc_swap_stats ovc_swap_stats;
+unsigned int ovc_swap_readahead = OVC_SWAP_RA_DEFAULT;
 
 /**
  * struct ovc_swap - the attached store
@@ -179,43 +180,52 @@ static void ovc_swap_io_done(struct kiocb *iocb, long ret)
  * blkdev_issue_flush()); what the kernel's swap does, without the page
  * cache or a filesystem lock, so reclaim may do it.
  */
-static int ovc_swap_bio(struct block_device *bdev, int dir, struct page *page,
+static int ovc_swap_bio(struct block_device *bdev, int dir,
+			struct page **pages, unsigned int n,
 			unsigned long slot)
 {
-	struct bio_vec bv;
+	struct bio_vec bv[OVC_SWAP_IO_MAX];
 	struct bio bio;
+	unsigned int i;
 	int err;
 
-	bio_init(&bio, bdev, &bv, 1, dir == WRITE ? REQ_OP_WRITE : REQ_OP_READ);
+	bio_init(&bio, bdev, bv, n, dir == WRITE ? REQ_OP_WRITE : REQ_OP_READ);
 	bio.bi_iter.bi_sector = (sector_t)slot << (PAGE_SHIFT - SECTOR_SHIFT);
-	__bio_add_page(&bio, page, PAGE_SIZE, 0);
+	for (i = 0; i < n; i++)
+		__bio_add_page(&bio, pages[i], PAGE_SIZE, 0);
 	err = submit_bio_wait(&bio);
 	bio_uninit(&bio);
 	return err;
 }
 
 /*
- * Write (@dir WRITE) @page to, or read it (READ) from, a taken @slot,
- * and wait for it.  The slot keeps the store attached.
+ * Write (@dir WRITE) @n pages to, or read them (READ) from, the taken
+ * slots from @slot on, and wait for it.  The slots keep the store
+ * attached.
  * Return: 0, or the file's error (-EIO for a short transfer).
  */
-static int ovc_swap_rw(int dir, struct page *page, unsigned long slot)
+static int ovc_swap_rw(int dir, struct page **pages, unsigned int n,
+		       unsigned long slot)
 {
 	struct ovc_swap *s = READ_ONCE(ovc_swap);
+	struct bio_vec bv[OVC_SWAP_IO_MAX];
 	struct file *file = s->file;
 	struct ovc_swap_io io;
 	struct iov_iter iter;
-	struct bio_vec bv;
+	unsigned int i;
 	ssize_t ret;
 
+	if (WARN_ON_ONCE(!n || n > OVC_SWAP_IO_MAX))
+		return -EINVAL;
 	if (s->bdev)
-		return ovc_swap_bio(s->bdev, dir, page, slot);
+		return ovc_swap_bio(s->bdev, dir, pages, n, slot);
 	init_sync_kiocb(&io.iocb, file);
 	io.iocb.ki_pos = (loff_t)slot << PAGE_SHIFT;
 	io.iocb.ki_complete = ovc_swap_io_done;
 	init_completion(&io.done);
-	bvec_set_page(&bv, page, PAGE_SIZE, 0);
-	iov_iter_bvec(&iter, dir, &bv, 1, PAGE_SIZE);
+	for (i = 0; i < n; i++)
+		bvec_set_page(&bv[i], pages[i], PAGE_SIZE, 0);
+	iov_iter_bvec(&iter, dir, bv, n, (size_t)n << PAGE_SHIFT);
 	if (dir == WRITE) {
 		file_start_write(file);
 		ret = vfs_iocb_iter_write(file, &io.iocb, &iter);
@@ -228,7 +238,7 @@ static int ovc_swap_rw(int dir, struct page *page, unsigned long slot)
 	}
 	if (dir == WRITE)
 		file_end_write(file);
-	if (ret == PAGE_SIZE)
+	if (ret == (ssize_t)n << PAGE_SHIFT)
 		return 0;
 	return ret < 0 ? ret : -EIO;
 }
@@ -248,7 +258,7 @@ static int ovc_swap_rw(int dir, struct page *page, unsigned long slot)
  */
 int ovc_swap_write(struct page *page, unsigned long slot)
 {
-	int err = ovc_swap_rw(WRITE, page, slot);
+	int err = ovc_swap_rw(WRITE, &page, 1, slot);
 
 	if (err)
 		pr_warn_ratelimited("swap store write error %d: the page stays resident\n",
@@ -257,24 +267,26 @@ int ovc_swap_write(struct page *page, unsigned long slot)
 }
 
 /**
- * ovc_swap_read() - read a slot into a page
- * @slot:	a taken slot; the caller keeps it taken meanwhile
- * @page:	the destination, a page no one else sees yet
+ * ovc_swap_read() - read consecutive slots into pages, in one I/O
+ * @slot:	the first of @n taken slots; the caller keeps them taken
+ * @pages:	the destinations, pages no one else sees yet
+ * @n:		how many, at most OVC_SWAP_IO_MAX (a fault and its
+ *		readahead)
  *
- * The slot stays taken: the caller frees it once the page slot holds
- * @page.
+ * The slots stay taken: the caller frees each once its page slot holds
+ * the page.  Counted in reads, page by page.
  * Context: process context, may sleep.
  * Return: 0, or the file's error (logged).
  */
-int ovc_swap_read(unsigned long slot, struct page *page)
+int ovc_swap_read(unsigned long slot, struct page **pages, unsigned int n)
 {
-	int err = ovc_swap_rw(READ, page, slot);
+	int err = ovc_swap_rw(READ, pages, n, slot);
 
 	if (!err)
-		atomic_long_inc(&ovc_swap_stats.reads);
+		atomic_long_add(n, &ovc_swap_stats.reads);
 	else
-		pr_err_ratelimited("swap store read error %d at slot %lu\n",
-				   err, slot);
+		pr_err_ratelimited("swap store read error %d at slots %lu-%lu\n",
+				   err, slot, slot + n - 1);
 	return err;
 }
 

@@ -18,8 +18,11 @@
  * through an asynchronous kiocb (as drivers/block/loop.c does), direct I/O
  * when the file was opened with O_DIRECT; a block device's by bio, as the
  * kernel's swap does (no page cache, no filesystem lock), so that the
- * shrinker may write it too; the caller waits for the one page it moves.  A full store (-ENOSPC) or a failed write (the file's
- * error) leaves the page resident: nothing is ever dropped.
+ * shrinker may write it too.  The caller waits for the I/O: a write moves
+ * one page, a read a fault's page and the neighbours of its file that
+ * sit in the next slots (readahead, slot.c).  A full store (-ENOSPC) or a
+ * failed write (the file's error) leaves the page resident: nothing is
+ * ever dropped.
  *
  * The store cannot be detached while a slot is taken, so a slot number
  * keeps the file alive: only allocation and detach need ovc_swap_lock.
@@ -44,15 +47,28 @@ struct ovc_swap_file;
  * @writes:	pages reclaim wrote to the store so far (swap-outs; the
  *		writeback's moves from the compressed cache are counted
  *		in ovc_store_stats.written_back)
- * @reads:	pages read back so far (swap-ins from the store)
+ * @reads:	pages read back so far (swap-ins from the store), those
+ *		read ahead included
+ * @readahead:	of @reads, the pages read ahead of a fault (slot.c)
  */
 struct ovc_swap_stats {
 	atomic_long_t pages;
 	atomic_long_t writes;
 	atomic_long_t reads;
+	atomic_long_t readahead;
 };
 
+/* The most pages one I/O moves: a fault's page and its readahead. */
+#define OVC_SWAP_IO_MAX		16
+/* swap_readahead's default: 8 pages an I/O, as the kernel's page-cluster. */
+#define OVC_SWAP_RA_DEFAULT	7
+
 extern struct ovc_swap_stats ovc_swap_stats;
+/*
+ * swap_readahead: the most pages a swap-in reads after the faulting one
+ * (slot.c), at most OVC_SWAP_IO_MAX - 1; 0: none.
+ */
+extern unsigned int ovc_swap_readahead;
 
 bool ovc_swap_attached(void);
 unsigned long ovc_swap_slots(void);
@@ -62,7 +78,7 @@ bool ovc_swap_in_reclaim(void);
 int ovc_swap_alloc(unsigned long *slot, bool reclaim);
 void ovc_swap_free(unsigned long slot);
 int ovc_swap_write(struct page *page, unsigned long slot);
-int ovc_swap_read(unsigned long slot, struct page *page);
+int ovc_swap_read(unsigned long slot, struct page **pages, unsigned int n);
 
 int ovc_swap_set_file(int fd, u64 *slots);
 

@@ -487,6 +487,39 @@ static ssize_t swap_ins_show(struct kobject *kobj,
 }
 OVC_ATTR_RO(swap_ins);
 
+/* Of swap_ins, the pages read ahead of a fault. */
+static ssize_t swap_ins_readahead_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&ovc_swap_stats.readahead));
+}
+OVC_ATTR_RO(swap_ins_readahead);
+
+static ssize_t swap_readahead_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ovc_swap_readahead));
+}
+
+/* 0 (none) to OVC_SWAP_IO_MAX - 1 pages after the faulting one. */
+static ssize_t swap_readahead_store(struct kobject *kobj,
+				    struct kobj_attribute *attr,
+				    const char *buf, size_t count)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(buf, 10, &v);
+	if (err)
+		return err;
+	if (v > OVC_SWAP_IO_MAX - 1)
+		return -EINVAL;
+	WRITE_ONCE(ovc_swap_readahead, v);
+	return count;
+}
+OVC_ATTR_RW(swap_readahead);
+
 static ssize_t swapped_pages_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
@@ -563,6 +596,8 @@ static struct attribute *ovc_attrs[] = {
 	&compressed_written_back_attr.attr,
 	&swap_outs_attr.attr,
 	&swap_ins_attr.attr,
+	&swap_ins_readahead_attr.attr,
+	&swap_readahead_attr.attr,
 	&compress_rejects_attr.attr,
 	&store_errors_attr.attr,
 	&swap_file_attr.attr,

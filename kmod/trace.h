@@ -3,7 +3,7 @@
  * ovc tracepoints: events/ovc/ovc_merge and events/ovc/ovc_cow (sharing);
  * ovc_sample_period (idle sampling, sample.c); ovc_state, ovc_target and
  * ovc_reclaim (the rebalancer, balance.c); ovc_swap_out and ovc_swap_in
- * (a slot to and from the compressed cache, slot.c).
+ * (a slot to and from the compressed cache or the swap store, slot.c).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM ovc
@@ -94,7 +94,7 @@ TRACE_EVENT(ovc_target,
 		  __entry->vm, __entry->target, __entry->balloon)
 );
 
-/* Hard or low state: what guest-independent reclaim would take from a VM. */
+/* Hard or low state: how far a VM is over its target (balance.c stores it). */
 TRACE_EVENT(ovc_reclaim,
 	TP_PROTO(u64 vm, u64 pages, unsigned int state),
 	TP_ARGS(vm, pages, state),

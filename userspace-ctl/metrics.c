@@ -60,6 +60,8 @@ static const struct metric {
 	{ "swap_ins",		"swap_ins",		COUNTER, "Guest pages read back from the compressed cache or the swap store", NULL },
 	{ "compress_rejects",	"compress_rejects",	COUNTER, "Pages that did not compress to half a page", NULL },
 	{ "compressed_written_back", "compressed_written_back", COUNTER, "Compressed pages moved to the swap store when the cache was full", NULL },
+	{ "swap_ins_readahead",	"swap_ins_readahead",	COUNTER, "Of swap_ins, pages read ahead of a fault from the swap store", NULL },
+	{ "swap_readahead",	"swap_readahead",	GAUGE,	"The most pages a swap-in reads after the faulting one", NULL },
 	{ "store_errors",	"store_errors",		COUNTER, "Stores refused, the cache or swap store full, an allocation or a write failed", NULL },
 	{ "swap_slots",		"swap_slots",		GAUGE,	"Pages the swap store can hold, 0 without one", NULL },
 	{ "swapped_pages",	"swapped_pages",	GAUGE,	"Guest pages in the swap store", NULL },
@@ -88,7 +90,7 @@ static const struct metric {
 	{ "compressed_pages",	"vm_compressed_pages",	GAUGE,	"Guest pages of the VM held in the compressed cache", NULL },
 	{ "compressed_bytes",	"vm_compressed_bytes",	GAUGE,	"Compressed size of those pages, without allocator overhead", "bytes" },
 	{ "swap_outs",		"vm_swap_outs",		COUNTER, "Guest pages of the VM stored in the compressed cache", NULL },
-	{ "swap_ins",		"vm_swap_ins",		COUNTER, "Guest pages of the VM read back from the compressed cache", NULL },
+	{ "swap_ins",		"vm_swap_ins",		COUNTER, "Guest pages of the VM read back from the compressed cache or the swap store", NULL },
 	{ "store_errors",	"vm_store_errors",	COUNTER, "Stores of the VM's pages refused, the cache full or an allocation failed", NULL },
 };
 

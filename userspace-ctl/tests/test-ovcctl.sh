@@ -53,7 +53,7 @@ pg=$(getconf PAGESIZE)
 export OVC_SYSFS=$root
 export LC_ALL=C
 
-echo "1..283"
+echo "1..284"
 "$OVCCTL" status >"$tmp/status.txt" 2>&1; rc=$?
 ok "status exits 0 on a fake tree" test $rc -eq 0
 ok "status prints pages_resident in pages" grep -q '^Resident: *393216 pages' "$tmp/status.txt"
@@ -614,10 +614,14 @@ jq_ok "JSON -o: zip-bytes, swap-outs, swap-ins, store-errors as numbers or null"
 	'[.vms[] | [."zip-bytes", ."swap-outs", ."swap-ins", ."store-errors"]] == [[300000, 400, 100, 2], [0, 0, 0, 0], [null, null, null, null]]'
 
 echo 42 >"$root/compressed_written_back"
+echo 17 >"$root/swap_ins_readahead"
+echo 7 >"$root/swap_readahead"
 "$OVCCTL" metrics >"$tmp/om" 2>"$tmp/err"; rc=$?
 ok "metrics with the cache: exits 0, nothing on stderr" test $rc -eq 0 -a ! -s "$tmp/err"
 ok "metrics: the writeback's counter (compressed_written_back), _total" \
 	bash -c "grep -qx 'ovc_compressed_written_back_total 42' '$tmp/om' && grep -qx '# TYPE ovc_compressed_written_back counter' '$tmp/om'"
+ok "metrics: the swap readahead's counter (_total) and knob (a gauge)" \
+	bash -c "grep -qx 'ovc_swap_ins_readahead_total 17' '$tmp/om' && grep -qx '# TYPE ovc_swap_ins_readahead counter' '$tmp/om' && grep -qx 'ovc_swap_readahead 7' '$tmp/om' && grep -qx '# TYPE ovc_swap_readahead gauge' '$tmp/om'"
 ok "metrics: the cache's global gauges" \
 	bash -c "grep -qx 'ovc_compressed_pages 1000' '$tmp/om' && grep -qx 'ovc_compressed_bytes 1234567' '$tmp/om' && grep -qx 'ovc_compressed_pool_pages 320' '$tmp/om' && grep -qx '# TYPE ovc_compressed_pool_pages gauge' '$tmp/om'"
 ok "metrics: the cache's global counters, _total" \
