@@ -402,10 +402,9 @@ static ssize_t compress_max_percent_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", READ_ONCE(ovc_store_max_percent));
 }
 
-/* 0: store nothing more; at most 100 (of the host's RAM). */
-static ssize_t compress_max_percent_store(struct kobject *kobj,
-					  struct kobj_attribute *attr,
-					  const char *buf, size_t count)
+/* Parse @buf into *@knob, at most @max (-EINVAL above). */
+static ssize_t ovc_knob_store_uint(const char *buf, size_t count,
+				   unsigned int *knob, unsigned int max)
 {
 	unsigned int v;
 	int err;
@@ -413,10 +412,18 @@ static ssize_t compress_max_percent_store(struct kobject *kobj,
 	err = kstrtouint(buf, 10, &v);
 	if (err)
 		return err;
-	if (v > 100)
+	if (v > max)
 		return -EINVAL;
-	WRITE_ONCE(ovc_store_max_percent, v);
+	WRITE_ONCE(*knob, v);
 	return count;
+}
+
+/* 0: store nothing more; at most 100 (of the host's RAM). */
+static ssize_t compress_max_percent_store(struct kobject *kobj,
+					  struct kobj_attribute *attr,
+					  const char *buf, size_t count)
+{
+	return ovc_knob_store_uint(buf, count, &ovc_store_max_percent, 100);
 }
 OVC_ATTR_RW(compress_max_percent);
 
@@ -443,15 +450,18 @@ static ssize_t shrink_store(struct kobject *kobj, struct kobj_attribute *attr,
 }
 OVC_ATTR_RW(shrink);
 
-/* A compressed cache statistic. */
-#define OVC_STORE_STAT(_name, _field)					\
+/* A statistic kept in the atomic_long_t @_counter. */
+#define OVC_LONG_STAT(_name, _counter)					\
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
 {									\
-	return sysfs_emit(buf, "%ld\n",					\
-			  atomic_long_read(&ovc_store_stats._field));	\
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&(_counter)));	\
 }									\
 OVC_ATTR_RO(_name)
+
+/* A compressed cache statistic. */
+#define OVC_STORE_STAT(_name, _field)					\
+	OVC_LONG_STAT(_name, ovc_store_stats._field)
 
 OVC_STORE_STAT(compressed_pages, pages);
 OVC_STORE_STAT(compressed_bytes, bytes);
@@ -488,13 +498,7 @@ static ssize_t swap_ins_show(struct kobject *kobj,
 OVC_ATTR_RO(swap_ins);
 
 /* Of swap_ins, the pages read ahead of a fault. */
-static ssize_t swap_ins_readahead_show(struct kobject *kobj,
-				       struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&ovc_swap_stats.readahead));
-}
-OVC_ATTR_RO(swap_ins_readahead);
+OVC_LONG_STAT(swap_ins_readahead, ovc_swap_stats.readahead);
 
 static ssize_t swap_readahead_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
@@ -507,26 +511,12 @@ static ssize_t swap_readahead_store(struct kobject *kobj,
 				    struct kobj_attribute *attr,
 				    const char *buf, size_t count)
 {
-	unsigned int v;
-	int err;
-
-	err = kstrtouint(buf, 10, &v);
-	if (err)
-		return err;
-	if (v > OVC_SWAP_IO_MAX - 1)
-		return -EINVAL;
-	WRITE_ONCE(ovc_swap_readahead, v);
-	return count;
+	return ovc_knob_store_uint(buf, count, &ovc_swap_readahead,
+				   OVC_SWAP_IO_MAX - 1);
 }
 OVC_ATTR_RW(swap_readahead);
 
-static ssize_t swapped_pages_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&ovc_swap_stats.pages));
-}
-OVC_ATTR_RO(swapped_pages);
+OVC_LONG_STAT(swapped_pages, ovc_swap_stats.pages);
 
 static ssize_t swap_slots_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
