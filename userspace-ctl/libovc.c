@@ -273,6 +273,8 @@ const struct ovc_knob ovc_knobs[] = {
 	  "the compressed cache's bound, percent of host RAM; 0 stores nothing more" },
 	{ "shrink", "shrink", OVC_KNOB_SWITCH, 0, 1, 0,
 	  "on: the kernel's memory-pressure shrinker stores VM pages compressed" },
+	{ "swap_readahead", "swap_readahead", OVC_KNOB_NUMBER, 0, 15, 0,
+	  "pages a swap-in from the swap store reads after the faulting one" },
 };
 
 const size_t ovc_nr_knobs = sizeof(ovc_knobs) / sizeof(ovc_knobs[0]);

@@ -209,7 +209,7 @@ struct ovc_knob {
 	const char *help;	/* one line, for listings */
 };
 
-#define OVC_NR_KNOBS 17
+#define OVC_NR_KNOBS 18
 extern const struct ovc_knob ovc_knobs[OVC_NR_KNOBS];
 extern const size_t ovc_nr_knobs;	/* OVC_NR_KNOBS */
 

@@ -53,7 +53,7 @@ pg=$(getconf PAGESIZE)
 export OVC_SYSFS=$root
 export LC_ALL=C
 
-echo "1..284"
+echo "1..286"
 "$OVCCTL" status >"$tmp/status.txt" 2>&1; rc=$?
 ok "status exits 0 on a fake tree" test $rc -eq 0
 ok "status prints pages_resident in pages" grep -q '^Resident: *393216 pages' "$tmp/status.txt"
@@ -235,23 +235,23 @@ restore "$root/vms/1/min_pages"
 # tune: on an older module, every knob is '-'
 ok "tune on an older module lists every knob it lacks with '-'" \
 	test "$("$OVCCTL" tune -n -r --bytes | awk '{ print $1 "=" $2 }' | paste -sd,)" = \
-	"idle_tax=-,budget=$((2000000 * pg)),reserve=-,sample_period_ms=-,sample_pages=-,balance_period_ms=-,balloon_max=-,policy=-,state_high=-,state_soft=-,state_hard=-,state_low=-,scan=-,pages_to_scan=-,sleep_millisecs=-,compress_max=-,shrink=-"
+	"idle_tax=-,budget=$((2000000 * pg)),reserve=-,sample_period_ms=-,sample_pages=-,balance_period_ms=-,balloon_max=-,policy=-,state_high=-,state_soft=-,state_hard=-,state_low=-,scan=-,pages_to_scan=-,sleep_millisecs=-,compress_max=-,shrink=-,swap_readahead=-"
 fails "tune KEY=VALUE on an older module: exit 1, the missing file named" \
 	"ovcctl: tune: idle_tax: $root has no idle_tax_percent (a module without it)" "$OVCCTL" tune idle_tax=5
 for kv in idle_tax_percent=75 host_budget_pages=2000000 host_reserve_pages=1000 sample_period_ms=30000 \
 	  sample_pages=100 balance_period_ms=15000 balloon_max_percent=65 policy_run=0 \
 	  state_high_percent=6 state_soft_percent=4 state_hard_percent=2 state_low_percent=1 \
-	  run=1 pages_to_scan=100 sleep_millisecs=20 compress_max_percent=10 shrink=1; do
+	  run=1 pages_to_scan=100 sleep_millisecs=20 compress_max_percent=10 shrink=1 swap_readahead=7; do
 	echo "${kv#*=}" >"$root/${kv%=*}"
 done
 ok "tune lists every knob, its value, range and file" \
 	grep -qE '^idle_tax +75 +0\.\.99 +idle_tax_percent$' <("$OVCCTL" tune)
-ok "... seventeen of them, sizes as sizes, policy, scan and shrink as on/off" \
+ok "... eighteen of them, sizes as sizes, policy, scan and shrink as on/off" \
 	test "$("$OVCCTL" tune -n -r --bytes | awk '{ print $1 "=" $2 }' | paste -sd,)" = \
-	"idle_tax=75,budget=$((2000000 * pg)),reserve=$((1000 * pg)),sample_period_ms=30000,sample_pages=100,balance_period_ms=15000,balloon_max=65,policy=off,state_high=6,state_soft=4,state_hard=2,state_low=1,scan=on,pages_to_scan=100,sleep_millisecs=20,compress_max=10,shrink=on"
+	"idle_tax=75,budget=$((2000000 * pg)),reserve=$((1000 * pg)),sample_period_ms=30000,sample_pages=100,balance_period_ms=15000,balloon_max=65,policy=off,state_high=6,state_soft=4,state_hard=2,state_low=1,scan=on,pages_to_scan=100,sleep_millisecs=20,compress_max=10,shrink=on,swap_readahead=7"
 "$OVCCTL" tune --json >"$tmp/status.json"
 jq_ok "tune --json: every knob by key, sizes in bytes" \
-	".idle_tax == 75 and .budget == $((2000000 * pg)) and .reserve == $((1000 * pg)) and .policy == \"off\" and .state_low == 1 and .scan == \"on\" and .sleep_millisecs == 20 and .compress_max == 10 and .shrink == \"on\" and length == 17"
+	".idle_tax == 75 and .budget == $((2000000 * pg)) and .reserve == $((1000 * pg)) and .policy == \"off\" and .state_low == 1 and .scan == \"on\" and .sleep_millisecs == 20 and .compress_max == 10 and .shrink == \"on\" and .swap_readahead == 7 and length == 18"
 knobs() { cat "$root"/{idle_tax_percent,host_budget_pages,host_reserve_pages,sample_period_ms,sample_pages,balance_period_ms,balloon_max_percent,policy_run} | paste -sd,; }
 ok "tune KEY=VALUE... writes each file, in the file's units" \
 	bash -c "'$OVCCTL' tune idle_tax=50 budget=1G reserve=16M sample_period_ms=1000 sample_pages=200 balance_period_ms=500 balloon_max=50 policy=on >/dev/null"
@@ -273,6 +273,9 @@ ok "tune compress_max=100 shrink=1, the other bounds: printed as written" \
 	"compress_max_percent: 0 -> 100,shrink: 0 -> 1,100,1"
 ok "tune compress_max=25 shrink=on" \
 	bash -c "'$OVCCTL' tune compress_max=25 shrink=on >/dev/null && test \"\$(cat '$root/compress_max_percent' '$root/shrink' | paste -sd,)\" = 25,1"
+ok "tune swap_readahead=0, then 15: swap_readahead" \
+	bash -c "'$OVCCTL' tune swap_readahead=0 >/dev/null && test \"\$(cat '$root/swap_readahead')\" = 0 &&
+		 '$OVCCTL' tune swap_readahead=15 >/dev/null && test \"\$(cat '$root/swap_readahead')\" = 15"
 mv "$root/compress_max_percent" "$tmp/cmp.saved"
 fails "tune compress_max= on a module without the compressed cache: exit 1, the file named" \
 	"ovcctl: tune: compress_max: $root has no compress_max_percent (a module without it)" \
@@ -298,6 +301,7 @@ budget=12Q '12Q' is neither auto nor a size (bytes, or a number with K, M, G, T 
 reserve=lots 'lots' is not a size (bytes, or a number with K, M, G, T or p)
 budget=1000 1000 is not a whole number of pages ($pg bytes)
 scan=2 '2' is not valid (on, off, 1 or 0)
+swap_readahead=16 16 is out of range (0..15)
 pages_to_scan=0 0 is out of range (1..100000)
 sleep_millisecs=60001 60001 is out of range (0..60000)
 compress_max=101 101 is out of range (0..100)
@@ -315,7 +319,7 @@ ok "tune budget= one page more than the host's memory: refused, nothing written"
 ok "... the host's memory itself is accepted" \
 	bash -c "'$OVCCTL' tune budget=$ram >/dev/null && grep -qx $((ram / pg)) '$root/host_budget_pages'"
 refused "tune with an unknown key" \
-	"tune: frob: unknown key (expected idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, policy, state_high, state_soft, state_hard, state_low, scan, pages_to_scan, sleep_millisecs, compress_max, shrink)" \
+	"tune: frob: unknown key (expected idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, policy, state_high, state_soft, state_hard, state_low, scan, pages_to_scan, sleep_millisecs, compress_max, shrink, swap_readahead)" \
 	"$OVCCTL" tune idle_tax=10 frob=1
 refused "tune with a key given twice" "tune: idle_tax: given twice" "$OVCCTL" tune idle_tax=10 idle_tax=11
 refused "tune with an argument not KEY=VALUE" "tune: 'idle_tax' is not KEY=VALUE" "$OVCCTL" tune idle_tax

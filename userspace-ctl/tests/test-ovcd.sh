@@ -55,7 +55,7 @@ vm_conf() {	# vm_conf NAME FILE SOCKET [EXTRA LINE]
 	printf '[vm %s]\nfile = %s\nqmp = %s\n%s\n' "$1" "$tmp/$2" "$tmp/$3.qmp" "${4:-}"
 }
 
-echo "1..213"
+echo "1..214"
 
 # --- configuration errors: exit 2, "ovcd: FILE:LINE: FIELD: PROBLEM" ---------
 conf_err "unknown key: its line and name" "4: frob: unknown key in [vm a] (expected file, backend, qmp, domain, balloon_qom_path, shares, min, max or share_group)" <<EOF
@@ -431,7 +431,7 @@ compress_max=ten 'ten' is not a number (0..100)
 shrink=yes 'yes' is not valid (on, off, 1 or 0)
 EOT
 conf_err "[global] state_high is not ovcd's (ovcctl tune sets the thresholds)" \
-	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, libvirt_uri, libvirt_discover, libvirt_memory_backing_dir, swap_file, swap_size, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, policy, scan, pages_to_scan, sleep_millisecs, compress_max or shrink)" \
+	"2: state_high: unknown key in [global] (expected poll_interval_ms, stats_interval_s, log, libvirt_uri, libvirt_discover, libvirt_memory_backing_dir, swap_file, swap_size, idle_tax, budget, reserve, sample_period_ms, sample_pages, balance_period_ms, balloon_max, policy, scan, pages_to_scan, sleep_millisecs, compress_max, shrink or swap_readahead)" \
 	< <(printf '[global]\nstate_high = 5\n')
 conf_err "[global] a knob given twice" "3: idle_tax: given twice in [global]" \
 	< <(printf '[global]\nidle_tax = 5\nidle_tax = 6\n')
@@ -594,6 +594,10 @@ ok "... one line for each" bash -c "count '$tmp/k.err' 'ovcd: compress_max: comp
 k_once "compress_max = 0
 shrink = off"
 ok "compress_max = 0, shrink = off: written as 0 and 0" zip_is 0,0
+echo 7 >"$OVC_SYSFS/swap_readahead"
+k_once "swap_readahead = 3"
+ok "swap_readahead = 3: --once exits 0, writes swap_readahead = 3, one line" \
+	bash -c "test $? -eq 0 && grep -qx 3 '$OVC_SYSFS/swap_readahead' && count '$tmp/k.err' 'ovcd: swap_readahead: swap_readahead = 3' 1"
 mv "$OVC_SYSFS/compress_max_percent" "$tmp/cmp.saved"
 k_once "compress_max = 5"
 ok "compress_max on a module without the compressed cache: exit 1, the key, file and errno named" \
@@ -618,8 +622,8 @@ ok "... SIGTERM: exit 0" test $rc -eq 0
 ok "ovcctl set FILE: the id from OVC_IOC_VM_INFO (emulated), then vms/<id>/shares" \
 	bash -c "'$OVCCTL' set '$tmp/vm-good' shares=42 >/dev/null && grep -qx 42 '$OVC_SYSFS/vms/3/shares'"
 ok "ovcd.8 documents the knobs" bash -c "grep -q '^\.B idle_tax' '$here/ovcd.8' && grep -q '^\.B policy' '$here/ovcd.8'"
-ok "ovcd.8 and ovcd.conf.example document scan, pages_to_scan, sleep_millisecs, compress_max, shrink" \
-	bash -c "for k in scan pages_to_scan sleep_millisecs compress_max shrink; do grep -q \"^\\.B \$k\\\$\" '$here/ovcd.8' && grep -qE \"^;?\$k = \" '$here/ovcd.conf.example' || exit 1; done"
+ok "ovcd.8 and ovcd.conf.example document scan, pages_to_scan, sleep_millisecs, compress_max, shrink, swap_readahead" \
+	bash -c "for k in scan pages_to_scan sleep_millisecs compress_max shrink swap_readahead; do grep -q \"^\\.B \$k\\\$\" '$here/ovcd.8' && grep -qE \"^;?\$k = \" '$here/ovcd.conf.example' || exit 1; done"
 
 # --- the swap store: [global] swap_file, swap_size ---------------------------
 conf_err "swap_file: a relative path" "2: swap_file: 'swap.img' is not an absolute path" \
